@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runs the test tiers with node's test runner (TypeScript through tsx).
+// Usage: node scripts/run-tests.mjs [unit|integration|interop ...] [--only-file substring]
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const TIERS = ["unit", "integration", "interop"];
+const args = process.argv.slice(2);
+const filterIdx = args.indexOf("--only-file");
+const fileFilter = filterIdx >= 0 ? args[filterIdx + 1] : undefined;
+const tiers = args.filter((a, i) => TIERS.includes(a) && i !== filterIdx + 1);
+const selected = tiers.length ? tiers : TIERS;
+
+function walk(dir) {
+  let out = [];
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const e of entries.sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out = out.concat(walk(p));
+    else if (/\.test\.(ts|mts|js|mjs)$/.test(e)) out.push(p);
+  }
+  return out;
+}
+
+const files = selected.flatMap((t) => walk(join("test", t))).filter((f) => !fileFilter || f.includes(fileFilter));
+if (files.length === 0) {
+  console.error("no test files found");
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? "2";
+const res = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  { stdio: "inherit", env: { ...process.env, REMOTING_TEST: "1" } },
+);
+process.exit(res.status ?? 1);

@@ -1,0 +1,34 @@
+/**
+ * The public API of `remoting`. Anything not exported here is internal.
+ */
+export {
+  ErrorCodes,
+  RemotingError,
+  ConfigError,
+  CommunicationError,
+  ConnectionClosedError,
+  TimeoutError,
+  ProtocolError,
+  MessageTooLargeError,
+  SerializationError,
+  RemoteInvocationError,
+  SecurityError,
+  NamingError,
+  type ErrorCode,
+  type SourceLocation,
+  type RemoteErrorInit,
+} from "./core/errors.js";
+export type { Remote, RemoteMethod } from "./core/remote.js";
+export { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker, type Invocation } from "./core/invocation.js";
+export { ProxyFactory, isProxyFactory } from "./core/proxy-factory.js";
+export { ServiceExporter, coercePort } from "./core/exporter.js";
+export { exposedMethods, exposedAttributes, MethodNotFoundError, type ExposeOptions } from "./core/service.js";
+export { getLogger, setLogLevel, getLogLevel, setLogSink, type Logger, type LogLevel } from "./core/logging.js";
+
+export { ApplicationContext, type ApplicationContextOptions } from "./context/application-context.js";
+export { XMLConfig, NS_1_0, NS_1_1, type XMLConfigOptions } from "./context/xml-config.js";
+export { CodeConfig, object, type ObjectOptions } from "./context/code-config.js";
+export { registerClassAlias } from "./context/class-resolver.js";
+export { newDefinition, type Config, type ObjectDefinition, type ObjectFactory, type ValueDef, type PropertyDef, type Scope } from "./context/definitions.js";
+export { InitializingObject, DisposableObject, ObjectPostProcessor, ApplicationContextAware } from "./core/lifecycle.js";
+export { Decimal, Complex, FrozenSet, tuple, type Tuple } from "./core/values.js";
