@@ -32,3 +32,6 @@ export { registerClassAlias } from "./context/class-resolver.js";
 export { newDefinition, type Config, type ObjectDefinition, type ObjectFactory, type ValueDef, type PropertyDef, type Scope } from "./context/definitions.js";
 export { InitializingObject, DisposableObject, ObjectPostProcessor, ApplicationContextAware } from "./core/lifecycle.js";
 export { Decimal, Complex, FrozenSet, tuple, type Tuple } from "./core/values.js";
+
+import { registerBuiltinAliases } from "./aliases.js";
+registerBuiltinAliases();

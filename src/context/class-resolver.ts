@@ -13,7 +13,7 @@
  * TypeScript modules load without a build step (through tsx).
  */
 import { existsSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, ErrorCodes, type SourceLocation } from "../core/errors.js";
@@ -72,6 +72,7 @@ async function importFile(file: string): Promise<Record<string, unknown>> {
 }
 
 async function importPackage(spec: string, fromDir: string): Promise<Record<string, unknown> | undefined> {
+  if (isBuiltin(spec)) return (await import(spec)) as Record<string, unknown>;
   let resolved: string | undefined;
   try {
     resolved = createRequire(join(fromDir, "__remoting_resolver__.js")).resolve(spec);

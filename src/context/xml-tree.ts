@@ -56,10 +56,20 @@ export function parseXml(text: string, limits: { maxDepth?: number } = {}): XmlE
   parser.on("doctype", () => {
     if (!failure) failure = new XmlSyntaxError("DOCTYPE declarations are not allowed", parser.line, parser.column + 1);
   });
+  // Line starts, to turn the offset of a tag's "<" into a line and column.
+  const lineStarts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   parser.on("opentagstart", () => {
-    startLine = parser.line;
-    // column is zero-based and points after '<'; that equals the one-based column of '<'.
-    startColumn = parser.column;
+    const lt = text.lastIndexOf("<", Math.min(parser.position, text.length - 1));
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= lt) lo = mid;
+      else hi = mid - 1;
+    }
+    startLine = lo + 1;
+    startColumn = lt - lineStarts[lo]! + 1;
   });
   parser.on("opentag", (tag) => {
     const t = tag as SaxesTagNS;

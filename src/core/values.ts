@@ -11,14 +11,15 @@ export function tuple<T>(items: T[]): Tuple<T> {
 }
 
 /** A set that cannot change after it is built. */
+const frozenSets = new WeakSet<object>();
+
 export class FrozenSet<T> extends Set<T> {
-  #frozen = false;
   constructor(items?: Iterable<T>) {
     super(items);
-    this.#frozen = true;
+    frozenSets.add(this);
   }
   override add(value: T): this {
-    if (this.#frozen) throw new TypeError("a FrozenSet cannot be changed");
+    if (frozenSets.has(this)) throw new TypeError("a FrozenSet cannot be changed");
     return super.add(value);
   }
   override delete(_value: T): boolean {
