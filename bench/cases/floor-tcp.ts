@@ -1,0 +1,50 @@
+// The floor: a raw TCP request/response ping-pong with length-prefixed frames
+// (client here, server in its own process). Remote-call rows are compared to it.
+import { connect } from "node:net";
+import { join } from "node:path";
+import { measure, startServer, type BenchCase } from "../lib.js";
+
+const PAYLOAD = Buffer.from("x".repeat(64));
+
+async function pingPong(inFlight: number) {
+  const server = await startServer(join(import.meta.dirname, "../servers/tcp-echo.ts"));
+  try {
+    const sock = connect(server.port, "127.0.0.1");
+    sock.setNoDelay(true);
+    await new Promise<void>((r, j) => sock.once("connect", () => r()).once("error", j));
+    const waiters: Array<() => void> = [];
+    let buf = Buffer.alloc(0);
+    sock.on("data", (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      let off = 0;
+      while (buf.length - off >= 4) {
+        const len = buf.readUInt32BE(off);
+        if (buf.length - off < 4 + len) break;
+        off += 4 + len;
+        waiters.shift()?.();
+      }
+      buf = buf.subarray(off);
+    });
+    const frame = Buffer.alloc(4 + PAYLOAD.length);
+    frame.writeUInt32BE(PAYLOAD.length, 0);
+    PAYLOAD.copy(frame, 4);
+    const res = await measure(
+      () =>
+        new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          sock.write(frame);
+        }),
+      { inFlight },
+    );
+    sock.destroy();
+    return res;
+  } finally {
+    await server.stop();
+  }
+}
+
+const cases: BenchCase[] = [
+  { name: "floor: raw TCP ping-pong, 1 in flight", group: "tcp-1", floor: true, run: () => pingPong(1) },
+  { name: "floor: raw TCP ping-pong, 32 in flight", group: "tcp-32", floor: true, run: () => pingPong(32) },
+];
+export default cases;

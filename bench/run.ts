@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: runs every case in bench/cases/*.ts, each run in a fresh
+ * process (servers in processes of their own), several times, and prints
+ * median / min / max operations per second with each row's ratio to its
+ * group's floor measured in the same run. Writes JSON to
+ * bench/results/latest.json (or --json <file>).
+ *
+ * Options: --runs <n> (default 5), --filter <text>, --json <file>, --list.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { cpus } from "node:os";
+import type { BenchCase, BenchResult } from "./lib.js";
+
+const args = process.argv.slice(2);
+function opt(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+const runs = Number(opt("--runs") ?? process.env["BENCH_RUNS"] ?? 5);
+const filter = opt("--filter");
+const jsonOut = opt("--json") ?? join(import.meta.dirname, "results/latest.json");
+
+interface Row {
+  file: string;
+  name: string;
+  group: string;
+  floor: boolean;
+  note?: string | undefined;
+  targets: Array<{ against: string; atLeast: number }>;
+  samples: number[];
+  skipped?: string;
+  error?: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
+
+const dir = join(import.meta.dirname, "cases");
+const files = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+const rows: Row[] = [];
+for (const f of files) {
+  const file = join(dir, f);
+  const mod = (await import(pathToFileURL(file).href)) as { default: BenchCase[] };
+  for (const c of mod.default) {
+    if (filter && !c.name.includes(filter) && !c.group.includes(filter)) continue;
+    rows.push({ file, name: c.name, group: c.group, floor: !!c.floor, note: c.note, targets: c.targets ?? [], samples: [] });
+  }
+}
+if (args.includes("--list")) {
+  for (const r of rows) console.log(`${r.group}\t${r.name}${r.floor ? "\t(floor)" : ""}`);
+  process.exit(0);
+}
+
+console.error(`running ${rows.length} rows x ${runs} runs on ${cpus().length} cores (node ${process.version})`);
+// Interleave runs (run 1 of every row, then run 2, ...) so drift on a noisy machine hits every row alike.
+for (let i = 0; i < runs; i++) {
+  for (const r of rows) {
+    if (r.skipped || r.error) continue;
+    const res = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "run-case.ts"), r.file, r.name], {
+      encoding: "utf8",
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const m = /RESULT (.*)/.exec(res.stdout ?? "");
+    if (m) {
+      const out = JSON.parse(m[1]!) as BenchResult;
+      r.samples.push(out.ops / out.seconds);
+      process.stderr.write(".");
+    } else {
+      const err = `${res.stderr ?? ""}`.trim().split("\n").slice(-3).join(" | ");
+      if (/SkipBench/.test(res.stderr ?? "")) r.skipped = err.replace(/.*SkipBench:?/, "").trim() || "peer missing";
+      else r.error = err || `exit ${res.status}`;
+      process.stderr.write("x");
+    }
+  }
+}
+process.stderr.write("\n");
+
+const byName = new Map(rows.map((r) => [r.name, r]));
+const floorOf = new Map<string, number>();
+for (const r of rows) if (r.floor && r.samples.length) floorOf.set(r.group, median(r.samples));
+
+const table: string[][] = [["group", "benchmark", "median ops/s", "min", "max", "x floor", "runs"]];
+const results = rows.map((r) => {
+  const med = r.samples.length ? median(r.samples) : NaN;
+  const floor = floorOf.get(r.group);
+  const ratio = floor && !r.floor ? med / floor : r.floor ? 1 : NaN;
+  table.push([
+    r.group,
+    r.name + (r.floor ? " [floor]" : ""),
+    r.skipped ? "skipped" : r.error ? "error" : fmt(med),
+    r.samples.length ? fmt(Math.min(...r.samples)) : "-",
+    r.samples.length ? fmt(Math.max(...r.samples)) : "-",
+    Number.isFinite(ratio) ? ratio.toFixed(2) : "-",
+    String(r.samples.length),
+  ]);
+  const targets = r.targets.map((t) => {
+    const other = byName.get(t.against);
+    const otherMed = other?.samples.length ? median(other.samples) : NaN;
+    const got = med / otherMed;
+    return { against: t.against, atLeast: t.atLeast, ratio: Number.isFinite(got) ? got : null, met: Number.isFinite(got) ? got >= t.atLeast : null };
+  });
+  return { group: r.group, name: r.name, floor: r.floor, note: r.note, medianOpsPerSec: med, minOpsPerSec: r.samples.length ? Math.min(...r.samples) : null, maxOpsPerSec: r.samples.length ? Math.max(...r.samples) : null, ratioToFloor: Number.isFinite(ratio) ? ratio : null, samples: r.samples, targets, skipped: r.skipped ?? null, error: r.error ?? null };
+});
+
+const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+for (const [i, row] of table.entries()) {
+  console.log(row.map((c, j) => (j >= 2 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join("  "));
+  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+}
+const checks = results.flatMap((r) => r.targets.map((t) => ({ row: r.name, ...t })));
+if (checks.length) {
+  console.log("\ngoals (median ratios measured in this run):");
+  for (const c of checks) {
+    const mark = c.met === null ? "?" : c.met ? "ok  " : "MISS";
+    console.log(`  ${mark} ${c.row} >= ${c.atLeast}x ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(2) + "x"}`);
+  }
+}
+for (const r of results) if (r.error) console.log(`error in ${r.name}: ${r.error}`);
+for (const r of results) if (r.skipped) console.log(`skipped ${r.name}: ${r.skipped}`);
+
+mkdirSync(dirname(jsonOut), { recursive: true });
+writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, runs, results }, null, 2));
+console.error(`JSON written to ${jsonOut}`);
