@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { beforeEach, describe, it } from "node:test";
 import { ApplicationContext, ProxyFactory, type Invoker } from "../../../src/index.js";
-import { CamelCased, journal, Lifecycle, Person, PythonStyle } from "../../fixtures/context/support.js";
+import type { CamelCased, Person, PythonStyle } from "../../fixtures/context/support.js";
+import { journal, Lifecycle } from "../../fixtures/context/support.js";
 
 const FILE = join(import.meta.dirname, "../../fixtures/context/lifecycle.xml");
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ApplicationContext, Complex, Decimal, FrozenSet, XMLConfig } from "../../../src/index.js";
-import { ColonMovieFinder, MovieLister, StringHolder } from "../../fixtures/context/support.js";
+import type { StringHolder } from "../../fixtures/context/support.js";
+import { ColonMovieFinder, MovieLister } from "../../fixtures/context/support.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/context");
 const contexts: ApplicationContext[] = [];
