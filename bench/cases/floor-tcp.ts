@@ -13,7 +13,7 @@ async function pingPong(inFlight: number) {
     sock.setNoDelay(true);
     await new Promise<void>((r, j) => sock.once("connect", () => r()).once("error", j));
     const waiters: Array<() => void> = [];
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     sock.on("data", (d: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       let off = 0;

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 
 const server = createServer((sock) => {
   sock.setNoDelay(true);
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   sock.on("data", (d: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     let off = 0;
