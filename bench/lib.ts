@@ -11,6 +11,8 @@ export interface BenchResult {
   ops: number;
   /** Elapsed seconds. */
   seconds: number;
+  /** For rows that measure a quantity instead of a rate (e.g. memory): the value. */
+  value?: number;
 }
 
 export interface BenchCase {
@@ -24,6 +26,10 @@ export interface BenchCase {
   note?: string;
   /** Goals: this row's median must be at least `atLeast` times the median of row `against`. */
   targets?: Array<{ against: string; atLeast: number }>;
+  /** A row that measures a quantity (run() returns `value`), in this unit, e.g. "MB". */
+  unit?: string;
+  /** Goal for a quantity row: the median must not exceed this. */
+  atMost?: number;
   run(): Promise<BenchResult>;
 }
 

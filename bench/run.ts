@@ -30,6 +30,8 @@ interface Row {
   floor: boolean;
   note?: string | undefined;
   targets: Array<{ against: string; atLeast: number }>;
+  unit?: string | undefined;
+  atMost?: number | undefined;
   samples: number[];
   skipped?: string;
   error?: string;
@@ -50,7 +52,7 @@ for (const f of files) {
   const mod = (await import(pathToFileURL(file).href)) as { default: BenchCase[] };
   for (const c of mod.default) {
     if (filter && !c.name.includes(filter) && !c.group.includes(filter)) continue;
-    rows.push({ file, name: c.name, group: c.group, floor: !!c.floor, note: c.note, targets: c.targets ?? [], samples: [] });
+    rows.push({ file, name: c.name, group: c.group, floor: !!c.floor, note: c.note, targets: c.targets ?? [], unit: c.unit, atMost: c.atMost, samples: [] });
   }
 }
 if (args.includes("--list")) {
@@ -71,7 +73,7 @@ for (let i = 0; i < runs; i++) {
     const m = /RESULT (.*)/.exec(res.stdout ?? "");
     if (m) {
       const out = JSON.parse(m[1]!) as BenchResult;
-      r.samples.push(out.ops / out.seconds);
+      r.samples.push(r.unit ? (out.value ?? NaN) : out.ops / out.seconds);
       process.stderr.write(".");
     } else {
       const err = `${res.stderr ?? ""}`.trim().split("\n").slice(-3).join(" | ");
@@ -87,7 +89,8 @@ const byName = new Map(rows.map((r) => [r.name, r]));
 const floorOf = new Map<string, number>();
 for (const r of rows) if (r.floor && r.samples.length) floorOf.set(r.group, median(r.samples));
 
-const table: string[][] = [["group", "benchmark", "median ops/s", "min", "max", "x floor", "runs"]];
+const table: string[][] = [["group", "benchmark", "median", "min", "max", "x floor", "runs"]];
+const show = (r: Row, n: number): string => (r.unit ? `${n.toFixed(1)} ${r.unit}` : `${fmt(n)}/s`);
 const results = rows.map((r) => {
   const med = r.samples.length ? median(r.samples) : NaN;
   const floor = floorOf.get(r.group);
@@ -95,10 +98,10 @@ const results = rows.map((r) => {
   table.push([
     r.group,
     r.name + (r.floor ? " [floor]" : ""),
-    r.skipped ? "skipped" : r.error ? "error" : fmt(med),
-    r.samples.length ? fmt(Math.min(...r.samples)) : "-",
-    r.samples.length ? fmt(Math.max(...r.samples)) : "-",
-    Number.isFinite(ratio) ? ratio.toFixed(2) : "-",
+    r.skipped ? "skipped" : r.error ? "error" : show(r, med),
+    r.samples.length ? show(r, Math.min(...r.samples)) : "-",
+    r.samples.length ? show(r, Math.max(...r.samples)) : "-",
+    Number.isFinite(ratio) && !r.unit ? ratio.toFixed(2) : "-",
     String(r.samples.length),
   ]);
   const targets = r.targets.map((t) => {
@@ -107,7 +110,8 @@ const results = rows.map((r) => {
     const got = med / otherMed;
     return { against: t.against, atLeast: t.atLeast, ratio: Number.isFinite(got) ? got : null, met: Number.isFinite(got) ? got >= t.atLeast : null };
   });
-  return { group: r.group, name: r.name, floor: r.floor, note: r.note, medianOpsPerSec: med, minOpsPerSec: r.samples.length ? Math.min(...r.samples) : null, maxOpsPerSec: r.samples.length ? Math.max(...r.samples) : null, ratioToFloor: Number.isFinite(ratio) ? ratio : null, samples: r.samples, targets, skipped: r.skipped ?? null, error: r.error ?? null };
+  if (r.atMost !== undefined) targets.push({ against: `at most ${r.atMost} ${r.unit ?? ""}`.trim(), atLeast: NaN, ratio: med, met: Number.isFinite(med) ? med <= r.atMost : null });
+  return { group: r.group, name: r.name, floor: r.floor, note: r.note, unit: r.unit ?? "ops/s", median: med, medianOpsPerSec: r.unit ? null : med, minOpsPerSec: r.samples.length ? Math.min(...r.samples) : null, maxOpsPerSec: r.samples.length ? Math.max(...r.samples) : null, ratioToFloor: Number.isFinite(ratio) ? ratio : null, samples: r.samples, targets, skipped: r.skipped ?? null, error: r.error ?? null };
 });
 
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
@@ -120,7 +124,8 @@ if (checks.length) {
   console.log("\ngoals (median ratios measured in this run):");
   for (const c of checks) {
     const mark = c.met === null ? "?" : c.met ? "ok  " : "MISS";
-    console.log(`  ${mark} ${c.row} >= ${c.atLeast}x ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(2) + "x"}`);
+    if (Number.isNaN(c.atLeast)) console.log(`  ${mark} ${c.row} ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(1)}`);
+    else console.log(`  ${mark} ${c.row} >= ${c.atLeast}x ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(2) + "x"}`);
   }
 }
 for (const r of results) if (r.error) console.log(`error in ${r.name}: ${r.error}`);

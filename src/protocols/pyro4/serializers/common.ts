@@ -1,0 +1,340 @@
+/**
+ * Shared pieces of the Pyro4 serializers: options and limits, errors, the
+ * JS <-> Python value model helpers used by every codec.
+ */
+import { ErrorCodes, RemotingError, SerializationError } from "../../../core/errors.js";
+import { Complex, Decimal, tuple } from "../../../core/values.js";
+import { PyroURIValue } from "./uri-value.js";
+
+/** Limits applied while reading (and, for depth, while writing) one message. */
+export interface SerializerLimits {
+  /** Deepest nesting of containers (list, tuple, dict, set). Default 200, as serpent itself allows. */
+  maxDepth?: number;
+  /** Most values (container elements and dict entries, counted over the whole message). Default 1,000,000. */
+  maxItems?: number;
+  /** Longest str or bytes value, in characters or bytes. Default 67,108,864 (64 Mi). */
+  maxStringLength?: number;
+}
+
+/** Limits plus the codec switches. */
+export interface SerializerOptions extends SerializerLimits {
+  /** Most decimal digits of an integer literal (Python's own limit is 4300). Default 4300. */
+  maxIntDigits?: number;
+  /**
+   * Turn serpent's bytes dicts (`{'data': <base64>, 'encoding': 'base64'}`) back into a Buffer while
+   * reading. Python's Pyro4 never does this (it hands the dict to the program), so the default is false.
+   */
+  bytesAsBuffer?: boolean;
+}
+
+export interface ResolvedOptions {
+  readonly maxDepth: number;
+  readonly maxItems: number;
+  readonly maxStringLength: number;
+  readonly maxIntDigits: number;
+  readonly bytesAsBuffer: boolean;
+}
+
+export const DEFAULT_LIMITS: Readonly<Required<SerializerLimits> & { maxIntDigits: number }> = Object.freeze({
+  maxDepth: 200,
+  maxItems: 1_000_000,
+  maxStringLength: 64 * 1024 * 1024,
+  maxIntDigits: 4300,
+});
+
+function positiveInt(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw new RemotingError(`serializer option ${name} must be a positive integer, got ${String(v)}`, ErrorCodes.ERR_INVALID_ARGUMENT);
+  }
+  return v;
+}
+
+export function resolveOptions(o: SerializerOptions | undefined): ResolvedOptions {
+  return Object.freeze({
+    maxDepth: positiveInt("maxDepth", o?.maxDepth, DEFAULT_LIMITS.maxDepth),
+    maxItems: positiveInt("maxItems", o?.maxItems, DEFAULT_LIMITS.maxItems),
+    maxStringLength: positiveInt("maxStringLength", o?.maxStringLength, DEFAULT_LIMITS.maxStringLength),
+    maxIntDigits: positiveInt("maxIntDigits", o?.maxIntDigits, DEFAULT_LIMITS.maxIntDigits),
+    bytesAsBuffer: o?.bytesAsBuffer === true,
+  });
+}
+
+export function serError(message: string, cause?: unknown): SerializationError {
+  return new SerializationError(message, cause === undefined ? undefined : { cause });
+}
+
+export function limitError(message: string): SerializationError {
+  return new SerializationError(message, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8 decoding; bad bytes are a SerializationError. */
+export function decodeUtf8(data: Uint8Array, what: string): string {
+  try {
+    return utf8.decode(data);
+  } catch (e) {
+    throw serError(`${what} data is not valid UTF-8`, e);
+  }
+}
+
+export function asUint8Array(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw serError(`cannot deserialize a ${typeof data}: bytes expected`);
+}
+
+// ---------------------------------------------------------------- numbers
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
+
+/** A Python int as JS: a number when it is a safe integer, else a bigint. */
+export function normalizeInt(b: bigint): number | bigint {
+  return b >= MIN_SAFE && b <= MAX_SAFE ? Number(b) : b;
+}
+
+/** True when a JS number should travel as a Python int. */
+export function isPyInt(n: number): boolean {
+  return Number.isSafeInteger(n) && !Object.is(n, -0);
+}
+
+// ---------------------------------------------------------------- dicts
+
+/** Sets an own data property, also for the key `__proto__`. */
+export function setProp(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+const FLOAT_WORDS = new Map<string, number>([
+  ["nan", NaN],
+  ["+nan", NaN],
+  ["-nan", NaN],
+  ["inf", Infinity],
+  ["+inf", Infinity],
+  ["infinity", Infinity],
+  ["+infinity", Infinity],
+  ["-inf", -Infinity],
+  ["-infinity", -Infinity],
+]);
+
+/**
+ * Builds the JS value of a decoded dict: a plain object when every key is a
+ * string, else a Map. Then applies the few class dicts Pyro4 itself turns into
+ * values: the serpent float dict (only when `floatDict`), `Pyro4.core.URI`,
+ * and (opt-in) serpent's bytes dict. Nothing else is ever instantiated.
+ */
+export function buildDict(keys: unknown[], values: unknown[], opts: ResolvedOptions, floatDict: boolean): unknown {
+  let allStr = true;
+  for (const k of keys) {
+    if (typeof k !== "string") {
+      allStr = false;
+      break;
+    }
+  }
+  if (!allStr) {
+    const m = new Map<unknown, unknown>();
+    for (let i = 0; i < keys.length; i++) m.set(keys[i], values[i]);
+    return m;
+  }
+  const obj: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) setProp(obj, keys[i] as string, values[i]);
+  if (Object.prototype.hasOwnProperty.call(obj, "__class__")) return mapClassDict(obj, floatDict);
+  if (opts.bytesAsBuffer && keys.length === 2) {
+    const data = obj["data"];
+    if (typeof data === "string" && obj["encoding"] === "base64") return Buffer.from(data, "base64");
+  }
+  return obj;
+}
+
+function mapClassDict(obj: Record<string, unknown>, floatDict: boolean): unknown {
+  const cls = obj["__class__"];
+  if (floatDict && cls === "float" && typeof obj["value"] === "string") {
+    const text = obj["value"].trim().toLowerCase();
+    const word = FLOAT_WORDS.get(text);
+    if (word !== undefined) return word;
+    if (/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/.test(text)) return Number(text);
+    return obj;
+  }
+  if (cls === "Pyro4.core.URI") return PyroURIValue.fromState(obj["state"]);
+  return obj;
+}
+
+/** serpent.tobytes: a Buffer from bytes, or from serpent's `{data, encoding: "base64"}` dict. */
+export function toBytes(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  if (value !== null && typeof value === "object") {
+    const rec = value as Record<string, unknown>;
+    if (typeof rec["data"] === "string" && rec["encoding"] === "base64") return Buffer.from(rec["data"], "base64");
+    if (value instanceof Map && typeof value.get("data") === "string" && value.get("encoding") === "base64") {
+      return Buffer.from(value.get("data") as string, "base64");
+    }
+  }
+  throw serError("value is neither bytes nor a serpent base64 bytes dict");
+}
+
+// ---------------------------------------------------------------- writing helpers
+
+export function isTuple(v: unknown): v is readonly unknown[] {
+  return Array.isArray(v) && Object.isFrozen(v);
+}
+
+/** Bytes-like values: Buffer, Uint8Array, ArrayBuffer, DataView. */
+export function bytesOf(v: object): Buffer | undefined {
+  if (v instanceof Uint8Array) return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (v instanceof ArrayBuffer) return Buffer.from(v);
+  if (v instanceof DataView) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return undefined;
+}
+
+export function isPlainObject(v: object): boolean {
+  const p = Object.getPrototypeOf(v) as unknown;
+  return p === Object.prototype || p === null;
+}
+
+/** The name written as `__class__` for an instance of a user class (bare JS class name). */
+export function classNameOf(v: object): string {
+  const ctor = (v as { constructor?: unknown }).constructor;
+  const name = typeof ctor === "function" ? (ctor as { name?: unknown }).name : undefined;
+  return typeof name === "string" && name !== "" ? name : "object";
+}
+
+/** Public own fields of a class instance: enumerable string keys not starting with `_`, functions left out. */
+export function instanceEntries(v: object): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const k of Object.keys(v)) {
+    if (k.startsWith("_")) continue;
+    const val = (v as Record<string, unknown>)[k];
+    if (typeof val === "function") continue;
+    out.push([k, val]);
+  }
+  return out;
+}
+
+/** `datetime.isoformat()` of an aware UTC datetime, as serpent writes a datetime. */
+export function pyIsoformat(d: Date): string {
+  const t = d.getTime();
+  if (Number.isNaN(t)) throw serError("cannot serialize an invalid Date");
+  const iso = d.toISOString();
+  const dot = iso.indexOf(".");
+  const base = iso.slice(0, dot);
+  const ms = d.getUTCMilliseconds();
+  return `${base}${ms ? `.${String(ms).padStart(3, "0")}000` : ""}+00:00`;
+}
+
+/** Tracks the containers being written: cycles and excessive depth are SerializationErrors. */
+export class WriteGuard {
+  private readonly active = new Set<object>();
+  constructor(private readonly maxDepth: number) {}
+  enter(obj: object, depth: number): void {
+    if (depth > this.maxDepth) throw limitError(`object nesting deeper than ${this.maxDepth} levels`);
+    if (this.active.has(obj)) throw serError("cannot serialize a cyclic structure (a value contains itself)");
+    this.active.add(obj);
+  }
+  leave(obj: object): void {
+    this.active.delete(obj);
+  }
+}
+
+/** What a JS value is, from the point of view of the Python model. */
+export type ValueKind =
+  | "none"
+  | "bool"
+  | "number"
+  | "bigint"
+  | "string"
+  | "bytes"
+  | "complex"
+  | "decimal"
+  | "date"
+  | "uri"
+  | "tuple"
+  | "list"
+  | "typedlist"
+  | "set"
+  | "map"
+  | "dict"
+  | "error"
+  | "boxed"
+  | "instance"
+  | "unsupported";
+
+export function kindOf(v: unknown): ValueKind {
+  switch (typeof v) {
+    case "undefined":
+      return "none";
+    case "boolean":
+      return "bool";
+    case "number":
+      return "number";
+    case "bigint":
+      return "bigint";
+    case "string":
+      return "string";
+    case "object":
+      break;
+    default:
+      return "unsupported";
+  }
+  if (v === null) return "none";
+  if (Array.isArray(v)) return Object.isFrozen(v) ? "tuple" : "list";
+  if (isPlainObject(v)) return "dict";
+  if (v instanceof Uint8Array || v instanceof ArrayBuffer || v instanceof DataView) return "bytes";
+  if (ArrayBuffer.isView(v)) return "typedlist";
+  if (v instanceof Map) return "map";
+  if (v instanceof Set) return "set";
+  if (v instanceof Complex) return "complex";
+  if (v instanceof Decimal) return "decimal";
+  if (v instanceof Date) return "date";
+  if (v instanceof PyroURIValue) return "uri";
+  if (v instanceof Error) return "error";
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return "boxed";
+  return "instance";
+}
+
+export function typeName(v: unknown): string {
+  if (typeof v === "function") return `function ${(v as { name?: string }).name || "(anonymous)"}`;
+  if (typeof v === "object" && v !== null) return classNameOf(v);
+  return typeof v;
+}
+
+export function unsupported(v: unknown): SerializationError {
+  return serError(`cannot serialize a value of type ${typeName(v)}`);
+}
+
+/** A value used as a dict key or set element must be hashable in Python. */
+export function checkHashable(v: unknown, bytesOk: boolean): void {
+  const kind = kindOf(v);
+  if (kind === "bytes" && !bytesOk) throw serError("bytes cannot be a dict key or set element in serpent (they travel as a dict)");
+  if (kind === "number" && Number.isNaN(v) && !bytesOk) throw serError("NaN cannot be a dict key or set element in serpent (it travels as a dict)");
+  switch (kind) {
+    case "none":
+    case "bool":
+    case "number":
+    case "bigint":
+    case "string":
+    case "bytes":
+    case "complex":
+    case "decimal":
+    case "date":
+    case "boxed":
+      return;
+    case "tuple":
+      for (const x of v as readonly unknown[]) checkHashable(x, bytesOk);
+      return;
+    default:
+      throw serError(`a ${kind} value cannot be a dict key or set element (it is not hashable in Python)`);
+  }
+}
+
+/** Items of a typed array (other than Uint8Array) as a plain array. */
+export function typedItems(v: ArrayBufferView): unknown[] {
+  return Array.from(v as unknown as ArrayLike<unknown>);
+}
+
+export { tuple };

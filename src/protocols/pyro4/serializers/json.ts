@@ -1,0 +1,438 @@
+/**
+ * json (Pyro4 serializer id 2): UTF-8 JSON as Python's json module writes it,
+ * including its non-standard `NaN`, `Infinity` and `-Infinity` tokens and
+ * integers of any size (read exactly, as bigint when beyond 2^53).
+ */
+import {
+  buildDict,
+  bytesOf,
+  classNameOf,
+  decodeUtf8,
+  instanceEntries,
+  isPyInt,
+  kindOf,
+  limitError,
+  normalizeInt,
+  pyIsoformat,
+  serError,
+  typedItems,
+  unsupported,
+  WriteGuard,
+  type ResolvedOptions,
+} from "./common.js";
+import { errorToPyroDict } from "./exceptions.js";
+import { pyFloatRepr } from "./pyrepr.js";
+import type { PyroURIValue } from "./uri-value.js";
+
+// ================================================================ writer
+
+function numberText(x: number): string {
+  if (isPyInt(x)) return String(x);
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  return pyFloatRepr(x);
+}
+
+/** Dict keys become strings as Python's json.dumps makes them. */
+function keyText(k: unknown): string {
+  switch (typeof k) {
+    case "string":
+      return k;
+    case "number":
+      return numberText(k);
+    case "bigint":
+      return k.toString();
+    case "boolean":
+      return k ? "true" : "false";
+    case "undefined":
+      return "null";
+    case "object":
+      if (k === null) return "null";
+      break;
+  }
+  throw serError(`json dict keys must be str, int, float, bool or None, not ${kindOf(k)}`);
+}
+
+class JsonWriter {
+  out = "";
+  private readonly guard: WriteGuard;
+  constructor(opts: ResolvedOptions) {
+    this.guard = new WriteGuard(opts.maxDepth);
+  }
+
+  write(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case "string":
+        this.out += JSON.stringify(v);
+        return;
+      case "number":
+        this.out += numberText(v);
+        return;
+      case "boolean":
+        this.out += v ? "true" : "false";
+        return;
+      case "bigint":
+        this.out += v.toString();
+        return;
+      case "undefined":
+        this.out += "null";
+        return;
+      case "object":
+        if (v === null) {
+          this.out += "null";
+          return;
+        }
+        this.writeObject(v, depth);
+        return;
+      default:
+        throw unsupported(v);
+    }
+  }
+
+  private array(items: Iterable<unknown>, depth: number): void {
+    this.out += "[";
+    let first = true;
+    for (const x of items) {
+      if (!first) this.out += ", ";
+      first = false;
+      this.write(x, depth + 1);
+    }
+    this.out += "]";
+  }
+
+  private object(entries: Iterable<[unknown, unknown]>, depth: number, extra?: [string, string]): void {
+    this.out += "{";
+    let first = true;
+    for (const [k, val] of entries) {
+      if (!first) this.out += ", ";
+      first = false;
+      this.out += JSON.stringify(keyText(k));
+      this.out += ": ";
+      this.write(val, depth + 1);
+    }
+    if (extra) this.out += `${first ? "" : ", "}${JSON.stringify(extra[0])}: ${JSON.stringify(extra[1])}`;
+    this.out += "}";
+  }
+
+  private writeObject(v: object, depth: number): void {
+    const kind = kindOf(v);
+    switch (kind) {
+      case "bytes":
+        // Pyro4's json serializer refuses bytes; we send serpent's base64 dict (serpent.tobytes reads it)
+        this.out += `{"data": "${bytesOf(v)!.toString("base64")}", "encoding": "base64"}`;
+        return;
+      case "complex":
+        throw serError("the json serializer cannot carry complex numbers (use serpent)");
+      case "decimal":
+        this.out += JSON.stringify(String(v));
+        return;
+      case "date":
+        this.out += JSON.stringify(pyIsoformat(v as Date));
+        return;
+      case "boxed":
+        this.write((v as { valueOf(): unknown }).valueOf(), depth);
+        return;
+      case "unsupported":
+        throw unsupported(v);
+      default:
+        break;
+    }
+    this.guard.enter(v, depth + 1);
+    try {
+      switch (kind) {
+        case "tuple":
+        case "list":
+          this.array(v as unknown[], depth);
+          return;
+        case "typedlist":
+          this.array(typedItems(v as ArrayBufferView), depth);
+          return;
+        case "set":
+          this.array(v as Set<unknown>, depth);
+          return;
+        case "map":
+          this.object(v as Map<unknown, unknown>, depth);
+          return;
+        case "dict":
+          this.object(Object.entries(v), depth);
+          return;
+        case "uri":
+          this.out += '{"__class__": "Pyro4.core.URI", "state": ';
+          this.array((v as PyroURIValue).toState(), depth + 1);
+          this.out += "}";
+          return;
+        case "error":
+          this.object(Object.entries(errorToPyroDict(v, undefined, true)), depth);
+          return;
+        default:
+          this.object(instanceEntries(v), depth, ["__class__", classNameOf(v)]);
+          return;
+      }
+    } finally {
+      this.guard.leave(v);
+    }
+  }
+}
+
+export function jsonDumps(value: unknown, opts: ResolvedOptions): Buffer {
+  const w = new JsonWriter(opts);
+  w.write(value, 0);
+  return Buffer.from(w.out, "utf8");
+}
+
+export function jsonDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
+  if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
+  if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
+  const w = new JsonWriter(opts);
+  w.out += `{"object": ${JSON.stringify(objectId)}, "method": ${JSON.stringify(method)}, "params": `;
+  w.write([...vargs], 1);
+  w.out += ', "kwargs": ';
+  w.write(kwargs ?? {}, 1);
+  w.out += "}";
+  return Buffer.from(w.out, "utf8");
+}
+
+// ================================================================ parser
+
+const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+export class JsonParser {
+  private i = 0;
+  private readonly n: number;
+  private items = 0;
+
+  constructor(
+    private readonly s: string,
+    private readonly opts: ResolvedOptions,
+  ) {
+    this.n = s.length;
+  }
+
+  parseDocument(): unknown {
+    this.ws();
+    if (this.i >= this.n) throw serError("json data is empty");
+    const v = this.value(0);
+    this.ws();
+    if (this.i < this.n) this.fail("unexpected text after the value");
+    return v;
+  }
+
+  private fail(msg: string): never {
+    const at = this.i;
+    // eslint-disable-next-line no-control-regex
+    const snippet = this.s.slice(at, at + 20).replace(/[\x00-\x1f]/g, " ");
+    throw serError(`invalid json data at offset ${at}: ${msg}${at < this.n ? ` near '${snippet}'` : " (end of data)"}`);
+  }
+
+  private ws(): void {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(this.i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) this.i++;
+      else return;
+    }
+  }
+
+  private count(): void {
+    if (++this.items > this.opts.maxItems) throw limitError(`json data has more than ${this.opts.maxItems} items`);
+  }
+
+  private word(w: string, v: unknown): unknown {
+    if (this.s.startsWith(w, this.i)) {
+      this.i += w.length;
+      return v;
+    }
+    this.fail("value expected");
+  }
+
+  private value(depth: number): unknown {
+    const c = this.s.charCodeAt(this.i);
+    switch (c) {
+      case 34:
+        return this.string();
+      case 123:
+        return this.object(depth);
+      case 91:
+        return this.array(depth);
+      case 116:
+        return this.word("true", true);
+      case 102:
+        return this.word("false", false);
+      case 110:
+        return this.word("null", null);
+      case 78:
+        return this.word("NaN", NaN);
+      case 73:
+        return this.word("Infinity", Infinity);
+      case 45:
+        if (this.s.charCodeAt(this.i + 1) === 73) {
+          this.i++;
+          return this.word("Infinity", -Infinity);
+        }
+        return this.number();
+      default:
+        if (c >= 48 && c <= 57) return this.number();
+        if (this.i >= this.n) this.fail("value expected");
+        return this.fail("unexpected character");
+    }
+  }
+
+  private enter(depth: number): void {
+    if (depth >= this.opts.maxDepth) throw limitError(`json data nested deeper than ${this.opts.maxDepth} levels`);
+  }
+
+  private array(depth: number): unknown[] {
+    this.enter(depth);
+    this.i++;
+    const out: unknown[] = [];
+    this.ws();
+    if (this.s.charCodeAt(this.i) === 93) {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      out.push(this.value(depth + 1));
+      this.count();
+      this.ws();
+      const c = this.s.charCodeAt(this.i++);
+      if (c === 93) return out;
+      if (c !== 44) {
+        this.i--;
+        this.fail("',' or ']' expected");
+      }
+    }
+  }
+
+  private object(depth: number): unknown {
+    this.enter(depth);
+    this.i++;
+    const keys: unknown[] = [];
+    const values: unknown[] = [];
+    this.ws();
+    if (this.s.charCodeAt(this.i) === 125) {
+      this.i++;
+      return {};
+    }
+    for (;;) {
+      this.ws();
+      if (this.s.charCodeAt(this.i) !== 34) this.fail("string key expected");
+      keys.push(this.string());
+      this.ws();
+      if (this.s.charCodeAt(this.i) !== 58) this.fail("':' expected");
+      this.i++;
+      this.ws();
+      values.push(this.value(depth + 1));
+      this.count();
+      this.ws();
+      const c = this.s.charCodeAt(this.i++);
+      if (c === 125) break;
+      if (c !== 44) {
+        this.i--;
+        this.fail("',' or '}' expected");
+      }
+    }
+    return buildDict(keys, values, this.opts, false);
+  }
+
+  private string(): string {
+    const s = this.s;
+    const max = this.opts.maxStringLength;
+    let j = this.i + 1;
+    let seg = j;
+    let out = "";
+    for (;;) {
+      if (j >= this.n) {
+        this.i = j;
+        this.fail("unterminated string");
+      }
+      const c = s.charCodeAt(j);
+      if (c === 34) break;
+      if (c < 0x20) {
+        this.i = j;
+        this.fail("control character in a string");
+      }
+      if (c === 92) {
+        out += s.slice(seg, j);
+        if (out.length > max) throw limitError(`string longer than ${max} characters`);
+        const e = s[j + 1];
+        if (e === "u") {
+          const h = s.slice(j + 2, j + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(h)) {
+            this.i = j;
+            this.fail("bad \\u escape");
+          }
+          out += String.fromCharCode(parseInt(h, 16));
+          j += 6;
+        } else {
+          const r = e === undefined ? undefined : ESCAPES[e];
+          if (r === undefined) {
+            this.i = j;
+            this.fail("bad escape");
+          }
+          out += r;
+          j += 2;
+        }
+        seg = j;
+        continue;
+      }
+      j++;
+    }
+    if (out.length + (j - seg) > max) throw limitError(`string longer than ${max} characters`);
+    out += s.slice(seg, j);
+    this.i = j + 1;
+    return out;
+  }
+
+  private number(): number | bigint {
+    const s = this.s;
+    const start = this.i;
+    let j = start;
+    if (s.charCodeAt(j) === 45) j++;
+    const d0 = j;
+    const c0 = s.charCodeAt(j);
+    if (c0 === 48) j++;
+    else if (c0 >= 49 && c0 <= 57) {
+      while (s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    } else {
+      this.i = j;
+      this.fail("digit expected");
+    }
+    const intDigits = j - d0;
+    let isFloat = false;
+    if (s.charCodeAt(j) === 46) {
+      j++;
+      if (!(s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57)) {
+        this.i = j;
+        this.fail("digit expected after '.'");
+      }
+      while (s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+      isFloat = true;
+    }
+    if ((s.charCodeAt(j) | 0x20) === 101) {
+      j++;
+      if (s.charCodeAt(j) === 43 || s.charCodeAt(j) === 45) j++;
+      if (!(s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57)) {
+        this.i = j;
+        this.fail("digit expected in exponent");
+      }
+      while (s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+      isFloat = true;
+    }
+    this.i = j;
+    const text = s.slice(start, j);
+    if (isFloat) return Number(text);
+    if (intDigits <= 15) {
+      const v = Number(text);
+      return v === 0 ? 0 : v;
+    }
+    if (intDigits > this.opts.maxIntDigits) throw limitError(`integer longer than ${this.opts.maxIntDigits} digits`);
+    return normalizeInt(BigInt(text));
+  }
+}
+
+export function jsonLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
+  const text = decodeUtf8(data, "json");
+  return new JsonParser(text, opts).parseDocument();
+}

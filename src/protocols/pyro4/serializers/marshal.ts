@@ -1,0 +1,525 @@
+/**
+ * marshal (Pyro4 serializer id 3): CPython's marshal format (versions 2-4
+ * as written by Python 3). The reader handles the data types (None, bools,
+ * ints of any size, floats, complex, str, bytes, tuple, list, dict, set,
+ * frozenset, back-references) and refuses code objects and anything else.
+ * The writer emits version-4 data without back-references.
+ */
+import { Complex, FrozenSet } from "../../../core/values.js";
+import {
+  buildDict,
+  bytesOf,
+  checkHashable,
+  classNameOf,
+  instanceEntries,
+  isPyInt,
+  kindOf,
+  limitError,
+  normalizeInt,
+  pyIsoformat,
+  serError,
+  tuple,
+  typedItems,
+  unsupported,
+  WriteGuard,
+  type ResolvedOptions,
+} from "./common.js";
+import { errorToPyroDict } from "./exceptions.js";
+import type { PyroURIValue } from "./uri-value.js";
+
+const FLAG_REF = 0x80;
+
+// ================================================================ reader
+
+/** ISO-8859-1, as Python reads marshal's ASCII string types (TextDecoder's "latin1" is windows-1252). */
+function latin1(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
+/** UTF-8 as Python's marshal writes it ("surrogatepass": lone surrogates are allowed). */
+function decodeUtf8Surrogatepass(b: Uint8Array): string {
+  const quick = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+  if (!quick.includes("\ufffd")) return quick; // valid UTF-8 (a replacement character would show a bad sequence)
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(b);
+  } catch {
+    // fall through to the slow path that also accepts encoded surrogates
+  }
+  let out = "";
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    let cp: number;
+    let need: number;
+    if (c < 0x80) {
+      out += String.fromCharCode(c);
+      i++;
+      continue;
+    } else if (c >= 0xc2 && c < 0xe0) {
+      cp = c & 0x1f;
+      need = 1;
+    } else if (c >= 0xe0 && c < 0xf0) {
+      cp = c & 0x0f;
+      need = 2;
+    } else if (c >= 0xf0 && c < 0xf5) {
+      cp = c & 0x07;
+      need = 3;
+    } else throw serError("marshal str is not valid UTF-8");
+    for (let k = 1; k <= need; k++) {
+      const cc = b[i + k];
+      if (cc === undefined || (cc & 0xc0) !== 0x80) throw serError("marshal str is not valid UTF-8");
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if ((need === 2 && cp < 0x800) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff))) throw serError("marshal str is not valid UTF-8");
+    out += String.fromCodePoint(cp);
+    i += need + 1;
+  }
+  return out;
+}
+
+class MarshalReader {
+  private i = 0;
+  private items = 0;
+  private readonly refs: unknown[] = [];
+  private readonly view: DataView;
+
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly opts: ResolvedOptions,
+  ) {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.i + n > this.b.length) throw serError("marshal data is truncated");
+  }
+  private u8(): number {
+    this.need(1);
+    return this.b[this.i++]!;
+  }
+  private i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.i, true);
+    this.i += 4;
+    return v;
+  }
+  private f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.i, true);
+    this.i += 8;
+    return v;
+  }
+  private size(): number {
+    const n = this.i32();
+    if (n < 0) throw serError("marshal data has a negative size");
+    return n;
+  }
+  private bytes(n: number): Uint8Array {
+    if (n > this.opts.maxStringLength) throw limitError(`string longer than ${this.opts.maxStringLength} bytes`);
+    this.need(n);
+    const out = this.b.subarray(this.i, this.i + n);
+    this.i += n;
+    return out;
+  }
+  private count(n = 1): void {
+    this.items += n;
+    if (this.items > this.opts.maxItems) throw limitError(`marshal data has more than ${this.opts.maxItems} items`);
+  }
+  private floatText(): number {
+    const n = this.u8();
+    const t = latin1(this.bytes(n)).trim().toLowerCase();
+    if (t === "nan" || t === "+nan" || t === "-nan") return NaN;
+    if (t === "inf" || t === "+inf" || t === "infinity") return Infinity;
+    if (t === "-inf" || t === "-infinity") return -Infinity;
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) throw serError("marshal float text is malformed");
+    return Number(t);
+  }
+
+  readDocument(): unknown {
+    const v = this.read(0);
+    if (this.i !== this.b.length) throw serError("unexpected bytes after the marshal data");
+    return v;
+  }
+
+  read(depth: number): unknown {
+    const code = this.u8();
+    const flag = (code & FLAG_REF) !== 0;
+    const type = code & ~FLAG_REF;
+    let slot = -1;
+    if (flag) {
+      slot = this.refs.length;
+      this.refs.push(undefined);
+      this.count();
+    }
+    const v = this.readType(type, depth);
+    if (flag) this.refs[slot] = v;
+    return v;
+  }
+
+  private enter(depth: number): void {
+    if (depth >= this.opts.maxDepth) throw limitError(`marshal data nested deeper than ${this.opts.maxDepth} levels`);
+  }
+
+  private readType(type: number, depth: number): unknown {
+    switch (String.fromCharCode(type)) {
+      case "N":
+        return null;
+      case "T":
+        return true;
+      case "F":
+        return false;
+      case "i":
+        return this.i32();
+      case "I": {
+        // 64-bit int (old versions)
+        this.need(8);
+        const v = this.view.getBigInt64(this.i, true);
+        this.i += 8;
+        return normalizeInt(v);
+      }
+      case "l": {
+        const n = this.i32();
+        const digits = Math.abs(n);
+        // each digit holds 15 bits; about 4.5 decimal digits
+        if (digits * 15 > this.opts.maxIntDigits * 3.33 + 15) throw limitError(`integer longer than ${this.opts.maxIntDigits} digits`);
+        this.need(digits * 2);
+        let v = 0n;
+        for (let k = digits - 1; k >= 0; k--) {
+          const d = this.view.getUint16(this.i + k * 2, true);
+          if (d >= 0x8000) throw serError("marshal long digit out of range");
+          v = (v << 15n) | BigInt(d);
+        }
+        this.i += digits * 2;
+        return normalizeInt(n < 0 ? -v : v);
+      }
+      case "g":
+        return this.f64();
+      case "f":
+        return this.floatText();
+      case "y": {
+        const re = this.f64();
+        return new Complex(re, this.f64());
+      }
+      case "x": {
+        const re = this.floatText();
+        return new Complex(re, this.floatText());
+      }
+      case "s":
+        return Buffer.from(this.bytes(this.size()));
+      case "u":
+      case "t":
+        return decodeUtf8Surrogatepass(this.bytes(this.size()));
+      case "a":
+      case "A":
+        return latin1(this.bytes(this.size()));
+      case "z":
+      case "Z":
+        return latin1(this.bytes(this.u8()));
+      case ")":
+        return this.tupleOf(this.u8(), depth);
+      case "(":
+        return this.tupleOf(this.size(), depth);
+      case "[": {
+        this.enter(depth);
+        const n = this.size();
+        this.count(n);
+        this.need(n); // each item takes at least one byte: refuse impossible sizes before allocating
+        const out: unknown[] = [];
+        for (let k = 0; k < n; k++) out.push(this.read(depth + 1));
+        return out;
+      }
+      case "{": {
+        this.enter(depth);
+        const keys: unknown[] = [];
+        const values: unknown[] = [];
+        for (;;) {
+          this.need(1);
+          if (this.b[this.i] === 0x30) {
+            this.i++;
+            break;
+          }
+          const k = this.read(depth + 1);
+          if (typeof k === "object" && k !== null && !Buffer.isBuffer(k) && !(k instanceof Complex) && !(Array.isArray(k) && Object.isFrozen(k))) {
+            throw serError("marshal dict has an unhashable key");
+          }
+          keys.push(k);
+          values.push(this.read(depth + 1));
+          this.count();
+        }
+        return buildDict(keys, values, this.opts, false);
+      }
+      case "<":
+      case ">": {
+        this.enter(depth);
+        const n = this.size();
+        this.count(n);
+        this.need(n);
+        const items: unknown[] = [];
+        for (let k = 0; k < n; k++) items.push(this.read(depth + 1));
+        return type === 0x3e ? new FrozenSet(items) : new Set(items);
+      }
+      case "r": {
+        const idx = this.i32();
+        if (idx < 0 || idx >= this.refs.length || this.refs[idx] === undefined) throw serError("marshal data has an invalid back-reference");
+        this.count();
+        return this.refs[idx];
+      }
+      case "c":
+        throw serError("marshal code objects are refused");
+      default:
+        throw serError(`unsupported marshal type code 0x${type.toString(16)}`);
+    }
+  }
+
+  private tupleOf(n: number, depth: number): readonly unknown[] {
+    this.enter(depth);
+    this.count(n);
+    this.need(n);
+    const out: unknown[] = [];
+    for (let k = 0; k < n; k++) out.push(this.read(depth + 1));
+    return tuple(out);
+  }
+}
+
+export function marshalLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
+  if (data.length === 0) throw serError("marshal data is empty");
+  return new MarshalReader(data, opts).readDocument();
+}
+
+// ================================================================ writer
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** UTF-8 with lone surrogates encoded as 3-byte sequences (Python's "surrogatepass"). */
+function encodeUtf8Surrogatepass(s: string): Buffer {
+  if (!LONE_SURROGATE.test(s)) return Buffer.from(s, "utf8");
+  const parts: number[] = [];
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) parts.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+    else for (const byte of Buffer.from(ch, "utf8")) parts.push(byte);
+  }
+  return Buffer.from(parts);
+}
+
+class MarshalWriter {
+  private buf = Buffer.allocUnsafe(256);
+  private len = 0;
+  private readonly guard: WriteGuard;
+  constructor(opts: ResolvedOptions) {
+    this.guard = new WriteGuard(opts.maxDepth);
+  }
+
+  result(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.len));
+  }
+
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+  private byte(code: string): void {
+    this.reserve(1);
+    this.buf[this.len++] = code.charCodeAt(0);
+  }
+  private raw(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+  private withI32(code: string, n: number): void {
+    this.reserve(5);
+    this.buf[this.len] = code.charCodeAt(0);
+    this.buf.writeInt32LE(n, this.len + 1);
+    this.len += 5;
+  }
+
+  private int(v: bigint): void {
+    if (v >= -0x80000000n && v <= 0x7fffffffn) {
+      this.withI32("i", Number(v));
+      return;
+    }
+    const neg = v < 0n;
+    let a = neg ? -v : v;
+    const digits: number[] = [];
+    while (a > 0n) {
+      digits.push(Number(a & 0x7fffn));
+      a >>= 15n;
+    }
+    this.withI32("l", neg ? -digits.length : digits.length);
+    this.reserve(digits.length * 2);
+    for (const d of digits) {
+      this.buf.writeUInt16LE(d, this.len);
+      this.len += 2;
+    }
+  }
+
+  private smallInt(n: number): void {
+    this.reserve(5);
+    this.buf[this.len] = 0x69; // 'i'
+    this.buf.writeInt32LE(n, this.len + 1);
+    this.len += 5;
+  }
+
+  private float(x: number): void {
+    this.reserve(9);
+    this.buf[this.len] = 0x67; // 'g'
+    this.buf.writeDoubleLE(x, this.len + 1);
+    this.len += 9;
+  }
+
+  private str(s: string): void {
+    // eslint-disable-next-line no-control-regex
+    if (s.length < 256 && /^[\x00-\x7f]*$/.test(s)) {
+      this.reserve(2 + s.length);
+      this.buf[this.len] = 0x7a; // 'z': short ASCII
+      this.buf[this.len + 1] = s.length;
+      this.buf.write(s, this.len + 2, "latin1");
+      this.len += 2 + s.length;
+      return;
+    }
+    const b = encodeUtf8Surrogatepass(s);
+    this.withI32("u", b.length);
+    this.raw(b);
+  }
+
+  private seq(code: "(" | "[" | "<" | ">", items: readonly unknown[], depth: number): void {
+    if (code === "(" && items.length < 256) {
+      this.reserve(2);
+      this.buf[this.len++] = 0x29;
+      this.buf[this.len++] = items.length;
+    } else this.withI32(code, items.length);
+    for (const x of items) this.write(x, depth + 1);
+  }
+
+  private dict(entries: Iterable<[unknown, unknown]>, depth: number, extra?: [string, string]): void {
+    this.byte("{");
+    for (const [k, v] of entries) {
+      checkHashable(k, true);
+      this.write(k, depth + 1);
+      this.write(v, depth + 1);
+    }
+    if (extra) {
+      this.str(extra[0]);
+      this.str(extra[1]);
+    }
+    this.byte("0");
+  }
+
+  write(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case "string":
+        this.str(v);
+        return;
+      case "number":
+        if (v >= -0x80000000 && v <= 0x7fffffff && isPyInt(v)) this.smallInt(v);
+        else if (isPyInt(v)) this.int(BigInt(v));
+        else this.float(v);
+        return;
+      case "bigint":
+        this.int(v);
+        return;
+      case "boolean":
+        this.byte(v ? "T" : "F");
+        return;
+      case "undefined":
+        this.byte("N");
+        return;
+      case "object":
+        if (v === null) {
+          this.byte("N");
+          return;
+        }
+        break;
+      default:
+        throw unsupported(v);
+    }
+    const kind = kindOf(v);
+    switch (kind) {
+      case "bytes": {
+        const b = bytesOf(v)!;
+        this.withI32("s", b.length);
+        this.raw(b);
+        return;
+      }
+      case "complex": {
+        const c = v as Complex;
+        this.reserve(17);
+        this.buf[this.len] = 0x79; // 'y'
+        this.buf.writeDoubleLE(c.real, this.len + 1);
+        this.buf.writeDoubleLE(c.imag, this.len + 9);
+        this.len += 17;
+        return;
+      }
+      case "decimal":
+        this.str(String(v));
+        return;
+      case "date":
+        this.str(pyIsoformat(v as Date));
+        return;
+      case "boxed":
+        this.write((v as { valueOf(): unknown }).valueOf(), depth);
+        return;
+      case "unsupported":
+        throw unsupported(v);
+      default:
+        break;
+    }
+    this.guard.enter(v, depth + 1);
+    try {
+      switch (kind) {
+        case "tuple":
+          this.seq("(", v as readonly unknown[], depth);
+          return;
+        case "list":
+          this.seq("[", v as unknown[], depth);
+          return;
+        case "typedlist":
+          this.seq("[", typedItems(v as ArrayBufferView), depth);
+          return;
+        case "set":
+          for (const x of v as Set<unknown>) checkHashable(x, true);
+          this.seq(v instanceof FrozenSet ? ">" : "<", [...(v as Set<unknown>)], depth);
+          return;
+        case "map":
+          this.dict(v as Map<unknown, unknown>, depth);
+          return;
+        case "dict":
+          this.dict(Object.entries(v), depth);
+          return;
+        case "uri":
+          this.dict(
+            [
+              ["__class__", "Pyro4.core.URI"],
+              ["state", tuple((v as PyroURIValue).toState())],
+            ],
+            depth,
+          );
+          return;
+        case "error":
+          this.dict(Object.entries(errorToPyroDict(v, undefined, true)), depth);
+          return;
+        default:
+          this.dict(instanceEntries(v), depth, ["__class__", classNameOf(v)]);
+          return;
+      }
+    } finally {
+      this.guard.leave(v);
+    }
+  }
+}
+
+export function marshalDumps(value: unknown, opts: ResolvedOptions): Buffer {
+  const w = new MarshalWriter(opts);
+  w.write(value, 0);
+  return w.result();
+}
+
+export function marshalDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
+  if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
+  if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
+  // Pyro4 sends (object, method, vargs as a list, kwargs)
+  return marshalDumps(tuple([objectId, method, [...vargs], kwargs ?? {}]), opts);
+}

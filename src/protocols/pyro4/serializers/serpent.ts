@@ -1,0 +1,776 @@
+/**
+ * serpent (Pyro4 serializer id 1): UTF-8 text of one Python literal
+ * expression after the header line `# serpent utf-8 python3.2`.
+ *
+ * The writer emits what serpent 1.41 emits (with module_in_classname=True).
+ * The reader is a hand-written tokenizer and recursive-descent parser for the
+ * Python literal subset (never an evaluator), bounded by depth, item, string
+ * length and integer size limits.
+ */
+import { Complex } from "../../../core/values.js";
+import {
+  buildDict,
+  bytesOf,
+  checkHashable,
+  classNameOf,
+  decodeUtf8,
+  instanceEntries,
+  isPyInt,
+  kindOf,
+  limitError,
+  normalizeInt,
+  pyIsoformat,
+  serError,
+  tuple,
+  typedItems,
+  unsupported,
+  WriteGuard,
+  type ResolvedOptions,
+} from "./common.js";
+import { errorToPyroDict } from "./exceptions.js";
+import { pyFloatRepr, pyStrRepr } from "./pyrepr.js";
+import type { PyroURIValue } from "./uri-value.js";
+
+export const SERPENT_HEADER = "# serpent utf-8 python3.2\n";
+
+// ================================================================ writer
+
+function floatText(x: number): string {
+  if (Number.isNaN(x)) return "{'__class__':'float','value':'nan'}";
+  if (x === Infinity) return "1e30000";
+  if (x === -Infinity) return "-1e30000";
+  return pyFloatRepr(x);
+}
+
+class SerpentWriter {
+  out = SERPENT_HEADER;
+  private readonly guard: WriteGuard;
+  constructor(opts: ResolvedOptions) {
+    this.guard = new WriteGuard(opts.maxDepth);
+  }
+
+  write(v: unknown, depth: number): void {
+    switch (typeof v) {
+      case "string":
+        this.out += pyStrRepr(v);
+        return;
+      case "number":
+        this.out += isPyInt(v) ? String(v) : floatText(v);
+        return;
+      case "boolean":
+        this.out += v ? "True" : "False";
+        return;
+      case "bigint":
+        this.out += v.toString();
+        return;
+      case "undefined":
+        this.out += "None";
+        return;
+      case "object":
+        if (v === null) {
+          this.out += "None";
+          return;
+        }
+        this.writeObject(v, depth);
+        return;
+      default:
+        throw unsupported(v);
+    }
+  }
+
+  private seq(items: Iterable<unknown>, open: string, close: string, depth: number, isTuple: boolean, hashable: boolean): void {
+    this.out += open;
+    let count = 0;
+    for (const x of items) {
+      if (count > 0) this.out += ",";
+      if (hashable) checkHashable(x, false);
+      this.write(x, depth + 1);
+      count++;
+    }
+    if (isTuple && count === 1) this.out += ",";
+    this.out += close;
+  }
+
+  private dictEntries(entries: Iterable<[unknown, unknown]>, depth: number, checkKeys: boolean, extra?: [string, string]): void {
+    this.out += "{";
+    let first = true;
+    for (const [k, val] of entries) {
+      if (!first) this.out += ",";
+      first = false;
+      if (checkKeys) checkHashable(k, false);
+      this.write(k, depth + 1);
+      this.out += ":";
+      this.write(val, depth + 1);
+    }
+    if (extra) this.out += `${first ? "" : ","}${pyStrRepr(extra[0])}:${pyStrRepr(extra[1])}`;
+    this.out += "}";
+  }
+
+  private writeObject(v: object, depth: number): void {
+    const kind = kindOf(v);
+    switch (kind) {
+      case "bytes":
+        this.out += `{'data':'${bytesOf(v)!.toString("base64")}','encoding':'base64'}`;
+        return;
+      case "complex": {
+        const c = v as Complex;
+        if (Number.isNaN(c.real) || Number.isNaN(c.imag)) throw serError("a complex number with a NaN part has no Python literal form");
+        const neg = c.imag < 0 || Object.is(c.imag, -0);
+        this.out += `(${floatText(c.real)}${neg ? "-" : "+"}${floatText(Math.abs(c.imag))}j)`;
+        return;
+      }
+      case "decimal":
+        this.out += pyStrRepr(String(v));
+        return;
+      case "date":
+        this.out += pyStrRepr(pyIsoformat(v as Date));
+        return;
+      case "boxed":
+        this.write((v as { valueOf(): unknown }).valueOf(), depth);
+        return;
+      case "unsupported":
+        throw unsupported(v);
+      default:
+        break;
+    }
+    this.guard.enter(v, depth + 1);
+    try {
+      switch (kind) {
+        case "tuple":
+          this.seq(v as readonly unknown[], "(", ")", depth, true, false);
+          return;
+        case "list":
+          this.seq(v as unknown[], "[", "]", depth, false, false);
+          return;
+        case "typedlist":
+          this.seq(typedItems(v as ArrayBufferView), "[", "]", depth, false, false);
+          return;
+        case "set":
+          if ((v as Set<unknown>).size === 0) this.out += "()"; // serpent writes an empty set as an empty tuple
+          else this.seq(v as Set<unknown>, "{", "}", depth, false, true);
+          return;
+        case "map":
+          this.dictEntries(v as Map<unknown, unknown>, depth, true);
+          return;
+        case "dict":
+          this.dictEntries(Object.entries(v), depth, false);
+          return;
+        case "uri":
+          this.out += "{'__class__':'Pyro4.core.URI','state':";
+          this.seq((v as PyroURIValue).toState(), "(", ")", depth + 1, true, false);
+          this.out += "}";
+          return;
+        case "error":
+          this.dictEntries(Object.entries(errorToPyroDict(v, undefined, true)), depth, false);
+          return;
+        default:
+          this.dictEntries(instanceEntries(v), depth, false, ["__class__", classNameOf(v)]);
+          return;
+      }
+    } finally {
+      this.guard.leave(v);
+    }
+  }
+}
+
+export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
+  const w = new SerpentWriter(opts);
+  w.write(value, 0);
+  return Buffer.from(w.out, "utf8");
+}
+
+export function serpentDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
+  if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
+  if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
+  const w = new SerpentWriter(opts);
+  w.out += `(${pyStrRepr(objectId)},${pyStrRepr(method)},`;
+  w.write(tuple([...vargs]), 1);
+  w.out += ",";
+  w.write(kwargs ?? {}, 1);
+  w.out += ")";
+  return Buffer.from(w.out, "utf8");
+}
+
+// ================================================================ parser
+
+const C_TAB = 9,
+  C_LF = 10,
+  C_VT = 11,
+  C_FF = 12,
+  C_CR = 13,
+  C_SPACE = 32,
+  C_DQ = 34,
+  C_HASH = 35,
+  C_SQ = 39,
+  C_LPAR = 40,
+  C_RPAR = 41,
+  C_PLUS = 43,
+  C_COMMA = 44,
+  C_MINUS = 45,
+  C_DOT = 46,
+  C_0 = 48,
+  C_9 = 57,
+  C_COLON = 58,
+  C_LBRACK = 91,
+  C_BSLASH = 92,
+  C_RBRACK = 93,
+  C_UNDERSCORE = 95,
+  C_LBRACE = 123,
+  C_RBRACE = 125;
+
+function isDigit(c: number): boolean {
+  return c >= C_0 && c <= C_9;
+}
+function isIdentChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === C_UNDERSCORE || c > 127;
+}
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+};
+
+/** Marks a Complex that came from a bare imaginary literal such as `2j` (for `a+bj` sums). */
+const IMAG = new WeakSet<Complex>();
+
+export class SerpentParser {
+  private i = 0;
+  private readonly n: number;
+  private items = 0;
+
+  constructor(
+    private readonly s: string,
+    private readonly opts: ResolvedOptions,
+  ) {
+    this.n = s.length;
+  }
+
+  parseDocument(): unknown {
+    this.skipWs();
+    if (this.i >= this.n) throw serError("serpent data is empty");
+    const v = this.parseExpr(0);
+    this.skipWs();
+    if (this.i < this.n) this.fail("unexpected text after the value");
+    return v;
+  }
+
+  private fail(msg: string): never {
+    const at = this.i;
+    // eslint-disable-next-line no-control-regex
+    const snippet = this.s.slice(at, at + 20).replace(/[\x00-\x1f]/g, " ");
+    throw serError(`invalid serpent data at offset ${at}: ${msg}${at < this.n ? ` near '${snippet}'` : " (end of data)"}`);
+  }
+
+  private count(): void {
+    if (++this.items > this.opts.maxItems) throw limitError(`serpent data has more than ${this.opts.maxItems} items`);
+  }
+
+  private skipWs(): void {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(this.i);
+      if (c === C_SPACE || c === C_LF || c === C_CR || c === C_TAB || c === C_FF || c === C_VT) this.i++;
+      else if (c === C_HASH) {
+        const nl = s.indexOf("\n", this.i);
+        this.i = nl < 0 ? this.n : nl + 1;
+      } else if (c === C_BSLASH && (s.charCodeAt(this.i + 1) === C_LF || s.charCodeAt(this.i + 1) === C_CR)) {
+        this.i += 2; // explicit line continuation
+      } else return;
+    }
+  }
+
+  private expectNumeric(v: unknown): number | bigint | Complex {
+    if (typeof v === "number" || typeof v === "bigint" || v instanceof Complex) return v;
+    this.fail("a sign can only be applied to a number");
+  }
+
+  private parseExpr(depth: number): unknown {
+    const start = this.i;
+    const left = this.parseUnary(depth);
+    this.skipWs();
+    const c = this.s.charCodeAt(this.i);
+    if ((c === C_PLUS || c === C_MINUS) && (typeof left === "number" || typeof left === "bigint")) {
+      // a complex number written as real +/- imaginary, e.g. 1.0-2.0j or -0.0+-0.0j
+      this.i++;
+      this.skipWs();
+      const c2 = this.s.charCodeAt(this.i);
+      const signed = c2 === C_PLUS || c2 === C_MINUS;
+      const right = this.parseUnary(depth);
+      if (!(right instanceof Complex) || !IMAG.has(right)) {
+        this.i = start;
+        this.fail("only complex literals (real +/- imaginary) may use + or -");
+      }
+      const re = Number(left);
+      // serpent writes (-0.0+-0.0j) for signed zeros, which Python itself cannot read: keep the signs
+      if (signed) return new Complex(re, c === C_PLUS ? right.imag : -right.imag);
+      // otherwise compute as Python does (float +/- complex), signed zeros included
+      return c === C_PLUS ? new Complex(re + right.real, 0 + right.imag) : new Complex(re - right.real, 0 - right.imag);
+    }
+    return left;
+  }
+
+  private parseUnary(depth: number): unknown {
+    this.skipWs();
+    let neg = false;
+    let signs = 0;
+    for (;;) {
+      const c = this.s.charCodeAt(this.i);
+      if (c === C_MINUS) neg = !neg;
+      else if (c !== C_PLUS) break;
+      if (++signs > this.opts.maxDepth) throw limitError(`more than ${this.opts.maxDepth} signs in a row`);
+      this.i++;
+      this.skipWs();
+    }
+    if (signs === 0) return this.parsePrimary(depth);
+    const c = this.s.charCodeAt(this.i);
+    if (isDigit(c) || (c === C_DOT && isDigit(this.s.charCodeAt(this.i + 1)))) return this.parseNumber(neg);
+    const v = this.expectNumeric(this.parsePrimary(depth));
+    if (!neg) return v;
+    if (typeof v === "number") return -v;
+    if (typeof v === "bigint") return normalizeInt(-v);
+    const r = new Complex(-v.real, -v.imag);
+    if (IMAG.has(v)) IMAG.add(r);
+    return r;
+  }
+
+  private enter(depth: number): void {
+    if (depth >= this.opts.maxDepth) throw limitError(`serpent data nested deeper than ${this.opts.maxDepth} levels`);
+  }
+
+  private parsePrimary(depth: number): unknown {
+    const s = this.s;
+    const c = s.charCodeAt(this.i);
+    switch (c) {
+      case C_SQ:
+      case C_DQ:
+        return this.parseStrings();
+      case C_LPAR:
+        return this.parseParen(depth);
+      case C_LBRACK:
+        return this.parseList(depth);
+      case C_LBRACE:
+        return this.parseBrace(depth);
+      case C_DOT:
+        if (isDigit(s.charCodeAt(this.i + 1))) return this.parseNumber(false);
+        this.fail("unexpected '.'");
+        break;
+      default:
+        if (isDigit(c)) return this.parseNumber(false);
+        if (isIdentChar(c)) {
+          if (this.isStringStart()) return this.parseStrings();
+          return this.parseName();
+        }
+        if (this.i >= this.n) this.fail("value expected");
+        this.fail("unexpected character");
+    }
+  }
+
+  private parseName(): unknown {
+    const s = this.s;
+    const start = this.i;
+    while (this.i < this.n && isIdentChar(s.charCodeAt(this.i))) this.i++;
+    const name = s.slice(start, this.i);
+    switch (name) {
+      case "None":
+        return null;
+      case "True":
+        return true;
+      case "False":
+        return false;
+      case "set": {
+        // set() — the only call ast.literal_eval accepts
+        this.skipWs();
+        if (s.charCodeAt(this.i) === C_LPAR) {
+          this.i++;
+          this.skipWs();
+          if (s.charCodeAt(this.i) === C_RPAR) {
+            this.i++;
+            return new Set();
+          }
+        }
+        break;
+      }
+    }
+    this.i = start;
+    this.fail(`name '${name.slice(0, 40)}' is not a literal`);
+  }
+
+  private parseParen(depth: number): unknown {
+    this.enter(depth);
+    this.i++;
+    this.skipWs();
+    if (this.s.charCodeAt(this.i) === C_RPAR) {
+      this.i++;
+      return tuple([]);
+    }
+    const first = this.parseExpr(depth + 1);
+    this.skipWs();
+    let c = this.s.charCodeAt(this.i);
+    if (c === C_RPAR) {
+      this.i++;
+      return first; // parenthesized expression
+    }
+    if (c !== C_COMMA) this.fail("',' or ')' expected");
+    this.count();
+    const items: unknown[] = [first];
+    for (;;) {
+      this.i++; // the comma
+      this.skipWs();
+      if (this.s.charCodeAt(this.i) === C_RPAR) break;
+      items.push(this.parseExpr(depth + 1));
+      this.count();
+      this.skipWs();
+      c = this.s.charCodeAt(this.i);
+      if (c === C_RPAR) break;
+      if (c !== C_COMMA) this.fail("',' or ')' expected");
+    }
+    this.i++;
+    return tuple(items);
+  }
+
+  private parseList(depth: number): unknown[] {
+    this.enter(depth);
+    this.i++;
+    const items: unknown[] = [];
+    for (;;) {
+      this.skipWs();
+      if (this.s.charCodeAt(this.i) === C_RBRACK) break;
+      items.push(this.parseExpr(depth + 1));
+      this.count();
+      this.skipWs();
+      const c = this.s.charCodeAt(this.i);
+      if (c === C_RBRACK) break;
+      if (c !== C_COMMA) this.fail("',' or ']' expected");
+      this.i++;
+    }
+    this.i++;
+    return items;
+  }
+
+  private parseBrace(depth: number): unknown {
+    this.enter(depth);
+    this.i++;
+    this.skipWs();
+    if (this.s.charCodeAt(this.i) === C_RBRACE) {
+      this.i++;
+      return {};
+    }
+    const first = this.parseExpr(depth + 1);
+    this.skipWs();
+    if (this.s.charCodeAt(this.i) === C_COLON) {
+      const keys: unknown[] = [first];
+      const values: unknown[] = [];
+      this.i++;
+      values.push(this.parseExpr(depth + 1));
+      this.count();
+      for (;;) {
+        this.skipWs();
+        const c = this.s.charCodeAt(this.i);
+        if (c === C_RBRACE) break;
+        if (c !== C_COMMA) this.fail("',' or '}' expected");
+        this.i++;
+        this.skipWs();
+        if (this.s.charCodeAt(this.i) === C_RBRACE) break;
+        const k = this.parseExpr(depth + 1);
+        this.checkKey(k);
+        keys.push(k);
+        this.skipWs();
+        if (this.s.charCodeAt(this.i) !== C_COLON) this.fail("':' expected");
+        this.i++;
+        values.push(this.parseExpr(depth + 1));
+        this.count();
+      }
+      this.i++;
+      this.checkKey(first);
+      return buildDict(keys, values, this.opts, true);
+    }
+    // a set
+    this.checkKey(first);
+    const set = new Set<unknown>([first]);
+    this.count();
+    for (;;) {
+      this.skipWs();
+      const c = this.s.charCodeAt(this.i);
+      if (c === C_RBRACE) break;
+      if (c !== C_COMMA) this.fail("',' or '}' expected");
+      this.i++;
+      this.skipWs();
+      if (this.s.charCodeAt(this.i) === C_RBRACE) break;
+      const v = this.parseExpr(depth + 1);
+      this.checkKey(v);
+      set.add(v);
+      this.count();
+    }
+    this.i++;
+    return set;
+  }
+
+  /** Python refuses unhashable dict keys and set elements (lists, dicts, sets). */
+  private checkKey(k: unknown): void {
+    if (typeof k !== "object" || k === null) return;
+    if (Array.isArray(k)) {
+      if (!Object.isFrozen(k)) this.fail("unhashable type 'list' used as a dict key or set element");
+      for (const x of k) this.checkKey(x);
+      return;
+    }
+    if (k instanceof Complex || Buffer.isBuffer(k)) return;
+    this.fail("unhashable type used as a dict key or set element");
+  }
+
+  // ---------------------------------------------------------------- numbers
+
+  private digitRun(allowed: (c: number) => boolean): void {
+    // digits with single underscores between them
+    const s = this.s;
+    if (!allowed(s.charCodeAt(this.i))) this.fail("digit expected");
+    this.i++;
+    for (;;) {
+      const c = s.charCodeAt(this.i);
+      if (allowed(c)) this.i++;
+      else if (c === C_UNDERSCORE && allowed(s.charCodeAt(this.i + 1))) this.i += 2;
+      else return;
+    }
+  }
+
+  private parseNumber(neg: boolean): unknown {
+    const s = this.s;
+    const start = this.i;
+    const c0 = s.charCodeAt(start);
+    const c1 = s.charCodeAt(start + 1) | 0x20;
+    if (c0 === C_0 && (c1 === 0x78 || c1 === 0x6f || c1 === 0x62)) {
+      // 0x / 0o / 0b
+      this.i += 2;
+      if (s.charCodeAt(this.i) === C_UNDERSCORE) this.i++;
+      const allowed = c1 === 0x78 ? isHex : c1 === 0x6f ? (c: number) => c >= C_0 && c <= 55 : (c: number) => c === C_0 || c === 49;
+      this.digitRun(allowed);
+      this.endOfNumber();
+      const text = s.slice(start, this.i).replace(/_/g, "");
+      if (text.length - 2 > this.opts.maxIntDigits) throw limitError(`integer literal longer than ${this.opts.maxIntDigits} digits`);
+      const b = BigInt(text);
+      return normalizeInt(neg ? -b : b);
+    }
+    let isFloat = false;
+    if (c0 !== C_DOT) this.digitRun(isDigit);
+    const intEnd = this.i;
+    if (s.charCodeAt(this.i) === C_DOT) {
+      isFloat = true;
+      this.i++;
+      if (isDigit(s.charCodeAt(this.i))) this.digitRun(isDigit);
+    }
+    if ((s.charCodeAt(this.i) | 0x20) === 0x65) {
+      const save = this.i;
+      this.i++;
+      const sc = s.charCodeAt(this.i);
+      if (sc === C_PLUS || sc === C_MINUS) this.i++;
+      if (!isDigit(s.charCodeAt(this.i))) {
+        this.i = save;
+        this.fail("malformed exponent");
+      }
+      this.digitRun(isDigit);
+      isFloat = true;
+    }
+    let imag = false;
+    if ((s.charCodeAt(this.i) | 0x20) === 0x6a) {
+      imag = true;
+      this.i++;
+    }
+    this.endOfNumber();
+    const raw = s.slice(start, imag ? this.i - 1 : this.i);
+    const text = raw.includes("_") ? raw.replace(/_/g, "") : raw;
+    if (imag) {
+      const c = neg ? new Complex(-0, -Number(text)) : new Complex(0, Number(text));
+      IMAG.add(c);
+      return c;
+    }
+    if (isFloat) return neg ? -Number(text) : Number(text);
+    // a decimal int
+    if (c0 === C_0 && intEnd - start > 1 && /[1-9]/.test(text)) {
+      this.i = start;
+      this.fail("leading zeros in a decimal integer literal");
+    }
+    if (text.length <= 15) {
+      const v = Number(text);
+      return neg && v !== 0 ? -v : v;
+    }
+    if (text.length > this.opts.maxIntDigits) throw limitError(`integer literal longer than ${this.opts.maxIntDigits} digits`);
+    const b = BigInt(text);
+    return normalizeInt(neg ? -b : b);
+  }
+
+  private endOfNumber(): void {
+    const c = this.s.charCodeAt(this.i);
+    if (isIdentChar(c) || c === C_DOT) this.fail("malformed number");
+  }
+
+  // ---------------------------------------------------------------- strings
+
+  private isStringStart(): boolean {
+    const s = this.s;
+    let j = this.i;
+    for (let k = 0; k < 2; k++) {
+      const c = s.charCodeAt(j) | 0x20;
+      if (c === 0x72 || c === 0x62 || c === 0x75) j++;
+      else break;
+    }
+    if (j === this.i) return false;
+    const q = s.charCodeAt(j);
+    if (q !== C_SQ && q !== C_DQ) return false;
+    const prefix = s.slice(this.i, j).toLowerCase();
+    return prefix === "r" || prefix === "b" || prefix === "u" || prefix === "br" || prefix === "rb";
+  }
+
+  /** One or more adjacent string literals (implicit concatenation). */
+  private parseStrings(): string | Buffer {
+    let isBytes: boolean | undefined;
+    let acc = "";
+    for (;;) {
+      const start = this.i;
+      const lit = this.parseStringLiteral(acc.length);
+      if (isBytes === undefined) isBytes = lit.bytes;
+      else if (isBytes !== lit.bytes) {
+        this.i = start;
+        this.fail("cannot mix bytes and str literals");
+      }
+      acc += lit.text;
+      const save = this.i;
+      this.skipWs();
+      const c = this.s.charCodeAt(this.i);
+      if (!(c === C_SQ || c === C_DQ || (isIdentChar(c) && this.isStringStart()))) {
+        this.i = save;
+        break;
+      }
+    }
+    return isBytes ? Buffer.from(acc, "latin1") : acc;
+  }
+
+  private parseStringLiteral(already: number): { text: string; bytes: boolean } {
+    const s = this.s;
+    let raw = false;
+    let bytes = false;
+    for (;;) {
+      const c = s.charCodeAt(this.i) | 0x20;
+      if (c === 0x72) raw = true;
+      else if (c === 0x62) bytes = true;
+      else if (c !== 0x75) break;
+      this.i++;
+    }
+    const qc = s.charCodeAt(this.i);
+    const triple = s.charCodeAt(this.i + 1) === qc && s.charCodeAt(this.i + 2) === qc;
+    this.i += triple ? 3 : 1;
+    const max = this.opts.maxStringLength;
+    let out = "";
+    let seg = this.i;
+    let j = this.i;
+    const n = this.n;
+    for (;;) {
+      if (j >= n) {
+        this.i = j;
+        this.fail("unterminated string literal");
+      }
+      const c = s.charCodeAt(j);
+      if (c === qc) {
+        if (!triple) break;
+        if (s.charCodeAt(j + 1) === qc && s.charCodeAt(j + 2) === qc) break;
+        j++;
+        continue;
+      }
+      if (c === C_BSLASH) {
+        out += s.slice(seg, j);
+        if (out.length + already > max) throw limitError(`string longer than ${max} characters`);
+        j++;
+        if (j >= n) {
+          this.i = j;
+          this.fail("unterminated string literal");
+        }
+        if (raw) {
+          // in raw literals a backslash keeps the next character (and stops it from ending the literal)
+          out += s[j - 1]! + s[j]!;
+          j++;
+          seg = j;
+          continue;
+        }
+        const r = this.escape(j, bytes);
+        out += r.text;
+        j = r.next;
+        seg = j;
+        continue;
+      }
+      if ((c === C_LF || c === C_CR) && !triple) {
+        this.i = j;
+        this.fail("end of line inside a string literal");
+      }
+      if (c === 0) {
+        this.i = j;
+        this.fail("NUL character in serpent data");
+      }
+      if (bytes && c > 127) {
+        this.i = j;
+        this.fail("bytes literals can only contain ASCII characters");
+      }
+      j++;
+    }
+    if (out.length + (j - seg) + already > max) throw limitError(`string longer than ${max} characters`);
+    out += s.slice(seg, j);
+    this.i = j + (triple ? 3 : 1);
+    return { text: out, bytes };
+  }
+
+  /** An escape sequence; `j` is the index just after the backslash. */
+  private escape(j: number, bytes: boolean): { text: string; next: number } {
+    const s = this.s;
+    const e = s[j]!;
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) return { text: simple, next: j + 1 };
+    const code = s.charCodeAt(j);
+    if (code === C_LF) return { text: "", next: j + 1 };
+    if (code === C_CR) return { text: "", next: s.charCodeAt(j + 1) === C_LF ? j + 2 : j + 1 };
+    if (code >= C_0 && code <= 55) {
+      let k = j;
+      let v = 0;
+      while (k < j + 3 && s.charCodeAt(k) >= C_0 && s.charCodeAt(k) <= 55) v = v * 8 + (s.charCodeAt(k++) - C_0);
+      if (bytes && v > 255) {
+        this.i = j;
+        this.fail("octal escape out of range in a bytes literal");
+      }
+      return { text: String.fromCharCode(v), next: k };
+    }
+    const hexDigits = e === "x" ? 2 : bytes ? 0 : e === "u" ? 4 : e === "U" ? 8 : 0;
+    if (hexDigits > 0) {
+      const h = s.slice(j + 1, j + 1 + hexDigits);
+      if (h.length !== hexDigits || ![...h].every((ch) => isHex(ch.charCodeAt(0)))) {
+        this.i = j;
+        this.fail(`truncated \\${e} escape`);
+      }
+      const cp = parseInt(h, 16);
+      if (cp > 0x10ffff) {
+        this.i = j;
+        this.fail("\\U escape out of range");
+      }
+      return { text: String.fromCodePoint(cp), next: j + 1 + hexDigits };
+    }
+    if (e === "N" && !bytes) {
+      this.i = j;
+      this.fail("\\N{name} escapes are not supported");
+    }
+    // unknown escapes stay as they are, backslash included (as Python does)
+    return { text: `\\${e}`, next: j + 1 };
+  }
+}
+
+export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
+  let text = decodeUtf8(data, "serpent");
+  // Python reads source text with universal newlines: \r\n and \r become \n (also inside literals)
+  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+  return new SerpentParser(text, opts).parseDocument();
+}
