@@ -1,0 +1,809 @@
+/**
+ * Hessian 2.0 and 1.0 decoders. One decoder instance is one stream: the
+ * reference, class-definition and type tables are shared by every value read
+ * from it (all the arguments of a call, or a whole reply).
+ *
+ * Safety: no class is instantiated unless it is in the ClassRegistry given in
+ * the options; every length is checked against the bytes left and the limits
+ * before anything is allocated; nesting is bounded.
+ */
+import { ErrorCodes, SerializationError } from "../../core/errors.js";
+import {
+  DEFAULT_LIMITS,
+  HESSIAN_CLASS,
+  HESSIAN_TYPE,
+  HessianDouble,
+  HessianLong,
+  type ClassBinding,
+  type ClassRegistry,
+  type DecodeOptions,
+} from "./types.js";
+
+function fail(msg: string, code: string = ErrorCodes.ERR_SERIALIZATION): never {
+  throw new SerializationError(msg, undefined, code);
+}
+
+const hex2 = (b: number): string => b.toString(16).padStart(2, "0");
+
+interface ClassDef {
+  name: string;
+  fields: string[];
+  /** A Caucho handle or java.sql date class, turned into a plain value unless types are preserved. */
+  special: boolean;
+  binding: ClassBinding | undefined;
+}
+
+const HANDLE_CLASSES = new Set(["com.caucho.hessian.io.ShortHandle", "com.caucho.hessian.io.ByteHandle", "com.caucho.hessian.io.FloatHandle"]);
+const SQL_DATE_CLASSES = new Set(["java.sql.Date", "java.sql.Timestamp", "java.sql.Time"]);
+
+let scratch = Buffer.allocUnsafe(2 * 0x10000);
+
+/**
+ * Class definitions seen recently, keyed by their exact bytes, so a definition
+ * repeated across messages reuses its (already interned) name and field strings.
+ */
+const DEF_CACHE_SIZE = 512;
+const defCache = new Map<string, { name: string; fields: string[]; special: boolean }>();
+
+/** Sets a property without ever touching a prototype (`__proto__` becomes an own property). */
+function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function markHidden(obj: object, sym: symbol, value: string): void {
+  Object.defineProperty(obj, sym, { value, enumerable: false, configurable: true, writable: true });
+}
+
+abstract class ByteReader {
+  protected readonly buf: Buffer;
+  pos: number;
+  protected readonly end: number;
+  protected readonly registry: ClassRegistry | undefined;
+  protected readonly preserve: boolean;
+  protected readonly mapsAsMap: boolean;
+  protected readonly limits: Required<Omit<DecodeOptions, "registry" | "preserveTypes" | "mapsAs">>;
+  protected depth = 0;
+  protected refs: unknown[] = [];
+
+  constructor(buf: Uint8Array, options: DecodeOptions = {}, start = 0, end = buf.length) {
+    this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = start;
+    this.end = end;
+    this.registry = options.registry;
+    this.preserve = options.preserveTypes === true;
+    this.mapsAsMap = options.mapsAs === "map";
+    this.limits = {
+      maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
+      maxStringLength: options.maxStringLength ?? DEFAULT_LIMITS.maxStringLength,
+      maxBinaryLength: options.maxBinaryLength ?? DEFAULT_LIMITS.maxBinaryLength,
+      maxCollectionLength: options.maxCollectionLength ?? DEFAULT_LIMITS.maxCollectionLength,
+      maxClassDefinitions: options.maxClassDefinitions ?? DEFAULT_LIMITS.maxClassDefinitions,
+      maxFields: options.maxFields ?? DEFAULT_LIMITS.maxFields,
+    };
+  }
+
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  get atEnd(): boolean {
+    return this.pos >= this.end;
+  }
+
+  protected truncated(): never {
+    fail(`truncated Hessian data at byte ${this.pos}`);
+  }
+
+  u8(): number {
+    if (this.pos >= this.end) this.truncated();
+    return this.buf[this.pos++]!;
+  }
+
+  peek(): number {
+    if (this.pos >= this.end) this.truncated();
+    return this.buf[this.pos]!;
+  }
+
+  protected need(n: number): void {
+    if (this.end - this.pos < n) this.truncated();
+  }
+
+  protected u16(): number {
+    this.need(2);
+    const v = (this.buf[this.pos]! << 8) | this.buf[this.pos + 1]!;
+    this.pos += 2;
+    return v;
+  }
+
+  protected i32(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  protected i64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  protected f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  protected enter(): void {
+    if (++this.depth > this.limits.maxDepth) fail(`Hessian value nested deeper than ${this.limits.maxDepth} levels`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+  }
+
+  protected checkCollection(n: number): void {
+    if (n < 0) fail(`negative collection length ${n}`);
+    if (n > this.limits.maxCollectionLength) fail(`collection of ${n} entries exceeds the limit of ${this.limits.maxCollectionLength}`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+    if (n > this.end - this.pos) this.truncated();
+  }
+
+  protected checkStringTotal(total: number): void {
+    if (total > this.limits.maxStringLength) fail(`string of more than ${this.limits.maxStringLength} units exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+  }
+
+  protected checkBinaryTotal(total: number): void {
+    if (total > this.limits.maxBinaryLength) fail(`binary of more than ${this.limits.maxBinaryLength} bytes exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+  }
+
+  /** Reads `n` UTF-16 units encoded one by one as 1-3 bytes (4-byte sequences are accepted and count as 2 units). */
+  protected utf16(n: number): string {
+    if (n > this.limits.maxStringLength) this.checkStringTotal(n);
+    if (n > this.end - this.pos) this.truncated();
+    const buf = this.buf;
+    const start = this.pos;
+    const asciiEnd = start + n;
+    // Short ASCII strings (field names, most values): build them in JS, no native call.
+    if (n <= 32) {
+      let s = "";
+      let i = start;
+      for (; i < asciiEnd; i++) {
+        const c = buf[i]!;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === asciiEnd) {
+        this.pos = asciiEnd;
+        return s;
+      }
+    } else {
+      let i = start;
+      while (i < asciiEnd && buf[i]! < 0x80) i++;
+      if (i === asciiEnd) {
+        this.pos = asciiEnd;
+        return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, asciiEnd);
+      }
+    }
+    if (scratch.length < n * 2) scratch = Buffer.allocUnsafe(n * 2);
+    const out = scratch;
+    let p = start;
+    let u = 0;
+    const end = this.end;
+    while (u < n) {
+      if (p >= end) this.truncated();
+      const b = buf[p++]!;
+      let c: number;
+      if (b < 0x80) c = b;
+      else if ((b & 0xe0) === 0xc0) {
+        if (p >= end) this.truncated();
+        const b1 = buf[p++]!;
+        if ((b1 & 0xc0) !== 0x80) fail(`bad utf-8 encoding at byte ${p - 1}`);
+        c = ((b & 0x1f) << 6) | (b1 & 0x3f);
+      } else if ((b & 0xf0) === 0xe0) {
+        if (p + 1 >= end) this.truncated();
+        const b1 = buf[p++]!;
+        const b2 = buf[p++]!;
+        if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) fail(`bad utf-8 encoding at byte ${p - 2}`);
+        c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+      } else if ((b & 0xf8) === 0xf0 && u + 1 < n) {
+        if (p + 2 >= end) this.truncated();
+        const b1 = buf[p++]!;
+        const b2 = buf[p++]!;
+        const b3 = buf[p++]!;
+        if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b3 & 0xc0) !== 0x80) fail(`bad utf-8 encoding at byte ${p - 3}`);
+        const cp = (((b & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f)) - 0x10000;
+        if (cp < 0 || cp > 0xfffff) fail(`bad utf-8 encoding at byte ${p - 4}`);
+        const hi = 0xd800 + (cp >> 10);
+        out[u * 2] = hi & 0xff;
+        out[u * 2 + 1] = hi >> 8;
+        u++;
+        c = 0xdc00 + (cp & 0x3ff);
+      } else fail(`bad utf-8 encoding 0x${hex2(b)} at byte ${p - 1}`);
+      out[u * 2] = c & 0xff;
+      out[u * 2 + 1] = c >> 8;
+      u++;
+    }
+    this.pos = p;
+    return out.toString("utf16le", 0, n * 2);
+  }
+
+  protected bytes(n: number): Buffer {
+    if (n > this.limits.maxBinaryLength) this.checkBinaryTotal(n);
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  protected refAt(n: number): unknown {
+    if (!Number.isInteger(n) || n < 0 || n >= this.refs.length) fail(`reference ${n} to an unknown container`);
+    return this.refs[n];
+  }
+
+  protected long(v: bigint): unknown {
+    if (this.preserve) return new HessianLong(v);
+    return v >= -9007199254740992n && v <= 9007199254740992n ? Number(v) : v;
+  }
+
+  protected dbl(v: number): unknown {
+    if (this.preserve && (Number.isInteger(v) || Object.is(v, -0))) return new HessianDouble(v);
+    return v;
+  }
+
+  /** Starts a map-like container: a plain object (keys may turn it into a Map later). */
+  protected readEntries(type: string | undefined, readKey: () => unknown, readVal: () => unknown, isEnd: () => boolean): unknown {
+    const binding = type ? this.registry?.byName(type) : undefined;
+    if (binding) return this.fillInstance(binding, type!, readKey, readVal, isEnd);
+    const idx = this.refs.length;
+    let obj: Record<string, unknown> | undefined = this.mapsAsMap ? undefined : {};
+    let map: Map<unknown, unknown> | undefined = obj ? undefined : new Map();
+    this.refs.push(obj ?? map);
+    if (type) markHidden((obj ?? map)!, HESSIAN_TYPE, type);
+    let count = 0;
+    while (!isEnd()) {
+      if (++count > this.limits.maxCollectionLength) fail(`map of more than ${this.limits.maxCollectionLength} entries exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      const k = readKey();
+      const v = readVal();
+      if (obj && typeof k === "string") setField(obj, k, v);
+      else {
+        if (!map) {
+          map = new Map(Object.entries(obj!));
+          if (type) markHidden(map, HESSIAN_TYPE, type);
+          obj = undefined;
+          this.refs[idx] = map;
+        }
+        map.set(k, v);
+      }
+    }
+    return obj ?? map;
+  }
+
+  /** A Hessian 1.0 typed map whose type is a registered class. */
+  private fillInstance(binding: ClassBinding, _type: string, readKey: () => unknown, readVal: () => unknown, isEnd: () => boolean): unknown {
+    const inst = binding.create() as Record<string, unknown>;
+    this.refs.push(inst);
+    const allowed = binding.fields ? new Set(binding.fields) : undefined;
+    while (!isEnd()) {
+      const k = readKey();
+      const v = readVal();
+      if (typeof k === "string" && (!allowed || allowed.has(k))) setField(inst, k, v);
+    }
+    return inst;
+  }
+
+  /** Turns Caucho helper objects into plain JS values (unless types are preserved). */
+  protected simplify(name: string, obj: Record<string, unknown>): unknown {
+    if (this.preserve) return obj;
+    if (HANDLE_CLASSES.has(name) && "_value" in obj) return obj["_value"];
+    if (SQL_DATE_CLASSES.has(name) && obj["value"] instanceof Date) return obj["value"];
+    return obj;
+  }
+
+  abstract read(): unknown;
+}
+
+/** Hessian 2.0 decoder. */
+export class Hessian2Decoder extends ByteReader {
+  private classDefs: ClassDef[] = [];
+  private types: string[] = [];
+
+  read(): unknown {
+    const code = this.u8();
+    return this.readWith(code);
+  }
+
+  /** Reads a value whose first byte has already been consumed. */
+  readWith(code: number): unknown {
+    // Compact ints, the most common values, first.
+    if (code >= 0x80 && code <= 0xbf) return code - 0x90;
+    if (code <= 0x1f) return this.utf16(code);
+    if (code >= 0xc0 && code <= 0xcf) return ((code - 0xc8) << 8) + this.u8();
+    if (code >= 0xd0 && code <= 0xd7) return ((code - 0xd4) << 16) + this.u16();
+    if (code >= 0x30 && code <= 0x33) return this.utf16(((code - 0x30) << 8) + this.u8());
+    if (code >= 0x60 && code <= 0x6f) return this.readInstance(code - 0x60);
+    if (code >= 0x78 && code <= 0x7f) return this.readFixedList(code - 0x78, undefined);
+    if (code >= 0x70 && code <= 0x77) return this.readFixedList(code - 0x70, this.readType());
+    if (code >= 0xd8 && code <= 0xef) return this.long(BigInt(code - 0xe0));
+    if (code >= 0xf0) return this.long(BigInt(((code - 0xf8) << 8) + this.u8()));
+    if (code >= 0x20 && code <= 0x2f) return Buffer.from(this.bytes(code - 0x20));
+    if (code >= 0x34 && code <= 0x37) return Buffer.from(this.bytes(((code - 0x34) << 8) + this.u8()));
+    if (code >= 0x38 && code <= 0x3f) return this.long(BigInt(((code - 0x3c) << 16) + this.u16()));
+    switch (code) {
+      case 0x4e:
+        return null;
+      case 0x54:
+        return true;
+      case 0x46:
+        return false;
+      case 0x49:
+        return this.i32();
+      case 0x59:
+        return this.long(BigInt(this.i32()));
+      case 0x4c:
+        return this.long(this.i64());
+      case 0x5b:
+        return this.dbl(0);
+      case 0x5c:
+        return this.dbl(1);
+      case 0x5d:
+        return this.dbl((this.u8() << 24) >> 24);
+      case 0x5e:
+        return this.dbl((this.u16() << 16) >> 16);
+      case 0x5f:
+        return this.dbl(0.001 * this.i32());
+      case 0x44:
+        return this.dbl(this.f64());
+      case 0x4a: {
+        const ms = this.i64();
+        return this.date(Number(ms));
+      }
+      case 0x4b:
+        return this.date(this.i32() * 60000);
+      case 0x52:
+      case 0x53:
+        return this.readChunkedString(code);
+      case 0x41:
+      case 0x42:
+        return this.readChunkedBinary(code);
+      case 0x58: {
+        const n = this.readInt();
+        return this.readFixedList(n, undefined);
+      }
+      case 0x56: {
+        const type = this.readType();
+        const n = this.readInt();
+        return this.readFixedList(n, type);
+      }
+      case 0x57:
+        return this.readVarList(undefined);
+      case 0x55:
+        return this.readVarList(this.readType());
+      case 0x48:
+        return this.readMap(undefined);
+      case 0x4d:
+        return this.readMap(this.readType());
+      case 0x43: {
+        // Definitions may follow one another; loop rather than recurse.
+        let next: number;
+        do {
+          this.readClassDef();
+          next = this.u8();
+        } while (next === 0x43);
+        return this.readWith(next);
+      }
+      case 0x4f:
+        return this.readInstance(this.readInt());
+      case 0x51:
+        return this.refAt(this.readInt());
+      default:
+        return fail(`unexpected Hessian 2 code 0x${hex2(code)} at byte ${this.pos - 1}`);
+    }
+  }
+
+  private date(ms: number): Date {
+    if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) fail(`date ${ms} ms is out of range`);
+    return new Date(ms);
+  }
+
+  /** Reads an int (any int form; also accepts long forms that fit). */
+  readInt(): number {
+    const code = this.u8();
+    if (code >= 0x80 && code <= 0xbf) return code - 0x90;
+    if (code >= 0xc0 && code <= 0xcf) return ((code - 0xc8) << 8) + this.u8();
+    if (code >= 0xd0 && code <= 0xd7) return ((code - 0xd4) << 16) + this.u16();
+    if (code === 0x49 || code === 0x59) return this.i32();
+    if (code >= 0xd8 && code <= 0xef) return code - 0xe0;
+    if (code >= 0xf0) return ((code - 0xf8) << 8) + this.u8();
+    if (code >= 0x38 && code <= 0x3f) return ((code - 0x3c) << 16) + this.u16();
+    if (code === 0x4c) {
+      const v = this.i64();
+      if (v >= -2147483648n && v <= 2147483647n) return Number(v);
+    }
+    return fail(`expected an int at byte ${this.pos - 1}, found code 0x${hex2(code)}`);
+  }
+
+  /** Reads a string value (any string form). */
+  readString(): string {
+    const code = this.u8();
+    if (code <= 0x1f) return this.utf16(code);
+    if (code >= 0x30 && code <= 0x33) return this.utf16(((code - 0x30) << 8) + this.u8());
+    if (code === 0x52 || code === 0x53) return this.readChunkedString(code);
+    return fail(`expected a string at byte ${this.pos - 1}, found code 0x${hex2(code)}`);
+  }
+
+  private readChunkedString(first: number): string {
+    let code = first;
+    const parts: string[] = [];
+    let total = 0;
+    for (;;) {
+      let n: number;
+      let last: boolean;
+      if (code === 0x52 || code === 0x53) {
+        n = this.u16();
+        last = code === 0x53;
+      } else if (code <= 0x1f) {
+        n = code;
+        last = true;
+      } else if (code >= 0x30 && code <= 0x33) {
+        n = ((code - 0x30) << 8) + this.u8();
+        last = true;
+      } else return fail(`expected a string chunk at byte ${this.pos - 1}, found code 0x${hex2(code)}`);
+      total += n;
+      this.checkStringTotal(total);
+      parts.push(this.utf16(n));
+      if (last) break;
+      code = this.u8();
+    }
+    return parts.length === 1 ? parts[0]! : parts.join("");
+  }
+
+  private readChunkedBinary(first: number): Buffer {
+    let code = first;
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      let n: number;
+      let last: boolean;
+      if (code === 0x41 || code === 0x42) {
+        n = this.u16();
+        last = code === 0x42;
+      } else if (code >= 0x20 && code <= 0x2f) {
+        n = code - 0x20;
+        last = true;
+      } else if (code >= 0x34 && code <= 0x37) {
+        n = ((code - 0x34) << 8) + this.u8();
+        last = true;
+      } else return fail(`expected a binary chunk at byte ${this.pos - 1}, found code 0x${hex2(code)}`);
+      total += n;
+      this.checkBinaryTotal(total);
+      parts.push(this.bytes(n));
+      if (last) break;
+      code = this.u8();
+    }
+    return Buffer.concat(parts, total);
+  }
+
+  private readType(): string {
+    const code = this.peek();
+    if (code <= 0x1f || (code >= 0x30 && code <= 0x33) || code === 0x52 || code === 0x53) {
+      const t = this.readString();
+      if (this.types.length >= this.limits.maxClassDefinitions * 4) fail("too many type names in one message", ErrorCodes.ERR_LIMIT_EXCEEDED);
+      this.types.push(t);
+      return t;
+    }
+    const idx = this.readInt();
+    const t = this.types[idx];
+    if (t === undefined) fail(`reference to unknown type #${idx}`);
+    return t;
+  }
+
+  private readFixedList(n: number, type: string | undefined): unknown[] {
+    this.checkCollection(n);
+    this.enter();
+    const arr: unknown[] = new Array(n);
+    if (type !== undefined) markHidden(arr, HESSIAN_TYPE, type);
+    this.refs.push(arr);
+    for (let i = 0; i < n; i++) arr[i] = this.read();
+    this.depth--;
+    return arr;
+  }
+
+  private readVarList(type: string | undefined): unknown[] {
+    this.enter();
+    const arr: unknown[] = [];
+    if (type !== undefined) markHidden(arr, HESSIAN_TYPE, type);
+    this.refs.push(arr);
+    for (;;) {
+      const code = this.u8();
+      if (code === 0x5a) break;
+      if (arr.length >= this.limits.maxCollectionLength) fail(`list of more than ${this.limits.maxCollectionLength} items exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      arr.push(this.readWith(code));
+    }
+    this.depth--;
+    return arr;
+  }
+
+  private readMap(type: string | undefined): unknown {
+    this.enter();
+    const isEnd = (): boolean => {
+      if (this.peek() === 0x5a) {
+        this.pos++;
+        return true;
+      }
+      return false;
+    };
+    const read = (): unknown => this.read();
+    const m = this.readEntries(type, read, read, isEnd);
+    this.depth--;
+    return m;
+  }
+
+  /** Skips a string value starting at `p`; returns the position after it, or -1 (unusual or truncated: parse normally). */
+  private skipString(p: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    for (;;) {
+      if (p >= end) return -1;
+      const code = buf[p++]!;
+      let n: number;
+      let last = true;
+      if (code <= 0x1f) n = code;
+      else if (code >= 0x30 && code <= 0x33) {
+        if (p >= end) return -1;
+        n = ((code - 0x30) << 8) + buf[p++]!;
+      } else if (code === 0x52 || code === 0x53) {
+        if (p + 1 >= end) return -1;
+        n = (buf[p]! << 8) | buf[p + 1]!;
+        p += 2;
+        last = code === 0x53;
+      } else return -1;
+      for (let u = 0; u < n; u++) {
+        if (p >= end) return -1;
+        const b = buf[p]!;
+        p += b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : -end;
+        if (p < 0) return -1;
+      }
+      if (last) return p <= end ? p : -1;
+    }
+  }
+
+  /** The end of the class definition starting at `p` (after 'C'), or -1. */
+  private scanClassDef(p: number): number {
+    p = this.skipString(p);
+    if (p < 0 || p >= this.end) return -1;
+    const code = this.buf[p++]!;
+    let n: number;
+    if (code >= 0x80 && code <= 0xbf) n = code - 0x90;
+    else if (code >= 0xc0 && code <= 0xcf && p < this.end) n = ((code - 0xc8) << 8) + this.buf[p++]!;
+    else return -1;
+    if (n < 0 || n > this.limits.maxFields) return -1;
+    for (let i = 0; i < n && p >= 0; i++) p = this.skipString(p);
+    return p;
+  }
+
+  private readClassDef(): void {
+    if (this.classDefs.length >= this.limits.maxClassDefinitions) fail(`more than ${this.limits.maxClassDefinitions} class definitions`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+    const start = this.pos;
+    const stop = this.scanClassDef(start);
+    let key: string | undefined;
+    if (stop > 0 && stop - start <= 2048 && this.limits.maxStringLength >= 2048) {
+      key = (this.buf as Buffer & { latin1Slice(a: number, b: number): string }).latin1Slice(start, stop);
+      const hit = defCache.get(key);
+      if (hit) {
+        this.pos = stop;
+        this.classDefs.push({ name: hit.name, fields: hit.fields, special: hit.special, binding: this.registry?.byName(hit.name) });
+        return;
+      }
+    }
+    const name = this.readString();
+    const n = this.readInt();
+    if (n < 0 || n > this.limits.maxFields) fail(`class definition with ${n} fields (limit ${this.limits.maxFields})`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+    if (n > this.remaining) this.truncated();
+    const fields: string[] = [];
+    for (let i = 0; i < n; i++) fields.push(this.readString());
+    const special = HANDLE_CLASSES.has(name) || SQL_DATE_CLASSES.has(name);
+    this.classDefs.push({ name, fields, special, binding: this.registry?.byName(name) });
+    if (key !== undefined && this.pos === stop) {
+      if (defCache.size >= DEF_CACHE_SIZE) defCache.clear();
+      defCache.set(key, { name, fields: Object.freeze(fields) as string[], special });
+    }
+  }
+
+  private readInstance(idx: number): unknown {
+    const def = this.classDefs[idx];
+    if (!def) return fail(`object refers to unknown class definition #${idx}`);
+    this.enter();
+    const refIdx = this.refs.length;
+    let result: unknown;
+    if (def.binding) {
+      const inst = def.binding.create() as Record<string, unknown>;
+      this.refs.push(inst);
+      const allowed = def.binding.fields ? new Set(def.binding.fields) : undefined;
+      for (const f of def.fields) {
+        const v = this.read();
+        if (!allowed || allowed.has(f)) setField(inst, f, v);
+      }
+      result = inst;
+    } else {
+      const obj: Record<string, unknown> = {};
+      markHidden(obj, HESSIAN_CLASS, def.name);
+      this.refs.push(obj);
+      for (const f of def.fields) setField(obj, f, this.read());
+      result = def.special ? this.simplify(def.name, obj) : obj;
+      if (result !== obj) this.refs[refIdx] = result;
+    }
+    this.depth--;
+    return result;
+  }
+}
+
+/** Hessian 1.0 decoder (the arguments of `c 01 00` and `c 02 00` calls, and `r 01 00` replies). */
+export class Hessian1Decoder extends ByteReader {
+  read(): unknown {
+    return this.readWith(this.u8());
+  }
+
+  readWith(code: number): unknown {
+    switch (code) {
+      case 0x4e:
+        return null;
+      case 0x54:
+        return true;
+      case 0x46:
+        return false;
+      case 0x49:
+        return this.i32();
+      case 0x4c:
+        return this.long(this.i64());
+      case 0x44:
+        return this.dbl(this.f64());
+      case 0x64: {
+        const ms = Number(this.i64());
+        if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) fail(`date ${ms} ms is out of range`);
+        return new Date(ms);
+      }
+      case 0x53:
+      case 0x73:
+      case 0x58:
+      case 0x78:
+        return this.readChunkedString(code);
+      case 0x42:
+      case 0x62:
+        return this.readChunkedBinary(code);
+      case 0x56:
+        return this.readList();
+      case 0x4d:
+        return this.readMap();
+      case 0x52:
+        return this.refAt(this.i32());
+      default:
+        return fail(`unexpected Hessian 1 code 0x${hex2(code)} at byte ${this.pos - 1}`);
+    }
+  }
+
+  /** Reads a string value (`S`/`s` chunks). */
+  readString(): string {
+    const code = this.u8();
+    if (code === 0x53 || code === 0x73 || code === 0x58 || code === 0x78) return this.readChunkedString(code);
+    return fail(`expected a string at byte ${this.pos - 1}, found code 0x${hex2(code)}`);
+  }
+
+  /** A 16-bit length then that many UTF-16 units (method names, types). */
+  readBareString(): string {
+    return this.utf16(this.u16());
+  }
+
+  private readChunkedString(first: number): string {
+    let code = first;
+    const parts: string[] = [];
+    let total = 0;
+    for (;;) {
+      const n = this.u16();
+      total += n;
+      this.checkStringTotal(total);
+      parts.push(this.utf16(n));
+      if (code === 0x53 || code === 0x58) break;
+      code = this.u8();
+      if (code !== 0x53 && code !== 0x73 && code !== 0x58 && code !== 0x78) fail(`expected a string chunk at byte ${this.pos - 1}`);
+    }
+    return parts.length === 1 ? parts[0]! : parts.join("");
+  }
+
+  private readChunkedBinary(first: number): Buffer {
+    let code = first;
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const n = this.u16();
+      total += n;
+      this.checkBinaryTotal(total);
+      parts.push(this.bytes(n));
+      if (code === 0x42) break;
+      code = this.u8();
+      if (code !== 0x42 && code !== 0x62) fail(`expected a binary chunk at byte ${this.pos - 1}`);
+    }
+    return Buffer.concat(parts, total);
+  }
+
+  private readOptType(): string | undefined {
+    if (this.pos < this.end && this.buf[this.pos] === 0x74) {
+      this.pos++;
+      return this.readBareString();
+    }
+    return undefined;
+  }
+
+  private readList(): unknown[] {
+    this.enter();
+    const type = this.readOptType();
+    let n = -1;
+    if (this.pos < this.end && this.buf[this.pos] === 0x6c) {
+      this.pos++;
+      n = this.i32();
+      this.checkCollection(n);
+    }
+    const arr: unknown[] = [];
+    if (type) markHidden(arr, HESSIAN_TYPE, type);
+    this.refs.push(arr);
+    for (;;) {
+      const code = this.u8();
+      if (code === 0x7a) break;
+      if (arr.length >= this.limits.maxCollectionLength) fail(`list of more than ${this.limits.maxCollectionLength} items exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      arr.push(this.readWith(code));
+    }
+    this.depth--;
+    return arr;
+  }
+
+  private readMap(): unknown {
+    this.enter();
+    const type = this.readOptType() || undefined;
+    const isEnd = (): boolean => {
+      if (this.peek() === 0x7a) {
+        this.pos++;
+        return true;
+      }
+      return false;
+    };
+    const read = (): unknown => this.read();
+    let result: unknown;
+    if (type && !this.registry?.byName(type) && !looksLikeMapType(type)) {
+      // A JavaBean: a typed map of field name -> value.
+      const obj: Record<string, unknown> = {};
+      markHidden(obj, HESSIAN_CLASS, type);
+      const refIdx = this.refs.length;
+      this.refs.push(obj);
+      while (!isEnd()) {
+        const k = this.read();
+        const v = this.read();
+        if (typeof k !== "string") fail(`field name of '${type}' is not a string`);
+        setField(obj, k, v);
+      }
+      result = this.simplify(type, obj);
+      if (result !== obj) this.refs[refIdx] = result;
+    } else result = this.readEntries(type, read, read, isEnd);
+    this.depth--;
+    return result;
+  }
+}
+
+/** Hessian 1.0 map types that are maps, not beans: java.util.* and any name ending in "Map". */
+function looksLikeMapType(type: string): boolean {
+  return type.startsWith("java.util.") || type.endsWith("Map") || type.endsWith("Hashtable") || type.endsWith("Properties");
+}
+
+/** Decodes one Hessian 2.0 value; the whole buffer must be consumed. */
+export function decode(buf: Uint8Array, options?: DecodeOptions): unknown {
+  const d = new Hessian2Decoder(buf, options);
+  const v = d.read();
+  if (!d.atEnd) fail(`${d.remaining} unexpected bytes after the Hessian value`);
+  return v;
+}
+
+/** Decodes one Hessian 1.0 value; the whole buffer must be consumed. */
+export function decodeV1(buf: Uint8Array, options?: DecodeOptions): unknown {
+  const d = new Hessian1Decoder(buf, options);
+  const v = d.read();
+  if (!d.atEnd) fail(`${d.remaining} unexpected bytes after the Hessian value`);
+  return v;
+}

@@ -1,0 +1,593 @@
+/**
+ * Hessian 2.0 and 1.0 encoders. Both write into one growing Buffer; the 2.0
+ * encoder picks the same compact forms as Caucho's Java writer, so values that
+ * Java writes canonically re-encode byte for byte.
+ *
+ * One encoder instance is one Hessian stream: references, class definitions
+ * and type references are shared by every value written to it (a whole call
+ * or a whole reply), as in Java.
+ */
+import { ErrorCodes, SerializationError } from "../../core/errors.js";
+import {
+  HESSIAN_CLASS,
+  HESSIAN_TYPE,
+  HESSIAN_WRAPPER,
+  HessianDouble,
+  HessianInt,
+  HessianLong,
+  type ClassRegistry,
+  type EncodeOptions,
+} from "./types.js";
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The largest string chunk (UTF-16 units) and the non-final binary chunk size Java uses at the start of its buffer. */
+const STRING_CHUNK = 0x8000;
+const BINARY_CHUNK_V2 = 8189;
+const BINARY_CHUNK_V1 = 0x8000;
+
+function fail(msg: string, code: string = ErrorCodes.ERR_SERIALIZATION): never {
+  throw new SerializationError(msg, undefined, code);
+}
+
+function isPlainObject(v: object): boolean {
+  const p = Object.getPrototypeOf(v) as unknown;
+  return p === Object.prototype || p === null;
+}
+
+/** The bytes of a growing buffer. */
+abstract class ByteWriter {
+  protected buf: Buffer;
+  protected pos = 0;
+  protected readonly registry: ClassRegistry | undefined;
+  protected readonly maxDepth: number;
+  protected depth = 0;
+  /** Containers written so far (list, map, object), by identity. */
+  protected refs = new Map<object, number>();
+
+  constructor(options: EncodeOptions = {}, initialSize = 256) {
+    this.buf = Buffer.allocUnsafe(initialSize);
+    this.registry = options.registry;
+    this.maxDepth = options.maxDepth ?? 256;
+  }
+
+  protected ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  protected byte(b: number): void {
+    if (this.pos >= this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  protected u16(v: number): void {
+    this.ensure(2);
+    this.buf[this.pos++] = (v >>> 8) & 0xff;
+    this.buf[this.pos++] = v & 0xff;
+  }
+
+  protected i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32BE(v | 0, this.pos);
+    this.pos += 4;
+  }
+
+  protected i64(v: bigint): void {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(v, this.pos);
+    this.pos += 8;
+  }
+
+  protected f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleBE(v, this.pos);
+    this.pos += 8;
+  }
+
+  protected raw(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += n;
+  }
+
+  /** Writes `n` UTF-16 units of `s` from `off`, each unit separately as 1-3 bytes (CESU-8 style). */
+  protected utf16(s: string, off: number, n: number): void {
+    this.ensure(n * 3);
+    const buf = this.buf;
+    let p = this.pos;
+    const end = off + n;
+    for (let i = off; i < end; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) buf[p++] = c;
+      else if (c < 0x800) {
+        buf[p++] = 0xc0 | (c >> 6);
+        buf[p++] = 0x80 | (c & 0x3f);
+      } else {
+        buf[p++] = 0xe0 | (c >> 12);
+        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+        buf[p++] = 0x80 | (c & 0x3f);
+      }
+    }
+    this.pos = p;
+  }
+
+  /** Returns a copy of the bytes written so far. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  /** The bytes written so far, without copying (valid until the next write). */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Writes raw bytes (envelope headers). */
+  writeRaw(bytes: readonly number[] | Uint8Array): this {
+    for (const b of bytes) this.byte(b);
+    return this;
+  }
+
+  protected enter(): void {
+    if (++this.depth > this.maxDepth) fail(`value nested deeper than ${this.maxDepth} levels`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+  }
+
+  /** Writes a value, choosing the Hessian type from the JS type. */
+  write(value: unknown): this {
+    this.writeValue(value);
+    return this;
+  }
+
+  protected writeValue(value: unknown): void {
+    switch (typeof value) {
+      case "string":
+        this.writeString(value);
+        return;
+      case "number":
+        if (Number.isInteger(value)) {
+          if (value >= -2147483648 && value <= 2147483647) {
+            if (!Object.is(value, -0)) this.writeInt(value);
+            else this.writeDouble(value);
+          } else if (Number.isSafeInteger(value)) this.writeLong(BigInt(value));
+          else this.writeDouble(value);
+        } else this.writeDouble(value);
+        return;
+      case "boolean":
+        this.byte(value ? 0x54 : 0x46);
+        return;
+      case "bigint":
+        if (value < INT64_MIN || value > INT64_MAX) fail(`bigint ${value} does not fit in a Hessian long (64 bits)`);
+        this.writeLong(value);
+        return;
+      case "undefined":
+        this.byte(0x4e);
+        return;
+      case "object":
+        if (value === null) this.byte(0x4e);
+        else this.writeObjectValue(value);
+        return;
+      default:
+        fail(`cannot encode a ${typeof value} in Hessian`);
+    }
+  }
+
+  private writeObjectValue(value: object): void {
+    const wrapper = (value as Record<symbol, unknown>)[HESSIAN_WRAPPER];
+    if (wrapper !== undefined) {
+      const v = (value as { value: unknown }).value;
+      if (wrapper === "int" && typeof v === "number") return this.writeInt(v);
+      if (wrapper === "long" && typeof v === "bigint") return this.writeLong(v);
+      if (wrapper === "double" && typeof v === "number") return this.writeDouble(v);
+    }
+    if (value instanceof Date) {
+      const t = value.getTime();
+      if (Number.isNaN(t)) fail("cannot encode an invalid Date");
+      return this.writeDate(t);
+    }
+    if (value instanceof Uint8Array && !(value instanceof Uint8ClampedArray)) return this.writeBinary(value);
+    if (value instanceof ArrayBuffer) return this.writeBinary(new Uint8Array(value));
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) return this.writeValue(value.valueOf());
+
+    const ref = this.refs.get(value);
+    if (ref !== undefined) return this.writeRef(ref);
+
+    this.enter();
+    try {
+      if (Array.isArray(value)) {
+        this.refs.set(value, this.refs.size);
+        const t = (value as unknown as Record<symbol, unknown>)[HESSIAN_TYPE];
+        this.writeList(value, typeof t === "string" ? t : undefined);
+      } else if (value instanceof Int32Array) {
+        this.refs.set(value, this.refs.size);
+        this.writeList(Array.from(value, (v) => new HessianInt(v)), "[int");
+      } else if (value instanceof Float64Array || value instanceof Float32Array) {
+        this.refs.set(value, this.refs.size);
+        this.writeList(Array.from(value, (v) => new HessianDouble(v)), "[double");
+      } else if (value instanceof BigInt64Array) {
+        this.refs.set(value, this.refs.size);
+        this.writeList(Array.from(value, (v) => new HessianLong(v)), "[long");
+      } else if (value instanceof Set) {
+        this.refs.set(value, this.refs.size);
+        const t = (value as unknown as Record<symbol, unknown>)[HESSIAN_TYPE];
+        this.writeList([...value], typeof t === "string" ? t : "java.util.HashSet");
+      } else if (value instanceof Map) {
+        this.refs.set(value, this.refs.size);
+        const t = (value as unknown as Record<symbol, unknown>)[HESSIAN_TYPE];
+        this.writeMap(value.entries(), typeof t === "string" ? t : undefined);
+      } else {
+        this.writeComplexObject(value);
+      }
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private writeComplexObject(value: object): void {
+    const rec = value as Record<string | symbol, unknown>;
+    const cls = rec[HESSIAN_CLASS];
+    const binding = this.registry?.byConstructor(value.constructor);
+    if (binding) {
+      this.refs.set(value, this.refs.size);
+      const fields = binding.fields ?? Object.keys(value);
+      this.writeInstance(binding.name, fields, value);
+      return;
+    }
+    if (typeof cls === "string") {
+      this.refs.set(value, this.refs.size);
+      this.writeInstance(cls, Object.keys(value), value);
+      return;
+    }
+    if (typeof (value as { then?: unknown }).then === "function") fail("cannot encode a Promise in Hessian (await it first)");
+    this.refs.set(value, this.refs.size);
+    const t = rec[HESSIAN_TYPE];
+    if (!isPlainObject(value) && typeof t !== "string" && value instanceof Error) {
+      this.writeMap(Object.entries({ ...value, message: value.message }), undefined);
+      return;
+    }
+    this.writeMap(Object.entries(value), typeof t === "string" ? t : undefined);
+  }
+
+  abstract writeInt(v: number): void;
+  abstract writeLong(v: bigint): void;
+  abstract writeDouble(v: number): void;
+  abstract writeDate(ms: number): void;
+  abstract writeString(s: string): void;
+  abstract writeBinary(b: Uint8Array): void;
+  protected abstract writeRef(n: number): void;
+  protected abstract writeList(items: readonly unknown[], type: string | undefined): void;
+  protected abstract writeMap(entries: Iterable<[unknown, unknown]>, type: string | undefined): void;
+  protected abstract writeInstance(className: string, fields: readonly string[], obj: object): void;
+}
+
+/** Hessian 2.0 encoder. */
+export class Hessian2Encoder extends ByteWriter {
+  private classDefs = new Map<string, number>();
+  private types = new Map<string, number>();
+
+  /** Forgets the written bytes and every table, to start a new stream. */
+  reset(): this {
+    this.pos = 0;
+    this.depth = 0;
+    this.refs.clear();
+    this.classDefs.clear();
+    this.types.clear();
+    return this;
+  }
+
+  writeInt(v: number): void {
+    if (v >= -16 && v <= 47) this.byte(0x90 + v);
+    else if (v >= -2048 && v <= 2047) {
+      this.ensure(2);
+      this.buf[this.pos++] = 0xc8 + (v >> 8);
+      this.buf[this.pos++] = v & 0xff;
+    } else if (v >= -262144 && v <= 262143) {
+      this.ensure(3);
+      this.buf[this.pos++] = 0xd4 + (v >> 16);
+      this.buf[this.pos++] = (v >> 8) & 0xff;
+      this.buf[this.pos++] = v & 0xff;
+    } else {
+      this.byte(0x49);
+      this.i32(v);
+    }
+  }
+
+  writeLong(v: bigint): void {
+    if (v >= -8n && v <= 15n) this.byte(0xe0 + Number(v));
+    else if (v >= -2048n && v <= 2047n) {
+      const n = Number(v);
+      this.byte(0xf8 + (n >> 8));
+      this.byte(n & 0xff);
+    } else if (v >= -262144n && v <= 262143n) {
+      const n = Number(v);
+      this.byte(0x3c + (n >> 16));
+      this.u16(n & 0xffff);
+    } else if (v >= -2147483648n && v <= 2147483647n) {
+      this.byte(0x59);
+      this.i32(Number(v));
+    } else {
+      this.byte(0x4c);
+      this.i64(v);
+    }
+  }
+
+  writeDouble(v: number): void {
+    // Java: (int) value == value (the cast saturates; NaN becomes 0).
+    const asInt = v !== v ? 0 : v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : Math.trunc(v);
+    if (asInt === v) {
+      if (asInt === 0) return this.byte(0x5b);
+      if (asInt === 1) return this.byte(0x5c);
+      if (asInt >= -128 && asInt <= 127) {
+        this.byte(0x5d);
+        this.byte(asInt & 0xff);
+        return;
+      }
+      if (asInt >= -32768 && asInt <= 32767) {
+        this.byte(0x5e);
+        this.u16(asInt & 0xffff);
+        return;
+      }
+    }
+    const x = v * 1000;
+    const mills = x !== x ? 0 : x >= 2147483647 ? 2147483647 : x <= -2147483648 ? -2147483648 : Math.trunc(x);
+    if (0.001 * mills === v) {
+      this.byte(0x5f);
+      this.i32(mills);
+      return;
+    }
+    this.byte(0x44);
+    this.f64(v);
+  }
+
+  writeDate(ms: number): void {
+    if (ms % 60000 === 0) {
+      const minutes = ms / 60000;
+      if (minutes >= -2147483648 && minutes <= 2147483647) {
+        this.byte(0x4b);
+        this.i32(minutes);
+        return;
+      }
+    }
+    this.byte(0x4a);
+    this.i64(BigInt(ms));
+  }
+
+  writeString(s: string): void {
+    const len = s.length;
+    let off = 0;
+    while (len - off > STRING_CHUNK) {
+      let sub = STRING_CHUNK;
+      const last = s.charCodeAt(off + sub - 1);
+      if (last >= 0xd800 && last <= 0xdbff) sub--;
+      this.byte(0x52);
+      this.u16(sub);
+      this.utf16(s, off, sub);
+      off += sub;
+    }
+    const rem = len - off;
+    if (rem <= 31) this.byte(rem);
+    else if (rem <= 1023) {
+      this.byte(0x30 + (rem >> 8));
+      this.byte(rem & 0xff);
+    } else {
+      this.byte(0x53);
+      this.u16(rem);
+    }
+    this.utf16(s, off, rem);
+  }
+
+  writeBinary(b: Uint8Array): void {
+    let off = 0;
+    const len = b.length;
+    while (len - off > BINARY_CHUNK_V2) {
+      this.byte(0x41);
+      this.u16(BINARY_CHUNK_V2);
+      this.raw(b, off, off + BINARY_CHUNK_V2);
+      off += BINARY_CHUNK_V2;
+    }
+    const rem = len - off;
+    if (rem <= 15) this.byte(0x20 + rem);
+    else if (rem <= 1023) {
+      this.byte(0x34 + (rem >> 8));
+      this.byte(rem & 0xff);
+    } else {
+      this.byte(0x42);
+      this.u16(rem);
+    }
+    this.raw(b, off, len);
+  }
+
+  protected writeRef(n: number): void {
+    this.byte(0x51);
+    this.writeInt(n);
+  }
+
+  private writeType(type: string): void {
+    const idx = this.types.get(type);
+    if (idx !== undefined) this.writeInt(idx);
+    else {
+      this.types.set(type, this.types.size);
+      this.writeString(type);
+    }
+  }
+
+  protected writeList(items: readonly unknown[], type: string | undefined): void {
+    const n = items.length;
+    if (type === undefined) {
+      if (n <= 7) this.byte(0x78 + n);
+      else {
+        this.byte(0x58);
+        this.writeInt(n);
+      }
+    } else if (n <= 7) {
+      this.byte(0x70 + n);
+      this.writeType(type);
+    } else {
+      this.byte(0x56);
+      this.writeType(type);
+      this.writeInt(n);
+    }
+    for (let i = 0; i < n; i++) this.writeValue(items[i]);
+  }
+
+  protected writeMap(entries: Iterable<[unknown, unknown]>, type: string | undefined): void {
+    if (type === undefined) this.byte(0x48);
+    else {
+      this.byte(0x4d);
+      this.writeType(type);
+    }
+    for (const [k, v] of entries) {
+      this.writeValue(k);
+      this.writeValue(v);
+    }
+    this.byte(0x5a);
+  }
+
+  protected writeInstance(className: string, fields: readonly string[], obj: object): void {
+    const key = fields.length === 0 ? className : `${className}\u0000${fields.join("\u0000")}`;
+    let def = this.classDefs.get(key);
+    if (def === undefined) {
+      def = this.classDefs.size;
+      this.classDefs.set(key, def);
+      this.byte(0x43);
+      this.writeString(className);
+      this.writeInt(fields.length);
+      for (const f of fields) this.writeString(f);
+    }
+    if (def <= 15) this.byte(0x60 + def);
+    else {
+      this.byte(0x4f);
+      this.writeInt(def);
+    }
+    const rec = obj as Record<string, unknown>;
+    for (const f of fields) this.writeValue(rec[f]);
+  }
+}
+
+/** Hessian 1.0 encoder (used for `c 01 00` calls and their replies). */
+export class Hessian1Encoder extends ByteWriter {
+  reset(): this {
+    this.pos = 0;
+    this.depth = 0;
+    this.refs.clear();
+    return this;
+  }
+
+  writeInt(v: number): void {
+    this.byte(0x49);
+    this.i32(v);
+  }
+
+  writeLong(v: bigint): void {
+    this.byte(0x4c);
+    this.i64(v);
+  }
+
+  writeDouble(v: number): void {
+    this.byte(0x44);
+    this.f64(v);
+  }
+
+  writeDate(ms: number): void {
+    this.byte(0x64);
+    this.i64(BigInt(ms));
+  }
+
+  writeString(s: string): void {
+    const len = s.length;
+    let off = 0;
+    while (len - off > STRING_CHUNK) {
+      let sub = STRING_CHUNK;
+      const last = s.charCodeAt(off + sub - 1);
+      if (last >= 0xd800 && last <= 0xdbff) sub--;
+      this.byte(0x73);
+      this.u16(sub);
+      this.utf16(s, off, sub);
+      off += sub;
+    }
+    const rem = len - off;
+    this.byte(0x53);
+    this.u16(rem);
+    this.utf16(s, off, rem);
+  }
+
+  /** A length-prefixed string without the `S` code (method names, types, fault keys). */
+  writeBareString(s: string): void {
+    if (s.length > 0xffff) fail("name too long");
+    this.u16(s.length);
+    this.utf16(s, 0, s.length);
+  }
+
+  writeBinary(b: Uint8Array): void {
+    let off = 0;
+    const len = b.length;
+    while (len - off > BINARY_CHUNK_V1) {
+      this.byte(0x62);
+      this.u16(BINARY_CHUNK_V1);
+      this.raw(b, off, off + BINARY_CHUNK_V1);
+      off += BINARY_CHUNK_V1;
+    }
+    this.byte(0x42);
+    this.u16(len - off);
+    this.raw(b, off, len);
+  }
+
+  protected writeRef(n: number): void {
+    this.byte(0x52);
+    this.i32(n);
+  }
+
+  protected writeList(items: readonly unknown[], type: string | undefined): void {
+    this.byte(0x56);
+    if (type !== undefined) {
+      this.byte(0x74);
+      this.writeBareString(type);
+    }
+    this.byte(0x6c);
+    this.i32(items.length);
+    for (let i = 0; i < items.length; i++) this.writeValue(items[i]);
+    this.byte(0x7a);
+  }
+
+  protected writeMap(entries: Iterable<[unknown, unknown]>, type: string | undefined): void {
+    this.byte(0x4d);
+    this.byte(0x74);
+    this.writeBareString(type ?? "");
+    for (const [k, v] of entries) {
+      this.writeValue(k);
+      this.writeValue(v);
+    }
+    this.byte(0x7a);
+  }
+
+  protected writeInstance(className: string, fields: readonly string[], obj: object): void {
+    this.byte(0x4d);
+    this.byte(0x74);
+    this.writeBareString(className);
+    const rec = obj as Record<string, unknown>;
+    for (const f of fields) {
+      this.writeString(f);
+      this.writeValue(rec[f]);
+    }
+    this.byte(0x7a);
+  }
+}
+
+/** Encodes one value as a Hessian 2.0 stream of its own. */
+export function encode(value: unknown, options?: EncodeOptions): Buffer {
+  return new Hessian2Encoder(options).write(value).toBuffer();
+}
+
+/** Encodes one value as Hessian 1.0. */
+export function encodeV1(value: unknown, options?: EncodeOptions): Buffer {
+  return new Hessian1Encoder(options).write(value).toBuffer();
+}
