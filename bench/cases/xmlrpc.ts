@@ -20,6 +20,8 @@ import { SSLClient, SSLServer, XmlRpcClient, XmlRpcServer, encodeCall, encodeRes
 
 const IN_FLIGHT = 8;
 const DURATION_MS = 1500;
+// Long enough for both processes to reach steady state (JIT) before measuring.
+const WARMUP_MS = 1000;
 const ARG = { id: 1234, name: "ACME Corporation", price: 1299.95, paid: true, tags: ["a", "b", "c"] };
 
 interface NpmXmlRpc {
@@ -132,7 +134,7 @@ const cases: BenchCase[] = [
               req.end(body);
             });
           try {
-            return await measure(op, { inFlight: IN_FLIGHT, durationMs: DURATION_MS });
+            return await measure(op, { inFlight: IN_FLIGHT, durationMs: DURATION_MS, warmupMs: WARMUP_MS });
           } finally {
             agent.destroy();
           }
@@ -149,7 +151,7 @@ const cases: BenchCase[] = [
           const c = new SSLClient(`https://localhost:${server.port}/RPC2`, { caCerts: join(dir, "ca-chain.pem"), maxSockets: IN_FLIGHT });
           try {
             check(await c.echo(ARG));
-            return await measure(() => c.echo(ARG), { inFlight: IN_FLIGHT, durationMs: DURATION_MS });
+            return await measure(() => c.echo(ARG), { inFlight: IN_FLIGHT, durationMs: DURATION_MS, warmupMs: WARMUP_MS });
           } finally {
             await c.close();
           }
@@ -168,7 +170,7 @@ const cases: BenchCase[] = [
         const op = () => new Promise<unknown>((resolve, reject) => client.methodCall("echo", [ARG], (err, v) => (err ? reject(err as Error) : resolve(v))));
         try {
           check(await op());
-          return await measure(op, { inFlight: IN_FLIGHT, durationMs: DURATION_MS });
+          return await measure(op, { inFlight: IN_FLIGHT, durationMs: DURATION_MS, warmupMs: WARMUP_MS });
         } finally {
           agent.destroy();
         }
@@ -184,7 +186,7 @@ const cases: BenchCase[] = [
         const c = new XmlRpcClient(`http://127.0.0.1:${server.port}/RPC2`, { maxSockets: IN_FLIGHT });
         try {
           check(await c.echo(ARG));
-          return await measure(() => c.echo(ARG), { inFlight: IN_FLIGHT, durationMs: DURATION_MS });
+          return await measure(() => c.echo(ARG), { inFlight: IN_FLIGHT, durationMs: DURATION_MS, warmupMs: WARMUP_MS });
         } finally {
           await c.close();
         }

@@ -1,0 +1,340 @@
+/**
+ * Pyro4 wire protocol version 48: frames, annotations, HMAC and compression.
+ *
+ * A frame is a 24-byte big-endian header, then `annotationsLength` bytes of
+ * annotation chunks (4-char key, u16 length, value), then the payload.
+ * The header checksum is the 16-bit sum of the header fields plus 0x34E9.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { deflateSync, inflateSync } from "node:zlib";
+import { ErrorCodes, MessageTooLargeError, ProtocolError, SecurityError } from "../../core/errors.js";
+
+export const PROTOCOL_VERSION = 48;
+export const HEADER_SIZE = 24;
+const MAGIC = Buffer.from("PYRO", "ascii");
+const CHECKSUM_MAGIC = 0x34e9;
+
+export const MSG_CONNECT = 1;
+export const MSG_CONNECTOK = 2;
+export const MSG_CONNECTFAIL = 3;
+export const MSG_INVOKE = 4;
+export const MSG_RESULT = 5;
+export const MSG_PING = 6;
+
+export const FLAGS_EXCEPTION = 1 << 0;
+export const FLAGS_COMPRESSED = 1 << 1;
+export const FLAGS_ONEWAY = 1 << 2;
+export const FLAGS_BATCH = 1 << 3;
+export const FLAGS_META_ON_CONNECT = 1 << 4;
+export const FLAGS_ITEMSTREAMRESULT = 1 << 5;
+export const FLAGS_KEEPSERIALIZED = 1 << 6;
+
+/** Serializer id used by PING frames (the payload is not serialized). */
+export const PING_SERIALIZER_ID = 42;
+export const MARSHAL_SERIALIZER_ID = 3;
+
+/** Default limit for payload + annotations of one received frame: 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+/** Payloads at least this large are compressed when compression is on (Pyro4 uses 200). */
+export const DEFAULT_COMPRESS_THRESHOLD = 200;
+
+export interface PyroMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  serializerId: number;
+  /** Annotations in wire order, without the HMAC chunk (that is checked and removed on receipt). */
+  annotations: Map<string, Buffer>;
+  /** The payload, already decompressed. */
+  data: Buffer;
+}
+
+export interface FrameOptions {
+  /** Shared HMAC key: every frame is signed and every received frame must carry a matching HMAC. */
+  hmacKey?: Buffer | undefined;
+  /** Maximum payload + annotation bytes of a received (or sent) frame. 0 means no limit (not recommended). */
+  maxMessageSize?: number | undefined;
+  /** Compress sent payloads at least this large (bytes); `undefined`/`false` never compresses. */
+  compressThreshold?: number | false | undefined;
+}
+
+/** Normalizes an HMAC key given as a string (UTF-8) or bytes. */
+export function toHmacKey(key: string | Uint8Array | null | undefined): Buffer | undefined {
+  if (key === undefined || key === null) return undefined;
+  if (typeof key === "string") return key.length ? Buffer.from(key, "utf8") : undefined;
+  return key.length ? Buffer.from(key) : undefined;
+}
+
+export function headerChecksum(type: number, flags: number, seq: number, payloadLength: number, serializerId: number, annotationsLength: number): number {
+  return (type + PROTOCOL_VERSION + payloadLength + annotationsLength + serializerId + flags + seq + CHECKSUM_MAGIC) & 0xffff;
+}
+
+function hmacOf(key: Buffer, data: Buffer, annotations: Map<string, Buffer>): Buffer {
+  const h = createHmac("sha1", key);
+  h.update(data);
+  for (const k of [...annotations.keys()].sort()) {
+    if (k === "HMAC") continue;
+    h.update(annotations.get(k)!);
+  }
+  return h.digest();
+}
+
+/** Builds one frame (header, annotations, payload) as a single Buffer, ready for one socket write. */
+export function encodeMessage(
+  type: number,
+  data: Uint8Array,
+  options: { flags?: number; seq?: number; serializerId: number; annotations?: Map<string, Uint8Array> | undefined } & FrameOptions,
+): Buffer {
+  let flags = (options.flags ?? 0) & ~FLAGS_COMPRESSED;
+  let payload = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const threshold = options.compressThreshold;
+  if (typeof threshold === "number" && payload.length >= threshold) {
+    const z = deflateSync(payload);
+    if (z.length < payload.length) {
+      payload = z;
+      flags |= FLAGS_COMPRESSED;
+    }
+  }
+  const ann = new Map<string, Buffer>();
+  if (options.annotations) {
+    for (const [k, v] of options.annotations) {
+      if (k === "HMAC") continue;
+      ann.set(k, Buffer.isBuffer(v) ? v : Buffer.from(v));
+    }
+  }
+  if (options.hmacKey) ann.set("HMAC", hmacOf(options.hmacKey, payload, ann));
+  let annLength = 0;
+  for (const [k, v] of ann) {
+    if (k.length !== 4 || Buffer.byteLength(k, "latin1") !== 4) throw new ProtocolError(`annotation key must be 4 characters: '${k}'`);
+    if (v.length > 0xffff) throw new ProtocolError(`annotation '${k}' is longer than 65535 bytes`);
+    annLength += 6 + v.length;
+  }
+  if (annLength > 0xffff) throw new ProtocolError("annotations are longer than 65535 bytes in total");
+  if (payload.length > 0x7fffffff) throw new MessageTooLargeError(payload.length, 0x7fffffff, "payload");
+  const max = options.maxMessageSize ?? 0;
+  if (max > 0 && payload.length + annLength > max) throw new MessageTooLargeError(payload.length + annLength, max);
+  const seq = (options.seq ?? 0) & 0xffff;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + annLength + payload.length);
+  MAGIC.copy(out, 0);
+  out.writeUInt16BE(PROTOCOL_VERSION, 4);
+  out.writeUInt16BE(type, 6);
+  out.writeUInt16BE(flags, 8);
+  out.writeUInt16BE(seq, 10);
+  out.writeInt32BE(payload.length, 12);
+  out.writeUInt16BE(options.serializerId, 16);
+  out.writeUInt16BE(annLength, 18);
+  out.writeUInt16BE(0, 20);
+  out.writeUInt16BE(headerChecksum(type, flags, seq, payload.length, options.serializerId, annLength), 22);
+  let off = HEADER_SIZE;
+  for (const [k, v] of ann) {
+    out.write(k, off, 4, "latin1");
+    out.writeUInt16BE(v.length, off + 4);
+    v.copy(out, off + 6);
+    off += 6 + v.length;
+  }
+  payload.copy(out, off);
+  return out;
+}
+
+export interface FrameHeader {
+  type: number;
+  flags: number;
+  seq: number;
+  payloadLength: number;
+  serializerId: number;
+  annotationsLength: number;
+}
+
+/** Parses and checks a 24-byte header. Throws ProtocolError (or MessageTooLargeError) before anything is allocated. */
+export function parseHeader(buf: Uint8Array, maxMessageSize: number = DEFAULT_MAX_MESSAGE_SIZE): FrameHeader {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length < HEADER_SIZE) throw new ProtocolError("header too short");
+  if (b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b.readUInt16BE(4) !== PROTOCOL_VERSION) {
+    throw new ProtocolError("invalid data or unsupported protocol version");
+  }
+  const h: FrameHeader = {
+    type: b.readUInt16BE(6),
+    flags: b.readUInt16BE(8),
+    seq: b.readUInt16BE(10),
+    payloadLength: b.readInt32BE(12),
+    serializerId: b.readUInt16BE(16),
+    annotationsLength: b.readUInt16BE(18),
+  };
+  const checksum = b.readUInt16BE(22);
+  if (headerChecksum(h.type, h.flags, h.seq, h.payloadLength, h.serializerId, h.annotationsLength) !== checksum) {
+    throw new ProtocolError("header checksum mismatch");
+  }
+  if (h.payloadLength < 0) throw new ProtocolError("negative payload length");
+  if (maxMessageSize > 0 && h.payloadLength + h.annotationsLength > maxMessageSize) {
+    throw new MessageTooLargeError(h.payloadLength + h.annotationsLength, maxMessageSize);
+  }
+  return h;
+}
+
+/**
+ * Decodes the body of a frame (annotations + payload) whose header was parsed.
+ * Checks the HMAC, then decompresses.
+ */
+export function decodeBody(header: FrameHeader, body: Buffer, options: FrameOptions = {}): PyroMessage {
+  const annotations = new Map<string, Buffer>();
+  let off = 0;
+  const annEnd = header.annotationsLength;
+  while (off < annEnd) {
+    if (off + 6 > annEnd) throw new ProtocolError("truncated annotation chunk");
+    const key = body.toString("latin1", off, off + 4);
+    const len = body.readUInt16BE(off + 4);
+    if (off + 6 + len > annEnd) throw new ProtocolError("annotation chunk overruns the annotations");
+    annotations.set(key, body.subarray(off + 6, off + 6 + len));
+    off += 6 + len;
+  }
+  let data = body.subarray(annEnd, annEnd + header.payloadLength);
+  const mac = annotations.get("HMAC");
+  const key = options.hmacKey;
+  if (mac !== undefined || key !== undefined) {
+    if (mac === undefined || key === undefined) throw new SecurityError("hmac key config not symmetric");
+    const expected = hmacOf(key, data, annotations);
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw new SecurityError("message hmac mismatch");
+    annotations.delete("HMAC");
+  }
+  if (header.flags & FLAGS_COMPRESSED) {
+    const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    try {
+      data = inflateSync(data, max > 0 ? { maxOutputLength: max } : {});
+    } catch (err) {
+      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw new MessageTooLargeError(max + 1, max, "decompressed payload");
+      }
+      throw new ProtocolError("cannot decompress payload", ErrorCodes.ERR_PROTOCOL, { cause: err });
+    }
+  }
+  return { type: header.type, flags: header.flags & ~FLAGS_COMPRESSED, seq: header.seq, serializerId: header.serializerId, annotations, data };
+}
+
+/** Decodes one complete frame held in a buffer (for tests and tools). */
+export function decodeMessage(frame: Uint8Array, options: FrameOptions = {}): PyroMessage {
+  const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame);
+  const h = parseHeader(buf, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+  const total = HEADER_SIZE + h.annotationsLength + h.payloadLength;
+  if (buf.length < total) throw new ProtocolError("frame is truncated");
+  if (buf.length > total) throw new ProtocolError("trailing bytes after frame");
+  return decodeBody(h, buf.subarray(HEADER_SIZE, total), options);
+}
+
+/**
+ * Incremental deframer for a byte stream: feed socket chunks with `push()`,
+ * get complete messages back. Chunks are kept as a list and joined once per
+ * frame, so large frames split over many chunks cost linear time. The size
+ * limit is checked from the header before the body is buffered.
+ */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private header: FrameHeader | undefined;
+  private failed = false;
+  constructor(private readonly options: FrameOptions = {}) {}
+
+  /** Bytes held but not yet returned as messages. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /** Replaces the HMAC key (e.g. once known). */
+  setHmacKey(key: Buffer | undefined): void {
+    this.options.hmacKey = key;
+  }
+
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    let first = this.chunks[0]!;
+    if (first.length < n) {
+      // join just enough chunks
+      const parts: Buffer[] = [];
+      let got = 0;
+      while (got < n) {
+        const c = this.chunks.shift()!;
+        parts.push(c);
+        got += c.length;
+      }
+      first = Buffer.concat(parts, got);
+      this.chunks.unshift(first);
+    }
+    const out = first.subarray(0, n);
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
+    this.buffered -= n;
+    return out;
+  }
+
+  /** Adds bytes; returns every message completed by them. Throws ProtocolError/SecurityError on bad input; the reader is then unusable. */
+  push(chunk: Uint8Array): PyroMessage[] {
+    if (this.failed) throw new ProtocolError("frame reader already failed");
+    if (chunk.length) {
+      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      this.buffered += chunk.length;
+    }
+    const out: PyroMessage[] = [];
+    try {
+      for (;;) {
+        if (!this.header) {
+          if (this.buffered < HEADER_SIZE) break;
+          this.header = parseHeader(this.take(HEADER_SIZE), this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+        }
+        const need = this.header.annotationsLength + this.header.payloadLength;
+        if (this.buffered < need) break;
+        const body = this.take(need);
+        const h = this.header;
+        this.header = undefined;
+        out.push(decodeBody(h, body, this.options));
+      }
+    } catch (err) {
+      this.failed = true;
+      this.chunks = [];
+      this.buffered = 0;
+      throw err;
+    }
+    return out;
+  }
+
+  /** The header of the frame being received, if any (to answer a failed frame with its seq). */
+  get currentHeader(): FrameHeader | undefined {
+    return this.header;
+  }
+}
+
+/** Encodes a string the way Python's marshal does (used for early CONNECTFAIL replies). */
+export function marshalString(s: string): Buffer {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) {
+    if (s.length < 256) return Buffer.concat([Buffer.from([0x7a, s.length]), Buffer.from(s, "latin1")]);
+    const b = Buffer.alloc(5 + s.length);
+    b[0] = 0x61;
+    b.writeUInt32LE(s.length, 1);
+    b.write(s, 5, "latin1");
+    return b;
+  }
+  const u = Buffer.from(s, "utf8");
+  const h = Buffer.alloc(5);
+  h[0] = 0x75;
+  h.writeUInt32LE(u.length, 1);
+  return Buffer.concat([h, u]);
+}
+
+/** Decodes a marshal-encoded string (types z/Z/a/A/u/t, ref bit ignored); undefined when it is not one. */
+export function unmarshalString(b: Uint8Array): string | undefined {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b);
+  if (buf.length < 1) return undefined;
+  const t = buf[0]! & 0x7f;
+  if (t === 0x7a || t === 0x5a) {
+    if (buf.length < 2) return undefined;
+    const n = buf[1]!;
+    if (buf.length < 2 + n) return undefined;
+    return buf.toString("latin1", 2, 2 + n);
+  }
+  if (t === 0x61 || t === 0x41 || t === 0x75 || t === 0x74) {
+    if (buf.length < 5) return undefined;
+    const n = buf.readUInt32LE(1);
+    if (buf.length < 5 + n) return undefined;
+    return buf.toString(t === 0x75 || t === 0x74 ? "utf8" : "latin1", 5, 5 + n);
+  }
+  return undefined;
+}
