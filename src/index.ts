@@ -33,5 +33,26 @@ export { newDefinition, type Config, type ObjectDefinition, type ObjectFactory, 
 export { InitializingObject, DisposableObject, ObjectPostProcessor, ApplicationContextAware } from "./core/lifecycle.js";
 export { Decimal, Complex, FrozenSet, tuple, type Tuple } from "./core/values.js";
 
+// Protocols: the classes a configuration names, at the top level; each
+// protocol's whole API under its namespace (also importable as
+// "remoting/pyro4", "remoting/hessian", "remoting/xmlrpc").
+export {
+  PyroServiceExporter,
+  Pyro4ServiceExporter,
+  PyroProxyFactory,
+  Pyro4ProxyFactory,
+  PyroProxy,
+  PyroDaemon,
+  NameServer,
+  NameServerClient,
+  startNameServer,
+  locateNS,
+  type PyroProxyOptions,
+  type PyroDaemonOptions,
+} from "./protocols/pyro4/index.js";
+export { HessianProxyFactory, HessianServiceExporter, createHessianHandler, HessianClient, ClassRegistry, HessianInt, HessianLong, HessianDouble, hessian } from "./protocols/hessian/index.js";
+export * as pyro4 from "./protocols/pyro4/index.js";
+export * as hessianProtocol from "./protocols/hessian/index.js";
+
 import { registerBuiltinAliases } from "./aliases.js";
 registerBuiltinAliases();

@@ -1,10 +1,11 @@
 /**
- * Protocol-specific CLI commands (`remoting pki`, `remoting ns`), added by
- * the protocols that provide them.
+ * Protocol-specific CLI commands: `remoting ns` (Pyro name server) and
+ * `remoting pki` (sample certificates).
  */
 import type { Command } from "commander";
+import { installPyroCommands } from "../protocols/pyro4/cli.js";
 import type { CliIo } from "./main.js";
 
 export type CommandInstaller = (program: Command, io: CliIo) => void;
 
-export const extraCommands: CommandInstaller[] = [];
+export const extraCommands: CommandInstaller[] = [installPyroCommands];
