@@ -9,7 +9,7 @@ const TIERS = ["unit", "integration", "interop"];
 const args = process.argv.slice(2);
 const filterIdx = args.indexOf("--only-file");
 const fileFilter = filterIdx >= 0 ? args[filterIdx + 1] : undefined;
-const tiers = args.filter((a, i) => TIERS.includes(a) && i !== filterIdx + 1);
+const tiers = args.filter((a, i) => TIERS.includes(a) && (filterIdx < 0 || i !== filterIdx + 1));
 const selected = tiers.length ? tiers : TIERS;
 
 function walk(dir) {
