@@ -133,3 +133,12 @@ export abstract class ProxyFactory {
 export function isProxyFactory(obj: unknown): boolean {
   return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[kProxyFactory] === true;
 }
+
+/**
+ * Releases a proxy factory's connections (what the container does on close).
+ * A function, not a method, so that no remote method name is shadowed: a
+ * remote `close()` stays reachable as `factory.close()`.
+ */
+export async function releaseProxy(factory: unknown): Promise<void> {
+  if (isProxyFactory(factory)) await (factory as ProxyFactory)[kRelease]();
+}

@@ -1,0 +1,706 @@
+/**
+ * The XML-RPC codec: a string-building encoder and a streaming, safe parser
+ * (saxes: no DTD, no entity expansion, bounded size and depth).
+ *
+ * Value mapping, TypeScript to the wire:
+ *
+ *   number (integer in int32)        <int>
+ *   number (other integer, safe)     <i8>        (Python 3 reads it)
+ *   number (fraction, inf, nan, -0)  <double>    (inf, -inf, nan as Python writes them)
+ *   XmlRpcDouble                     <double>    (forces a double, e.g. 3.0)
+ *   bigint                           <int> / <i8> / <biginteger> by size
+ *   boolean                          <boolean>1|0</boolean>
+ *   string                           <string>    (&, <, > and CR escaped)
+ *   Date                             <dateTime.iso8601>YYYYMMDDTHH:MM:SS (UTC fields)
+ *   Uint8Array / Buffer / ArrayBuffer <base64>
+ *   array, Set                       <array>
+ *   Map (string keys), plain object,
+ *   other objects (own enumerable)   <struct>
+ *   Decimal                          <bigdecimal>
+ *   null, undefined                  <nil/> only when allowNone is on
+ *
+ * And back: int/i4/i1/i2/i8/biginteger (any `ns:` prefix) give a number, or a
+ * bigint beyond Number.MAX_SAFE_INTEGER; double/float a number; boolean a
+ * boolean; string or untyped text a string; dateTime.iso8601 a Date (the fields
+ * read as UTC); base64 a Buffer; struct a plain object; array an array; nil
+ * null; bigdecimal a Decimal.
+ */
+import { SaxesParser } from "saxes";
+import { ErrorCodes, MessageTooLargeError, ProtocolError, SerializationError } from "../../core/errors.js";
+import { Decimal } from "../../core/values.js";
+
+/** Default upper bound of a request or response body, in bytes (10 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Default upper bound of array/struct nesting. */
+export const DEFAULT_MAX_DEPTH = 64;
+
+/** Fault codes used by this implementation for protocol-level problems (xmlrpc-epi numbering). */
+export const FaultCodes = {
+  /** Not well-formed XML, a DOCTYPE, an entity reference. */
+  PARSE_ERROR: -32700,
+  /** Well-formed XML that is not a valid XML-RPC call (unknown tag, bad int, too deep). */
+  INVALID_XMLRPC: -32600,
+  /** The service raised an error, or the method does not exist: Python's code. */
+  APPLICATION: 1,
+} as const;
+
+/** Forces `<double>` for a number that happens to be integral (3.0). */
+export class XmlRpcDouble {
+  constructor(readonly value: number) {}
+  valueOf(): number {
+    return this.value;
+  }
+}
+
+/** Throw this from a served function to send a fault with that code and string. */
+export class XmlRpcFault extends Error {
+  readonly faultCode: number;
+  readonly faultString: string;
+  constructor(faultCode: number, faultString: string) {
+    super(faultString);
+    this.name = "Fault";
+    this.faultCode = faultCode;
+    this.faultString = faultString;
+  }
+}
+
+export interface EncodeOptions {
+  /** Send null/undefined as `<nil/>` (default false: it is an error, as in Python). */
+  allowNone?: boolean | undefined;
+  /** Deepest array/struct nesting to write (default DEFAULT_MAX_DEPTH). */
+  maxDepth?: number | undefined;
+}
+
+export interface ParseOptions {
+  /** Deepest array/struct nesting accepted (default DEFAULT_MAX_DEPTH). */
+  maxDepth?: number | undefined;
+  /** Largest text accepted in characters (default DEFAULT_MAX_BODY_BYTES). */
+  maxChars?: number | undefined;
+}
+
+export interface MethodCall {
+  methodName: string;
+  params: unknown[];
+}
+
+export type MethodResponse = { fault: false; value: unknown } | { fault: true; faultCode: number; faultString: string; value: unknown };
+
+// ---------------------------------------------------------------------------
+// Encoder
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const I8_MIN = -(2n ** 63n);
+const I8_MAX = 2n ** 63n - 1n;
+
+// Anything that needs escaping or is not allowed in XML 1.0 text.
+// eslint-disable-next-line no-control-regex
+const NEEDS_WORK = /[&<>\r\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+/** Escapes text like Python (&, <, >) plus CR as `&#13;`; refuses characters XML 1.0 cannot carry. */
+export function escapeXml(s: string): string {
+  if (!NEEDS_WORK.test(s)) return s;
+  let out = "";
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | undefined;
+    if (c === 38) rep = "&amp;";
+    else if (c === 60) rep = "&lt;";
+    else if (c === 62) rep = "&gt;";
+    else if (c === 13) rep = "&#13;";
+    else if (c < 32 && c !== 9 && c !== 10) {
+      throw new SerializationError(`cannot marshal the control character U+${c.toString(16).padStart(4, "0").toUpperCase()}: XML 1.0 cannot carry it (send it as base64)`);
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      const n = s.charCodeAt(i + 1);
+      if (n >= 0xdc00 && n <= 0xdfff) {
+        i++;
+        continue;
+      }
+      throw new SerializationError("cannot marshal a lone surrogate: the string is not valid Unicode");
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      throw new SerializationError("cannot marshal a lone surrogate: the string is not valid Unicode");
+    } else if (c === 0xfffe || c === 0xffff) {
+      throw new SerializationError(`cannot marshal U+${c.toString(16).toUpperCase()}: XML 1.0 cannot carry it`);
+    }
+    if (rep !== undefined) {
+      out += s.slice(last, i) + rep;
+      last = i + 1;
+    }
+  }
+  return out + s.slice(last);
+}
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, "0");
+}
+
+/** `YYYYMMDDTHH:MM:SS` from the UTC fields of a Date. */
+export function formatDateTime(d: Date): string {
+  const t = d.getTime();
+  if (Number.isNaN(t)) throw new SerializationError("cannot marshal an invalid Date");
+  const y = d.getUTCFullYear();
+  if (y < 0 || y > 9999) throw new SerializationError(`cannot marshal the year ${y}: dateTime.iso8601 has 4-digit years`);
+  return (
+    pad(y, 4) + pad(d.getUTCMonth() + 1, 2) + pad(d.getUTCDate(), 2) + "T" + pad(d.getUTCHours(), 2) + ":" + pad(d.getUTCMinutes(), 2) + ":" + pad(d.getUTCSeconds(), 2)
+  );
+}
+
+/** Python's repr of a float, near enough: inf, -inf, nan, and a `.0` on integral values. */
+function formatDouble(n: number): string {
+  if (Number.isNaN(n)) return "nan";
+  if (n === Infinity) return "inf";
+  if (n === -Infinity) return "-inf";
+  if (Object.is(n, -0)) return "-0.0";
+  const s = String(n);
+  return Number.isInteger(n) && !s.includes("e") ? s + ".0" : s;
+}
+
+function base64Lines(bytes: Uint8Array): string {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  if (b.length <= 76) return b;
+  let out = "";
+  for (let i = 0; i < b.length; i += 76) out += b.slice(i, i + 76) + "\n";
+  return out;
+}
+
+interface EncState {
+  allowNone: boolean;
+  maxDepth: number;
+  path: Set<object>;
+}
+
+function encodeBigInt(v: bigint): string {
+  if (v >= BigInt(INT32_MIN) && v <= BigInt(INT32_MAX)) return `<int>${v}</int>`;
+  if (v >= I8_MIN && v <= I8_MAX) return `<i8>${v}</i8>`;
+  return `<biginteger>${v}</biginteger>`;
+}
+
+function encodeValue(v: unknown, st: EncState, depth: number): string {
+  switch (typeof v) {
+    case "string":
+      return "<value><string>" + escapeXml(v) + "</string></value>";
+    case "number":
+      if (Number.isInteger(v) && !Object.is(v, -0)) {
+        if (v >= INT32_MIN && v <= INT32_MAX) return "<value><int>" + v + "</int></value>";
+        if (Number.isSafeInteger(v)) return "<value><i8>" + v + "</i8></value>";
+      }
+      return "<value><double>" + formatDouble(v) + "</double></value>";
+    case "boolean":
+      return v ? "<value><boolean>1</boolean></value>" : "<value><boolean>0</boolean></value>";
+    case "bigint":
+      return "<value>" + encodeBigInt(v) + "</value>";
+    case "undefined":
+      return encodeNil(st);
+    case "object":
+      if (v === null) return encodeNil(st);
+      return encodeObject(v, st, depth);
+    default:
+      throw new SerializationError(`cannot marshal a ${typeof v}`);
+  }
+}
+
+function encodeNil(st: EncState): string {
+  if (!st.allowNone) throw new SerializationError("cannot marshal None unless allowNone is enabled");
+  return "<value><nil/></value>";
+}
+
+function encodeObject(v: object, st: EncState, depth: number): string {
+  if (v instanceof XmlRpcDouble) return "<value><double>" + formatDouble(v.value) + "</double></value>";
+  if (v instanceof Date) return "<value><dateTime.iso8601>" + formatDateTime(v) + "</dateTime.iso8601></value>";
+  if (v instanceof Uint8Array) return "<value><base64>" + base64Lines(v) + "</base64></value>";
+  if (v instanceof ArrayBuffer) return "<value><base64>" + base64Lines(new Uint8Array(v)) + "</base64></value>";
+  if (ArrayBuffer.isView(v)) return "<value><base64>" + base64Lines(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) + "</base64></value>";
+  if (v instanceof Decimal) return "<value><bigdecimal>" + v.text + "</bigdecimal></value>";
+  if (v instanceof String || v instanceof Number || v instanceof Boolean) return encodeValue(v.valueOf(), st, depth);
+  if (depth >= st.maxDepth) throw new SerializationError(`cannot marshal a value nested deeper than ${st.maxDepth} levels`, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
+  if (st.path.has(v)) throw new SerializationError("cannot marshal recursive structures");
+  st.path.add(v);
+  try {
+    if (Array.isArray(v) || v instanceof Set) {
+      let out = "<value><array><data>";
+      for (const item of v as Iterable<unknown>) out += encodeValue(item, st, depth + 1);
+      return out + "</data></array></value>";
+    }
+    let out = "<value><struct>";
+    if (v instanceof Map) {
+      for (const [k, item] of v) {
+        if (typeof k !== "string") throw new SerializationError("struct keys must be strings");
+        if (item === undefined) continue;
+        out += "<member><name>" + escapeXml(k) + "</name>" + encodeValue(item, st, depth + 1) + "</member>";
+      }
+    } else {
+      if (typeof (v as { then?: unknown }).then === "function") throw new SerializationError("cannot marshal a Promise");
+      for (const k of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[k];
+        if (item === undefined || typeof item === "function") continue;
+        out += "<member><name>" + escapeXml(k) + "</name>" + encodeValue(item, st, depth + 1) + "</member>";
+      }
+    }
+    return out + "</struct></value>";
+  } finally {
+    st.path.delete(v);
+  }
+}
+
+function state(opts: EncodeOptions | undefined): EncState {
+  return { allowNone: opts?.allowNone ?? false, maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH, path: new Set() };
+}
+
+/** One `<value>` element. */
+export function encodeValueXml(v: unknown, opts?: EncodeOptions): string {
+  return encodeValue(v, state(opts), 0);
+}
+
+/** A complete `<methodCall>` document. */
+export function encodeCall(methodName: string, params: readonly unknown[], opts?: EncodeOptions): string {
+  const st = state(opts);
+  let out = "<?xml version=\"1.0\"?>\n<methodCall><methodName>" + escapeXml(methodName) + "</methodName><params>";
+  for (const p of params) out += "<param>" + encodeValue(p, st, 0) + "</param>";
+  return out + "</params></methodCall>\n";
+}
+
+/** A complete `<methodResponse>` holding one result. */
+export function encodeResponse(value: unknown, opts?: EncodeOptions): string {
+  return "<?xml version=\"1.0\"?>\n<methodResponse><params><param>" + encodeValue(value, state(opts), 0) + "</param></params></methodResponse>\n";
+}
+
+/** A complete `<methodResponse>` holding a fault. */
+export function encodeFault(faultCode: number, faultString: string): string {
+  const code = Number.isInteger(faultCode) && faultCode >= INT32_MIN && faultCode <= INT32_MAX ? faultCode : FaultCodes.APPLICATION;
+  return (
+    "<?xml version=\"1.0\"?>\n<methodResponse><fault><value><struct>" +
+    "<member><name>faultCode</name><value><int>" + code + "</int></value></member>" +
+    "<member><name>faultString</name><value><string>" + escapeXml(scrub(faultString)) + "</string></value></member>" +
+    "</struct></value></fault></methodResponse>\n"
+  );
+}
+
+/** Replaces characters XML 1.0 cannot carry (used for fault strings, which must always encode). */
+function scrub(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+}
+
+// ---------------------------------------------------------------------------
+// Parser
+
+/** Why parsing failed: `parse` (not XML, DOCTYPE, entity) or `invalid` (XML, but not XML-RPC). */
+export class XmlRpcParseError extends SerializationError {
+  readonly faultCode: number;
+  constructor(message: string, kind: "parse" | "invalid", code: string = ErrorCodes.ERR_SERIALIZATION) {
+    super(message, undefined, code);
+    this.faultCode = kind === "parse" ? FaultCodes.PARSE_ERROR : FaultCodes.INVALID_XMLRPC;
+  }
+}
+
+const SCALARS = new Set(["int", "i4", "i1", "i2", "i8", "biginteger", "boolean", "string", "double", "float", "dateTime.iso8601", "base64", "nil", "bigdecimal"]);
+
+interface ValueFrame {
+  kind: "value";
+  set: boolean;
+  value: unknown;
+}
+interface ArrayFrame {
+  kind: "array";
+  items: unknown[];
+}
+interface StructFrame {
+  kind: "struct";
+  obj: Record<string, unknown>;
+}
+interface MemberFrame {
+  kind: "member";
+  name: string | undefined;
+  hasValue: boolean;
+  value: unknown;
+}
+type Frame = ValueFrame | ArrayFrame | StructFrame | MemberFrame;
+
+function localName(name: string): string {
+  const i = name.indexOf(":");
+  return i < 0 ? name : name.slice(i + 1);
+}
+
+function setMember(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+function invalid(msg: string): never {
+  throw new XmlRpcParseError(msg, "invalid");
+}
+
+function parseInteger(text: string): number | bigint {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) invalid(`bad integer value '${t.slice(0, 40)}'`);
+  if (t.length < 16) return Number(t);
+  const b = BigInt(t);
+  return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+}
+
+export function parseDouble(text: string): number {
+  const t = text.trim();
+  switch (t.toLowerCase()) {
+    case "inf":
+    case "+inf":
+    case "infinity":
+    case "+infinity":
+      return Infinity;
+    case "-inf":
+    case "-infinity":
+      return -Infinity;
+    case "nan":
+    case "+nan":
+    case "-nan":
+      return NaN;
+  }
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t)) invalid(`bad double value '${t.slice(0, 40)}'`);
+  return Number(t);
+}
+
+/** Reads `YYYYMMDDTHH:MM:SS` (also with dashes, fractions and a zone) as UTC. */
+export function parseDateTime(text: string): Date {
+  const t = text.trim();
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):?(\d{2}):?(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(t);
+  if (!m) invalid(`bad dateTime.iso8601 value '${t.slice(0, 40)}'`);
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const date = new Date(0);
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), frac ? Math.floor(Number("0" + frac) * 1000) : 0);
+  if (
+    date.getUTCMonth() !== Number(mo) - 1 ||
+    date.getUTCDate() !== Number(d) ||
+    date.getUTCHours() !== Number(h) ||
+    date.getUTCMinutes() !== Number(mi) ||
+    date.getUTCSeconds() !== Number(s)
+  ) {
+    invalid(`bad dateTime.iso8601 value '${t}'`);
+  }
+  if (zone && zone !== "Z") {
+    const sign = zone[0] === "-" ? -1 : 1;
+    const z = zone.slice(1).replace(":", "");
+    date.setTime(date.getTime() - sign * (Number(z.slice(0, 2)) * 60 + Number(z.slice(2))) * 60_000);
+  }
+  return date;
+}
+
+function parseBase64(text: string): Buffer {
+  const t = text.replace(/[\t\n\r ]+/g, "");
+  if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) invalid("bad base64 value");
+  return Buffer.from(t, "base64");
+}
+
+function scalar(tag: string, text: string): unknown {
+  switch (tag) {
+    case "string":
+      return text;
+    case "int":
+    case "i4":
+    case "i1":
+    case "i2":
+    case "i8":
+    case "biginteger":
+      return parseInteger(text);
+    case "boolean": {
+      const t = text.trim();
+      if (t === "1") return true;
+      if (t === "0") return false;
+      return invalid(`bad boolean value '${t.slice(0, 40)}'`);
+    }
+    case "double":
+    case "float":
+      return parseDouble(text);
+    case "dateTime.iso8601":
+      return parseDateTime(text);
+    case "base64":
+      return parseBase64(text);
+    case "nil":
+      if (text.trim() !== "") invalid("<nil/> must be empty");
+      return null;
+    case "bigdecimal":
+      try {
+        return new Decimal(text);
+      } catch {
+        return invalid(`bad bigdecimal value '${text.trim().slice(0, 40)}'`);
+      }
+    default:
+      return invalid(`unknown type tag <${tag}>`);
+  }
+}
+
+/**
+ * A streaming XML-RPC parser: feed it text with `write()`, then `finish()`.
+ * Throws XmlRpcParseError (code ERR_SERIALIZATION) on malformed XML, a DOCTYPE,
+ * any entity other than the five predefined ones, an invalid structure, or a
+ * nesting deeper than `maxDepth` (code ERR_LIMIT_EXCEEDED).
+ */
+export class XmlRpcParser {
+  private readonly sax: SaxesParser<{ xmlns: false; position: false }>;
+  private readonly maxDepth: number;
+  private readonly maxElementDepth: number;
+  private readonly maxChars: number;
+  private chars = 0;
+  private readonly tags: string[] = [];
+  private readonly frames: Frame[] = [];
+  private containers = 0;
+  private text = "";
+  private collecting = false;
+  private root: "methodCall" | "methodResponse" | undefined;
+  private methodName: string | undefined;
+  private readonly params: unknown[] = [];
+  private faultValue: { set: boolean; value: unknown } | undefined;
+  private done = false;
+
+  constructor(opts: ParseOptions = {}) {
+    this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxElementDepth = this.maxDepth * 3 + 8;
+    this.maxChars = opts.maxChars ?? DEFAULT_MAX_BODY_BYTES;
+    this.sax = new SaxesParser({ xmlns: false, position: false });
+    this.sax.on("doctype", () => {
+      throw new XmlRpcParseError("DOCTYPE declarations are not allowed (no DTDs, no entities)", "parse");
+    });
+    this.sax.on("processinginstruction", () => {
+      throw new XmlRpcParseError("processing instructions are not allowed", "parse");
+    });
+    this.sax.on("opentag", (tag) => this.open(tag.name, tag.isSelfClosing));
+    this.sax.on("closetag", (tag) => this.close(tag.name));
+    this.sax.on("text", (t) => this.onText(t));
+    this.sax.on("cdata", (t) => this.onText(t));
+  }
+
+  write(chunk: string): void {
+    if (this.done) throw new XmlRpcParseError("write after finish", "parse");
+    this.chars += chunk.length;
+    if (this.chars > this.maxChars) throw new MessageTooLargeError(this.chars, this.maxChars, "XML-RPC document (characters)");
+    try {
+      this.sax.write(chunk);
+    } catch (err) {
+      throw this.wrap(err);
+    }
+  }
+
+  private wrap(err: unknown): Error {
+    if (err instanceof XmlRpcParseError || err instanceof MessageTooLargeError) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new XmlRpcParseError(`not well-formed XML: ${msg.replace(/^undefined:\s*/, "")}`, "parse");
+  }
+
+  /** Ends the document; returns what it held. */
+  finish(): { root: "methodCall"; call: MethodCall } | { root: "methodResponse"; response: MethodResponse } {
+    if (!this.done) {
+      this.done = true;
+      try {
+        this.sax.close();
+      } catch (err) {
+        throw this.wrap(err);
+      }
+    }
+    if (this.root === "methodCall") {
+      if (this.methodName === undefined) invalid("<methodCall> without <methodName>");
+      return { root: "methodCall", call: { methodName: this.methodName, params: this.params } };
+    }
+    if (this.root === "methodResponse") {
+      if (this.faultValue) {
+        if (!this.faultValue.set) invalid("<fault> without a value");
+        const f = this.faultValue.value as Record<string, unknown> | null;
+        if (!f || typeof f !== "object" || Array.isArray(f)) invalid("<fault> value is not a struct");
+        const code = f["faultCode"];
+        const str = f["faultString"];
+        return {
+          root: "methodResponse",
+          response: {
+            fault: true,
+            faultCode: typeof code === "number" ? code : typeof code === "bigint" ? Number(code) : Number(code ?? 0),
+            faultString: typeof str === "string" ? str : String(str ?? ""),
+            value: f,
+          },
+        };
+      }
+      if (this.params.length !== 1) invalid(`<methodResponse> must hold exactly one <param>, not ${this.params.length}`);
+      return { root: "methodResponse", response: { fault: false, value: this.params[0] } };
+    }
+    return invalid("the document is neither <methodCall> nor <methodResponse>");
+  }
+
+  private onText(t: string): void {
+    if (this.collecting) this.text += t;
+    else if (t.trim() !== "") {
+      const parent = this.tags[this.tags.length - 1];
+      if (parent !== "value" && parent !== "name" && parent !== "methodName") invalid(`unexpected text inside <${parent ?? "document"}>`);
+    }
+  }
+
+  private top(): Frame | undefined {
+    return this.frames[this.frames.length - 1];
+  }
+
+  private open(rawName: string, _selfClosing: boolean): void {
+    const name = localName(rawName);
+    const parent = this.tags[this.tags.length - 1];
+    this.tags.push(name);
+    if (this.tags.length > this.maxElementDepth) {
+      throw new XmlRpcParseError(`XML nested deeper than ${this.maxElementDepth} elements`, "invalid", ErrorCodes.ERR_LIMIT_EXCEEDED);
+    }
+    if (parent === undefined) {
+      if (name !== "methodCall" && name !== "methodResponse") invalid(`unexpected root element <${name}>`);
+      this.root = name;
+      return;
+    }
+    switch (name) {
+      case "value": {
+        if (parent !== "param" && parent !== "data" && parent !== "member" && parent !== "fault") invalid(`<value> inside <${parent}>`);
+        this.frames.push({ kind: "value", set: false, value: undefined });
+        this.text = "";
+        this.collecting = true;
+        return;
+      }
+      case "array":
+      case "struct": {
+        const f = this.top();
+        if (parent !== "value" || !f || f.kind !== "value" || f.set) invalid(`<${name}> inside <${parent}>`);
+        this.collecting = false;
+        if (this.text.trim() !== "") invalid(`text before <${name}>`);
+        if (++this.containers > this.maxDepth) {
+          throw new XmlRpcParseError(`arrays/structs nested deeper than ${this.maxDepth} levels`, "invalid", ErrorCodes.ERR_LIMIT_EXCEEDED);
+        }
+        this.frames.push(name === "array" ? { kind: "array", items: [] } : { kind: "struct", obj: {} });
+        return;
+      }
+      case "data":
+        if (parent !== "array") invalid(`<data> inside <${parent}>`);
+        return;
+      case "member":
+        if (parent !== "struct") invalid(`<member> inside <${parent}>`);
+        this.frames.push({ kind: "member", name: undefined, hasValue: false, value: undefined });
+        return;
+      case "name":
+        if (parent !== "member") invalid(`<name> inside <${parent}>`);
+        this.text = "";
+        this.collecting = true;
+        return;
+      case "methodName":
+        if (parent !== "methodCall" || this.root !== "methodCall") invalid(`<methodName> inside <${parent}>`);
+        this.text = "";
+        this.collecting = true;
+        return;
+      case "params":
+        if (parent !== "methodCall" && parent !== "methodResponse") invalid(`<params> inside <${parent}>`);
+        return;
+      case "param":
+        if (parent !== "params") invalid(`<param> inside <${parent}>`);
+        return;
+      case "fault":
+        if (parent !== "methodResponse" || this.faultValue) invalid(`<fault> inside <${parent}>`);
+        this.faultValue = { set: false, value: undefined };
+        return;
+      default: {
+        if (!SCALARS.has(name)) invalid(`unknown element <${rawName}>`);
+        const f = this.top();
+        if (parent !== "value" || !f || f.kind !== "value" || f.set) invalid(`<${name}> inside <${parent}>`);
+        if (this.text.trim() !== "") invalid(`text before <${name}>`);
+        this.text = "";
+        this.collecting = true;
+        return;
+      }
+    }
+  }
+
+  private close(rawName: string): void {
+    const name = localName(rawName);
+    this.tags.pop();
+    switch (name) {
+      case "value": {
+        const f = this.frames.pop() as ValueFrame;
+        const v = f.set ? f.value : this.text;
+        this.collecting = false;
+        this.text = "";
+        this.deliver(v);
+        return;
+      }
+      case "array":
+      case "struct": {
+        const c = this.frames.pop() as ArrayFrame | StructFrame;
+        this.containers--;
+        const f = this.top() as ValueFrame;
+        f.set = true;
+        f.value = c.kind === "array" ? c.items : c.obj;
+        return;
+      }
+      case "member": {
+        const m = this.frames.pop() as MemberFrame;
+        if (m.name === undefined) invalid("<member> without <name>");
+        if (!m.hasValue) invalid("<member> without <value>");
+        setMember((this.top() as StructFrame).obj, m.name, m.value);
+        return;
+      }
+      case "name": {
+        const m = this.top() as MemberFrame;
+        m.name = this.text;
+        this.collecting = false;
+        this.text = "";
+        return;
+      }
+      case "methodName":
+        this.methodName = this.text.trim();
+        this.collecting = false;
+        this.text = "";
+        return;
+      case "data":
+      case "params":
+      case "param":
+      case "fault":
+      case "methodCall":
+      case "methodResponse":
+        return;
+      default: {
+        const f = this.top() as ValueFrame;
+        f.value = scalar(name, this.text);
+        f.set = true;
+        this.collecting = false;
+        this.text = "";
+      }
+    }
+  }
+
+  private deliver(v: unknown): void {
+    const parent = this.tags[this.tags.length - 1];
+    const f = this.top();
+    if (parent === "data" && f?.kind === "array") f.items.push(v);
+    else if (parent === "member" && f?.kind === "member") {
+      if (f.hasValue) invalid("<member> with two values");
+      f.hasValue = true;
+      f.value = v;
+    } else if (parent === "param") this.params.push(v);
+    else if (parent === "fault" && this.faultValue) {
+      this.faultValue.set = true;
+      this.faultValue.value = v;
+    } else invalid(`<value> inside <${parent ?? "document"}>`);
+  }
+}
+
+/** Parses a complete document held in one string. */
+export function parseDocument(xml: string, opts?: ParseOptions): ReturnType<XmlRpcParser["finish"]> {
+  const p = new XmlRpcParser(opts);
+  p.write(xml);
+  return p.finish();
+}
+
+/** Parses a `<methodCall>`. */
+export function parseMethodCall(xml: string, opts?: ParseOptions): MethodCall {
+  const r = parseDocument(xml, opts);
+  if (r.root !== "methodCall") throw new XmlRpcParseError("expected <methodCall>", "invalid");
+  return r.call;
+}
+
+/** Parses a `<methodResponse>`. */
+export function parseMethodResponse(xml: string, opts?: ParseOptions): MethodResponse {
+  const r = parseDocument(xml, opts);
+  if (r.root !== "methodResponse") throw new XmlRpcParseError("expected <methodResponse>", "invalid");
+  return r.response;
+}
+
+/** Whether an error came from the parser as a protocol problem. */
+export function isParseProblem(err: unknown): err is ProtocolError {
+  return err instanceof ProtocolError;
+}
