@@ -51,7 +51,23 @@ export {
   type PyroDaemonOptions,
 } from "./protocols/pyro4/index.js";
 export { HessianProxyFactory, HessianServiceExporter, createHessianHandler, HessianClient, ClassRegistry, HessianInt, HessianLong, HessianDouble, hessian } from "./protocols/hessian/index.js";
+export {
+  SSLServer,
+  SSLClient,
+  XmlRpcServer,
+  XmlRpcClient,
+  XmlRpcServiceExporter,
+  XmlRpcProxyFactory,
+  XmlRpcDouble,
+  MultiCall,
+  type SSLServerOptions,
+  type XmlRpcServerOptions,
+  type XmlRpcClientOptions,
+  type CertRequirement,
+} from "./protocols/xmlrpc/index.js";
+export { createSamplePki, SAMPLE_PKI_WARNING, type SamplePki, type SamplePkiOptions } from "./pki/index.js";
 export * as pyro4 from "./protocols/pyro4/index.js";
+export * as xmlrpc from "./protocols/xmlrpc/index.js";
 export * as hessianProtocol from "./protocols/hessian/index.js";
 
 import { registerBuiltinAliases } from "./aliases.js";

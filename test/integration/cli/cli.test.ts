@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
@@ -62,5 +65,27 @@ describe("the remoting CLI (built bin, plain node, TypeScript services loaded wi
     assert.match(stderr, /SIGTERM received, closing the context/);
     assert.match(stderr, /remoting\.context - DEBUG - Creating an instance of id=first/);
     assert.match(stderr, /Successfully destroyed object 'second'/);
+  });
+
+  it("pki writes a sample PKI whose client certificate carries the seed's subject, with a warning", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "remoting-pki-")), "pki");
+    const r = cli("pki", dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /SAMPLES ONLY/);
+    const client = new X509Certificate(readFileSync(join(dir, "client-cert.pem")));
+    assert.match(client.subject, /CN=My Client/);
+    assert.match(client.subject, /O=My Company/);
+    assert.match(client.subject, /ST=My State/);
+    const signing = new X509Certificate(readFileSync(join(dir, "ca-signing-cert.pem")));
+    assert.ok(client.verify(signing.publicKey), "the client certificate is signed by the signing CA");
+    const server = new X509Certificate(readFileSync(join(dir, "server-cert.pem")));
+    assert.ok(server.checkHost("localhost"));
+    assert.ok(server.checkIP("127.0.0.1"));
+  });
+
+  it("ns is a command (a Pyro name server)", () => {
+    const h = cli("ns", "--help");
+    assert.equal(h.status, 0);
+    assert.match(h.stdout, /name server/);
   });
 });
