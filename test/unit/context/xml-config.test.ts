@@ -188,3 +188,29 @@ describe("XMLConfig: parent and abstract objects", () => {
     assert.equal((await ctx.getObject<{ a: string }>("child_of_plain")).a, "from plain parent");
   });
 });
+
+describe("XMLConfig: null, empty and attribute value forms", () => {
+  it("gives null for <null/>, the empty string for <value/>, text as written, and refs in every position", async () => {
+    const ctx = await open("values.xml");
+    const h = await ctx.getObject<{ string_holder: unknown; some_dict: Record<string, unknown>; some_list: unknown }>("holder");
+    const other = await ctx.getObject<StringHolder>("other");
+    assert.equal(h.string_holder, null);
+    assert.equal(h.some_list, null);
+    assert.equal(h.some_dict["nothing"], null);
+    assert.equal(h.some_dict["empty"], "");
+    assert.equal(h.some_dict["spaced"], "  kept as written  ");
+    assert.equal(h.some_dict["attr"], "from attribute");
+    assert.equal(h.some_dict["ref"], other);
+    assert.deepEqual(h.some_dict["nested"], [null, "x", other]);
+    assert.equal(h.some_dict["yes"], true);
+    assert.equal(h.some_dict["number"], "7000", "numbers stay strings; the receiving class coerces");
+    assert.equal(other.str, "indexed");
+  });
+
+  it("injects a new prototype instance through a property ref", async () => {
+    const ctx = await open("values.xml");
+    const user = await ctx.getObject<{ next: StringHolder }>("protoUser");
+    assert.ok(user.next);
+    assert.notEqual(user.next, await ctx.getObject("proto"));
+  });
+});
