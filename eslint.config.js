@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "**/*.d.ts", "test/fixtures/**/*.js"] },
+  { ignores: ["dist/**", "node_modules/**", ".tmp/**", "bench/results/**", "**/*.d.ts", "test/fixtures/**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

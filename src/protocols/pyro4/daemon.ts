@@ -18,6 +18,7 @@ import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, ty
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,
+  encodePlainFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -33,6 +34,7 @@ import {
   MSG_PING,
   MSG_RESULT,
   toHmacKey,
+  writeRandomCorr,
   type PyroMessage,
 } from "./message.js";
 
@@ -164,6 +166,11 @@ function applyKwargs(fn: (...a: unknown[]) => unknown, method: string, vargs: un
   return args;
 }
 
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
+
 function isStreamable(v: unknown): boolean {
   if (v === null || typeof v !== "object") return false;
   if (Array.isArray(v) || Buffer.isBuffer(v) || ArrayBuffer.isView(v) || v instanceof Map || v instanceof Set) return false;
@@ -201,6 +208,10 @@ class Connection {
   private readonly drainWaiters: Array<() => void> = [];
   readonly streams = new Set<string>();
   readonly onewayRunning = new Set<Promise<void>>();
+  /** Reply frames produced while one received chunk is processed: written together at its end. */
+  private readonly outq: Buffer[] = [];
+  private outBytes = 0;
+  private batching = false;
 
   constructor(
     readonly daemon: PyroDaemon,
@@ -250,17 +261,53 @@ class Connection {
       this.onFrameError(err);
       return;
     }
-    if (this.handshaken) this.armIdle(this.daemon.idleTimeoutMs);
-    for (const m of msgs) {
-      if (this.closing) break;
-      if (!this.handshakeStarted) {
-        this.handshakeStarted = true;
-        this.handshake(m);
-        continue;
+    if (this.handshaken && this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
+    this.batching = true;
+    try {
+      for (const m of msgs) {
+        if (this.closing) break;
+        if (!this.handshakeStarted) {
+          this.handshakeStarted = true;
+          this.handshake(m);
+          continue;
+        }
+        this.inbox.push(m);
       }
-      this.inbox.push(m);
+      this.pump();
+    } finally {
+      this.batching = false;
+      this.writeOut();
     }
-    this.pump();
+    this.checkBackpressure();
+  }
+
+  /** Sends a frame now, or (while a received chunk is processed) with the other replies to it. */
+  emit(frame: Buffer): void {
+    if (this.closed) return;
+    if (this.batching) {
+      this.outq.push(frame);
+      this.outBytes += frame.length;
+    } else this.socket.write(frame);
+  }
+
+  /** Writes the replies collected by emit() in one go. */
+  private writeOut(): void {
+    const q = this.outq;
+    if (q.length === 0) return;
+    if (this.closed) {
+      q.length = 0;
+      this.outBytes = 0;
+      return;
+    }
+    if (q.length === 1) this.socket.write(q[0]!);
+    else if (this.outBytes <= 65536) this.socket.write(Buffer.concat(q, this.outBytes));
+    else {
+      this.socket.cork();
+      for (const f of q) this.socket.write(f);
+      this.socket.uncork();
+    }
+    q.length = 0;
+    this.outBytes = 0;
   }
 
   private onFrameError(err: unknown): void {
@@ -286,6 +333,7 @@ class Connection {
     }
     const frame = encodeMessage(MSG_CONNECTFAIL, payload, { seq, serializerId: sid, hmacKey: this.daemon.hmacKey });
     this.closing = true;
+    this.writeOut();
     this.socket.end(frame);
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
@@ -340,13 +388,19 @@ class Connection {
       return this.fail(errorMessage(err), m.serializerId, m.seq);
     }
     this.handshaken = true;
-    this.socket.write(this.frame(MSG_CONNECTOK, payload, m, flags, m.annotations.get("CORR") ?? randomUUIDBytes()));
+    this.emit(this.frame(MSG_CONNECTOK, payload, m, flags, m.annotations.get("CORR") ?? true));
     this.armIdle(d.idleTimeoutMs);
   }
 
-  frame(type: number, payload: Buffer, req: PyroMessage, flags: number, corr: Buffer | undefined, extra?: Map<string, Buffer>): Buffer {
+  /** A reply frame; `corr` true means a fresh random correlation id. */
+  frame(type: number, payload: Buffer, req: PyroMessage, flags: number, corr: Buffer | true | undefined, extra?: Map<string, Buffer>): Buffer {
+    const d = this.daemon;
+    const threshold = d.options.compressThreshold;
+    if (d.hmacKey === undefined && extra === undefined && (typeof threshold !== "number" || payload.length < threshold)) {
+      return encodePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
+    }
     const ann = new Map<string, Buffer>();
-    if (corr) ann.set("CORR", corr);
+    if (corr) ann.set("CORR", corr === true ? randomUUIDBytes() : corr);
     if (extra) for (const [k, v] of extra) ann.set(k, v);
     return encodeMessage(type, payload, {
       flags,
@@ -359,28 +413,32 @@ class Connection {
   }
 
   private pump(): void {
-    while (this.handshaken && this.inbox.length > 0 && !this.closed && this.running < this.daemon.maxInFlight) {
-      const m = this.inbox.shift()!;
+    const inbox = this.inbox;
+    while (this.handshaken && inbox.length > 0 && !this.closed && this.running < this.daemon.maxInFlight) {
+      const m = inbox.shift()!;
       this.dispatch(m);
     }
-    // backpressure: stop reading while too much is queued, or while the client does not read its replies
+    if (!this.batching) this.checkBackpressure();
+    if (this.closing) this.maybeFinishClosing();
+  }
+
+  /** Stops reading while too much is queued, or while the client does not read its replies. */
+  private checkBackpressure(): void {
     if (this.inbox.length >= this.daemon.maxInFlight || this.socket.writableLength > WRITE_HIGH_WATER) {
       if (!this.socket.isPaused()) this.socket.pause();
     } else if (!this.closing && this.socket.isPaused()) this.socket.resume();
-    if (this.closing) this.maybeFinishClosing();
   }
 
   private dispatch(m: PyroMessage): void {
     if (m.type === MSG_PING) {
-      const slot = this.newSlot();
-      slot.frame = encodeMessage(MSG_PING, Buffer.from("pong"), {
-        seq: m.seq,
-        serializerId: m.serializerId,
-        annotations: new Map([["CORR", m.annotations.get("CORR") ?? randomUUIDBytes()]]),
-        hmacKey: this.daemon.hmacKey,
-      });
-      slot.done = true;
-      this.flush();
+      this.completeNow(
+        encodeMessage(MSG_PING, PONG, {
+          seq: m.seq,
+          serializerId: m.serializerId,
+          annotations: new Map([["CORR", m.annotations.get("CORR") ?? randomUUIDBytes()]]),
+          hmacKey: this.daemon.hmacKey,
+        }),
+      );
       return;
     }
     if (m.type !== MSG_INVOKE) {
@@ -391,8 +449,7 @@ class Connection {
     }
     if (!this.daemon.accepts(m.serializerId)) {
       if (this.daemon.knows(m.serializerId) && !(m.flags & FLAGS_ONEWAY)) {
-        const slot = this.newSlot();
-        this.complete(slot, m, this.errorReply(m, new PyroFault("Pyro4.errors.SerializeError", `message used serializer that is not accepted: ${m.serializerId}`)));
+        this.completeNow(this.errorReply(m, new PyroFault("Pyro4.errors.SerializeError", `message used serializer that is not accepted: ${m.serializerId}`)));
       } else {
         this.closing = true;
         this.socket.destroy();
@@ -400,8 +457,13 @@ class Connection {
       return;
     }
     if (m.flags & FLAGS_ONEWAY) {
-      const p = this.daemon
-        .handleInvoke(m, this)
+      let started: Promise<unknown>;
+      try {
+        started = Promise.resolve(this.daemon.handleInvoke(m, this));
+      } catch (err) {
+        started = Promise.reject(err);
+      }
+      const p = started
         .then(() => undefined)
         .catch((err: unknown) => log.debug("oneway call failed: %s", errorMessage(err)))
         .finally(() => {
@@ -411,9 +473,21 @@ class Connection {
       this.onewayRunning.add(p);
       return;
     }
+    let r: Buffer | undefined | Promise<Buffer | undefined>;
+    try {
+      r = this.daemon.handleInvoke(m, this);
+    } catch (err) {
+      this.completeNow(this.errorReply(m, err));
+      return;
+    }
+    if (!(r instanceof Promise)) {
+      // the method returned a plain value: the reply goes out in this same tick
+      this.completeNow(r);
+      return;
+    }
     const slot = this.newSlot();
     this.running++;
-    this.daemon.handleInvoke(m, this).then(
+    r.then(
       (frame) => {
         this.running--;
         this.complete(slot, m, frame);
@@ -423,6 +497,16 @@ class Connection {
         this.complete(slot, m, this.errorReply(m, err));
       },
     );
+  }
+
+  /** A reply that is ready now: sent at once unless earlier replies are still pending. */
+  private completeNow(frame: Buffer | undefined): void {
+    if (this.slots.length === 0) {
+      if (frame) this.emit(frame);
+      return;
+    }
+    this.slots.push({ done: true, frame });
+    this.flush();
   }
 
   errorReply(m: PyroMessage, err: unknown): Buffer {
@@ -445,9 +529,9 @@ class Connection {
   private flush(): void {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const s = this.slots.shift()!;
-      if (s.frame && !this.closed) this.socket.write(s.frame);
+      if (s.frame) this.emit(s.frame);
     }
-    if (this.handshaken) this.armIdle(this.daemon.idleTimeoutMs);
+    if (this.handshaken && this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
   }
 
   get busy(): boolean {
@@ -468,6 +552,7 @@ class Connection {
     if (!this.handshaken) this.inbox.length = 0;
     while (this.inbox.length > 0 && this.running < this.daemon.maxInFlight) this.dispatch(this.inbox.shift()!);
     if (this.drainWaiters.length > 0 && !this.busy) {
+      this.writeOut();
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
       this.resolveDrain();
@@ -487,19 +572,12 @@ class Connection {
   }
 }
 
-let corrPool = Buffer.alloc(0);
-let corrOffset = 0;
+const PONG = Buffer.from("pong");
 
 /** A fresh random correlation id (uuid4 layout), from a pooled random buffer. */
 function randomUUIDBytes(): Buffer {
-  if (corrOffset + 16 > corrPool.length) {
-    corrPool = randomBytes(16 * 256);
-    corrOffset = 0;
-  }
-  const b = Buffer.from(corrPool.subarray(corrOffset, corrOffset + 16));
-  corrOffset += 16;
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
+  const b = Buffer.allocUnsafe(16);
+  writeRandomCorr(b, 0);
   return b;
 }
 
@@ -859,8 +937,12 @@ export class PyroDaemon {
     return { ...d, attributes: attrs };
   }
 
-  /** Runs one INVOKE and returns the reply frame (undefined for oneway). Throws for an exception reply. */
-  async handleInvoke(m: PyroMessage, conn: Connection): Promise<Buffer | undefined> {
+  /**
+   * Runs one INVOKE and returns the reply frame (undefined for oneway), or a
+   * promise of it when the method is async (or for a batch). Throws (or
+   * rejects) for an exception reply.
+   */
+  handleInvoke(m: PyroMessage, conn: Connection): Buffer | undefined | Promise<Buffer | undefined> {
     const ser = this.serializer(m.serializerId);
     let call: { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> };
     try {
@@ -868,39 +950,24 @@ export class PyroDaemon {
     } catch (err) {
       throw new PyroFault("Pyro4.errors.SerializeError", `cannot deserialize call: ${errorMessage(err)}`);
     }
-    const oneway = (m.flags & FLAGS_ONEWAY) !== 0;
     const vargs = Array.isArray(call.vargs) ? call.vargs : [];
     const kwargs = call.kwargs && typeof call.kwargs === "object" ? call.kwargs : {};
-    const corr = m.annotations.get("CORR") ?? randomUUIDBytes();
     const reg = this.objects.get(call.objectId);
     if (!reg) throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
-
-    if (m.flags & FLAGS_BATCH) {
-      const results: unknown[] = [];
-      for (const c of vargs) {
-        const triple = Array.isArray(c) ? c : [];
-        const [name, args, kw] = triple as [unknown, unknown, unknown];
-        try {
-          let r = this.callMethod(reg, String(name), Array.isArray(args) ? args : [], kw && typeof kw === "object" ? (kw as Record<string, unknown>) : {}, conn);
-          if (isPromiseLike(r)) r = await r;
-          results.push(r);
-        } catch (err) {
-          results.push({ __class__: "Pyro4.futures._ExceptionWrapper", exception: this.exceptionDict(err) });
-          break;
-        }
-      }
-      if (oneway) return undefined;
-      return conn.frame(MSG_RESULT, this.dumpResult(ser, results), m, FLAGS_BATCH, corr);
-    }
+    if (m.flags & FLAGS_BATCH) return this.handleBatch(m, ser, reg, vargs, conn);
 
     let result: unknown;
     if (call.method === "__getattr__" || call.method === "__setattr__") {
       result = this.attribute(reg, call.method, vargs);
     } else {
       result = this.callMethod(reg, call.method, vargs, kwargs, conn);
-      if (isPromiseLike(result)) result = await result;
+      if (isPromiseLike(result)) return Promise.resolve(result).then((r) => this.invokeReply(m, ser, r, conn));
     }
-    if (oneway) {
+    return this.invokeReply(m, ser, result, conn);
+  }
+
+  private invokeReply(m: PyroMessage, ser: PyroSerializer, result: unknown, conn: Connection): Buffer | undefined {
+    if ((m.flags & FLAGS_ONEWAY) !== 0) {
       if (isStreamable(result)) {
         try {
           toIterator(result).return?.();
@@ -910,13 +977,31 @@ export class PyroDaemon {
       }
       return undefined;
     }
-    if (isStreamable(result)) {
+    if (result !== null && typeof result === "object" && isStreamable(result)) {
       const id = this.addStream(toIterator(result), conn);
       const payload = ser.dumps(pyroExceptionDict("Pyro4.errors.ProtocolError", "result of call is an iterator", null));
       const ann = new Map([["STRM", Buffer.from(id, "ascii")]]);
       return conn.frame(MSG_RESULT, payload, m, FLAGS_EXCEPTION | FLAGS_ITEMSTREAMRESULT, undefined, ann);
     }
-    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, corr);
+    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, m.annotations.get("CORR") ?? true);
+  }
+
+  private async handleBatch(m: PyroMessage, ser: PyroSerializer, reg: Registration, vargs: unknown[], conn: Connection): Promise<Buffer | undefined> {
+    const results: unknown[] = [];
+    for (const c of vargs) {
+      const triple = Array.isArray(c) ? c : [];
+      const [name, args, kw] = triple as [unknown, unknown, unknown];
+      try {
+        let r = this.callMethod(reg, String(name), Array.isArray(args) ? args : [], kw && typeof kw === "object" ? (kw as Record<string, unknown>) : {}, conn);
+        if (isPromiseLike(r)) r = await r;
+        results.push(r);
+      } catch (err) {
+        results.push({ __class__: "Pyro4.futures._ExceptionWrapper", exception: this.exceptionDict(err) });
+        break;
+      }
+    }
+    if (m.flags & FLAGS_ONEWAY) return undefined;
+    return conn.frame(MSG_RESULT, this.dumpResult(ser, results), m, FLAGS_BATCH, m.annotations.get("CORR") ?? true);
   }
 
   private dumpResult(ser: PyroSerializer, value: unknown): Buffer {
@@ -948,7 +1033,7 @@ export class PyroDaemon {
       if (fn !== undefined) throw new PyroFault("builtins.AttributeError", `attempt to access unexposed attribute '${method}'`);
       throw new PyroFault("builtins.AttributeError", `'${reg.className}' object has no attribute '${method}'`);
     }
-    const args = Object.keys(kwargs).length > 0 ? applyKwargs(fn as (...a: unknown[]) => unknown, method, vargs, kwargs) : vargs;
+    const args = hasKeys(kwargs) ? applyKwargs(fn as (...a: unknown[]) => unknown, method, vargs, kwargs) : vargs;
     return (fn as (...a: unknown[]) => unknown).apply(reg.target, args);
   }
 

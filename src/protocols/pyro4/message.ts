@@ -5,7 +5,7 @@
  * annotation chunks (4-char key, u16 length, value), then the payload.
  * The header checksum is the 16-bit sum of the header fields plus 0x34E9.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { deflateSync, inflateSync } from "node:zlib";
 import { ErrorCodes, MessageTooLargeError, ProtocolError, SecurityError } from "../../core/errors.js";
 
@@ -136,6 +136,75 @@ export function encodeMessage(
   return out;
 }
 
+let corrPool = Buffer.alloc(0);
+let corrOffset = 0;
+
+/** Writes a fresh random correlation id (uuid4 layout) at `off`, from a pooled random buffer. */
+export function writeRandomCorr(out: Buffer, off: number): void {
+  if (corrOffset + 16 > corrPool.length) {
+    corrPool = randomBytes(16 * 256);
+    corrOffset = 0;
+  }
+  const pool = corrPool;
+  const from = corrOffset;
+  for (let k = 0; k < 16; k++) out[off + k] = pool[from + k]!;
+  corrOffset = from + 16;
+  out[off + 6] = (out[off + 6]! & 0x0f) | 0x40;
+  out[off + 8] = (out[off + 8]! & 0x3f) | 0x80;
+}
+
+/**
+ * The hot path of `encodeMessage`: a frame without HMAC and compression whose
+ * only annotation is an optional 16-byte correlation id (`corr`, or a random
+ * one when `corr` is `true`). Header and payload go into one Buffer.
+ */
+export function encodePlainFrame(type: number, flags: number, seq: number, serializerId: number, payload: Uint8Array, corr: Uint8Array | boolean): Buffer {
+  const annLength = corr === false ? 0 : corr === true ? 22 : 6 + corr.length;
+  if (annLength > 0xffff) throw new ProtocolError("annotation 'CORR' is longer than 65535 bytes");
+  const plen = payload.length;
+  if (plen > 0x7fffffff) throw new MessageTooLargeError(plen, 0x7fffffff, "payload");
+  const fl = flags & ~FLAGS_COMPRESSED & 0xffff;
+  const sq = seq & 0xffff;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + annLength + plen);
+  out[0] = 0x50; // P
+  out[1] = 0x59; // Y
+  out[2] = 0x52; // R
+  out[3] = 0x4f; // O
+  out[4] = 0;
+  out[5] = PROTOCOL_VERSION;
+  out[6] = type >>> 8;
+  out[7] = type & 0xff;
+  out[8] = fl >>> 8;
+  out[9] = fl & 0xff;
+  out[10] = sq >>> 8;
+  out[11] = sq & 0xff;
+  out.writeInt32BE(plen, 12);
+  out[16] = serializerId >>> 8;
+  out[17] = serializerId & 0xff;
+  out[18] = annLength >>> 8;
+  out[19] = annLength & 0xff;
+  out[20] = 0;
+  out[21] = 0;
+  const sum = headerChecksum(type, fl, sq, plen, serializerId, annLength);
+  out[22] = sum >>> 8;
+  out[23] = sum & 0xff;
+  let off = HEADER_SIZE;
+  if (annLength > 0) {
+    out[24] = 0x43; // C
+    out[25] = 0x4f; // O
+    out[26] = 0x52; // R
+    out[27] = 0x52; // R
+    const clen = annLength - 6;
+    out[28] = clen >>> 8;
+    out[29] = clen & 0xff;
+    if (corr === true) writeRandomCorr(out, 30);
+    else if (corr !== false) out.set(corr, 30);
+    off += annLength;
+  }
+  out.set(payload, off);
+  return out;
+}
+
 export interface FrameHeader {
   type: number;
   flags: number;
@@ -147,20 +216,24 @@ export interface FrameHeader {
 
 /** Parses and checks a 24-byte header. Throws ProtocolError (or MessageTooLargeError) before anything is allocated. */
 export function parseHeader(buf: Uint8Array, maxMessageSize: number = DEFAULT_MAX_MESSAGE_SIZE): FrameHeader {
-  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (b.length < HEADER_SIZE) throw new ProtocolError("header too short");
-  if (b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b.readUInt16BE(4) !== PROTOCOL_VERSION) {
+  return parseHeaderAt(buf, 0, maxMessageSize);
+}
+
+/** parseHeader() for the header at offset `o` of `b`. */
+function parseHeaderAt(b: Uint8Array, o: number, maxMessageSize: number): FrameHeader {
+  if (b.length - o < HEADER_SIZE) throw new ProtocolError("header too short");
+  if (b[o] !== 0x50 || b[o + 1] !== 0x59 || b[o + 2] !== 0x52 || b[o + 3] !== 0x4f || b[o + 4] !== 0 || b[o + 5] !== PROTOCOL_VERSION) {
     throw new ProtocolError("invalid data or unsupported protocol version");
   }
   const h: FrameHeader = {
-    type: b.readUInt16BE(6),
-    flags: b.readUInt16BE(8),
-    seq: b.readUInt16BE(10),
-    payloadLength: b.readInt32BE(12),
-    serializerId: b.readUInt16BE(16),
-    annotationsLength: b.readUInt16BE(18),
+    type: (b[o + 6]! << 8) | b[o + 7]!,
+    flags: (b[o + 8]! << 8) | b[o + 9]!,
+    seq: (b[o + 10]! << 8) | b[o + 11]!,
+    payloadLength: (b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!,
+    serializerId: (b[o + 16]! << 8) | b[o + 17]!,
+    annotationsLength: (b[o + 18]! << 8) | b[o + 19]!,
   };
-  const checksum = b.readUInt16BE(22);
+  const checksum = (b[o + 22]! << 8) | b[o + 23]!;
   if (headerChecksum(h.type, h.flags, h.seq, h.payloadLength, h.serializerId, h.annotationsLength) !== checksum) {
     throw new ProtocolError("header checksum mismatch");
   }
@@ -175,10 +248,10 @@ export function parseHeader(buf: Uint8Array, maxMessageSize: number = DEFAULT_MA
  * Decodes the body of a frame (annotations + payload) whose header was parsed.
  * Checks the HMAC, then decompresses.
  */
-export function decodeBody(header: FrameHeader, body: Buffer, options: FrameOptions = {}): PyroMessage {
+export function decodeBody(header: FrameHeader, body: Buffer, options: FrameOptions = {}, start = 0): PyroMessage {
   const annotations = new Map<string, Buffer>();
-  let off = 0;
-  const annEnd = header.annotationsLength;
+  let off = start;
+  const annEnd = start + header.annotationsLength;
   while (off < annEnd) {
     if (off + 6 > annEnd) throw new ProtocolError("truncated annotation chunk");
     const key = body.toString("latin1", off, off + 4);
@@ -187,7 +260,7 @@ export function decodeBody(header: FrameHeader, body: Buffer, options: FrameOpti
     annotations.set(key, body.subarray(off + 6, off + 6 + len));
     off += 6 + len;
   }
-  let data = body.subarray(annEnd, annEnd + header.payloadLength);
+  let data = annEnd === 0 && body.length === header.payloadLength ? body : body.subarray(annEnd, annEnd + header.payloadLength);
   const mac = annotations.get("HMAC");
   const key = options.hmacKey;
   if (mac !== undefined || key !== undefined) {
@@ -268,6 +341,7 @@ export class FrameReader {
   /** Adds bytes; returns every message completed by them. Throws ProtocolError/SecurityError on bad input; the reader is then unusable. */
   push(chunk: Uint8Array): PyroMessage[] {
     if (this.failed) throw new ProtocolError("frame reader already failed");
+    if (this.buffered === 0 && this.header === undefined && chunk.length > 0) return this.pushWhole(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
     if (chunk.length) {
       this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
       this.buffered += chunk.length;
@@ -291,6 +365,37 @@ export class FrameReader {
       this.chunks = [];
       this.buffered = 0;
       throw err;
+    }
+    return out;
+  }
+
+  /** push() when nothing is buffered: frames are parsed in place, only a trailing partial frame is kept. */
+  private pushWhole(buf: Buffer): PyroMessage[] {
+    const out: PyroMessage[] = [];
+    const max = this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    let off = 0;
+    const n = buf.length;
+    try {
+      while (n - off >= HEADER_SIZE) {
+        const h = parseHeaderAt(buf, off, max);
+        const end = off + HEADER_SIZE + h.annotationsLength + h.payloadLength;
+        if (end > n) {
+          this.header = h;
+          off += HEADER_SIZE;
+          break;
+        }
+        out.push(decodeBody(h, buf, this.options, off + HEADER_SIZE));
+        off = end;
+      }
+    } catch (err) {
+      this.failed = true;
+      this.chunks = [];
+      this.buffered = 0;
+      throw err;
+    }
+    if (off < n) {
+      this.chunks.push(off === 0 ? buf : buf.subarray(off));
+      this.buffered = n - off;
     }
     return out;
   }

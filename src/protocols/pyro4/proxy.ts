@@ -29,6 +29,7 @@ import { dictGet, getSerializer, pyroToError, type PyroSerializer } from "./code
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,
+  encodePlainFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -90,11 +91,24 @@ export interface RemoteMetadata {
   attrs: Set<string>;
 }
 
-interface Pending {
-  seq: number;
-  serializerId: number;
-  resolve: (m: PyroMessage) => void;
-  reject: (e: unknown) => void;
+const RESOLVED = Promise.resolve();
+
+/** A call waiting for its reply. */
+class Pending {
+  /** Abort signal listener to remove when the call settles. */
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  constructor(
+    readonly seq: number,
+    readonly serializerId: number,
+    /** Date.now() value after which the call times out (Infinity: never). */
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    /** Decode the reply with these options and resolve with the value; undefined: resolve with the raw message. */
+    readonly decode: CallOptions | undefined,
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
 }
 
 function toStringSet(v: unknown): Set<string> {
@@ -111,6 +125,13 @@ class ClientConnection {
   meta: RemoteMetadata | undefined;
   private reader: FrameReader;
   private deathError: Error | undefined;
+  /** One timer per connection for all call deadlines: it fires at the earliest one. */
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  /** Frames written by calls made in one tick go out in one socket write. */
+  private outq: Buffer[] = [];
+  private outBytes = 0;
+  private flushQueued = false;
 
   constructor(
     readonly proxy: PyroProxy,
@@ -229,6 +250,7 @@ class ClientConnection {
         return;
       }
       this.pending.delete(m.seq);
+      if (pend.signal) pend.signal.removeEventListener("abort", pend.onAbort!);
       if (m.type !== MSG_RESULT && m.type !== MSG_PING) {
         pend.reject(new ProtocolError(`unexpected message type ${m.type}`));
         continue;
@@ -237,32 +259,113 @@ class ClientConnection {
         pend.reject(new ProtocolError(`reply used serializer ${m.serializerId}, request used ${pend.serializerId}`));
         continue;
       }
-      pend.resolve(m);
+      if (pend.decode === undefined) {
+        pend.resolve(m);
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = this.proxy.decodeReply(m, pend.decode);
+      } catch (err) {
+        pend.reject(err);
+        continue;
+      }
+      pend.resolve(value);
     }
     this.proxy.connectionFreed(this);
-    if (this.retired && this.pending.size === 0) this.socket.end();
+    if (this.retired && this.pending.size === 0) {
+      this.flush();
+      this.socket.end();
+    }
+  }
+
+  /** Registers a call; its deadline is watched by the connection's one timer. */
+  track(p: Pending): void {
+    this.pending.set(p.seq, p);
+    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
+  }
+
+  private armTimer(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.checkDeadlines(), Math.max(1, at - Date.now()));
+    this.timer.unref();
+  }
+
+  private checkDeadlines(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.dead) return;
+    const now = Date.now();
+    let next = Infinity;
+    const expired: Pending[] = [];
+    for (const p of this.pending.values()) {
+      if (p.deadline <= now) expired.push(p);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    for (const p of expired) this.proxy.giveUp(this, p, new TimeoutError(`call to ${this.proxy.location} timed out after ${p.timeoutMs} ms`, p.timeoutMs));
+    if (next < this.timerAt && !this.dead) this.armTimer(next);
   }
 
   die(err: Error): void {
     if (this.dead) return;
     this.dead = true;
     this.deathError = err;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.outq = [];
+    this.outBytes = 0;
     this.socket.destroy();
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) p.reject(err);
+    for (const p of all) {
+      if (p.signal) p.signal.removeEventListener("abort", p.onAbort!);
+      p.reject(err);
+    }
     this.proxy.connectionDied(this);
   }
 
+  /** Queues a frame; frames queued in one tick are written together (before any I/O of the next). */
   send(frame: Buffer): void {
     if (this.dead) throw this.deathError ?? new ConnectionClosedError();
-    this.socket.write(frame);
+    if (!this.flushQueued && this.pending.size <= 1) {
+      // nothing else in flight (only this call, if it waits for a reply): no reason to wait for company
+      this.socket.write(frame);
+      return;
+    }
+    this.outq.push(frame);
+    this.outBytes += frame.length;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      void RESOLVED.then(this.flushLater);
+    }
+  }
+
+  private readonly flushLater = (): void => this.flush();
+
+  /** Writes the queued frames now. */
+  flush(): void {
+    this.flushQueued = false;
+    const q = this.outq;
+    if (q.length === 0 || this.dead) return;
+    if (q.length === 1) this.socket.write(q[0]!);
+    else if (this.outBytes <= 65536) this.socket.write(Buffer.concat(q, this.outBytes));
+    else {
+      this.socket.cork();
+      for (const f of q) this.socket.write(f);
+      this.socket.uncork();
+    }
+    this.outq = [];
+    this.outBytes = 0;
   }
 
   /** No new calls go here; close when the last pending call is settled. */
   retire(): void {
     this.retired = true;
-    if (this.pending.size === 0) this.socket.end();
+    if (this.pending.size === 0) {
+      this.flush();
+      this.socket.end();
+    }
   }
 }
 
@@ -524,6 +627,7 @@ export class PyroProxy implements Invoker {
   }
 
   private wake(): void {
+    if (this.waiters.length === 0) return;
     const w = this.waiters.splice(0);
     for (const f of w) f();
   }
@@ -591,11 +695,26 @@ export class PyroProxy implements Invoker {
     const conn = await this.getConnection();
     const seq = this.nextSeq();
     const frame = encodeMessage(MSG_PING, Buffer.from("ping"), { seq, serializerId: PING_SERIALIZER_ID, hmacKey: this.hmacKey });
-    await this.await(conn, seq, PING_SERIALIZER_ID, frame, options.timeoutMs ?? this.timeoutMs, options.signal);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    await this.await(conn, seq, PING_SERIALIZER_ID, frame, timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, timeoutMs, options.signal, undefined);
   }
 
   /** Internal: one INVOKE (flags may add BATCH). */
-  async sendCall(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: CallOptions, extraFlags: number): Promise<unknown> {
+  sendCall(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: CallOptions, extraFlags: number): Promise<unknown> {
+    const conn = this.conn;
+    if (conn !== undefined && !conn.dead && !conn.retired && conn.pending.size < this.maxInFlight && this.waiters.length === 0) {
+      // the hot path: connected, a free slot, nobody waiting before us — send now, no await in between
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      try {
+        return this.start(conn, objectId, method, args, kwargs, options, extraFlags, timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, timeoutMs);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.sendCallSlow(objectId, method, args, kwargs, options, extraFlags);
+  }
+
+  private async sendCallSlow(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: CallOptions, extraFlags: number): Promise<unknown> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const started = Date.now();
     const deadline = timeoutMs > 0 ? started + timeoutMs : Infinity;
@@ -607,7 +726,7 @@ export class PyroProxy implements Invoker {
 
   private async callOn(
     conn0: ClientConnection,
-    objectId0: string | undefined,
+    objectId: string | undefined,
     method: string,
     args: readonly unknown[],
     kwargs: Record<string, unknown>,
@@ -617,9 +736,26 @@ export class PyroProxy implements Invoker {
   ): Promise<unknown> {
     let conn = conn0;
     if (conn.dead || conn.retired) conn = await this.getConnection();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.start(conn, objectId, method, args, kwargs, options, extraFlags, deadline === Infinity && timeoutMs > 0 ? Date.now() + timeoutMs : deadline, timeoutMs);
+  }
+
+  /** Serializes and sends one call; the promise settles with the decoded reply. Throws synchronously when the call cannot be sent. */
+  private start(
+    conn: ClientConnection,
+    objectId0: string | undefined,
+    method: string,
+    args: readonly unknown[],
+    kwargs: Record<string, unknown>,
+    options: CallOptions,
+    extraFlags: number,
+    deadline: number,
+    timeoutMs: number,
+  ): Promise<unknown> {
     // undefined = this proxy's own object (known only after PYRONAME/PYROMETA resolution)
-    const objectId = objectId0 ?? this.objectId;
-    const oneway = options.oneway === true || (objectId === this.objectId && conn.meta?.oneway.has(method) === true && method !== "<batch>");
+    const ownId = this.objectId;
+    const objectId = objectId0 ?? ownId;
+    const oneway = options.oneway === true || (conn.meta !== undefined && objectId === ownId && conn.meta.oneway.has(method) && method !== "<batch>");
     const seq = this.nextSeq();
     let payload: Buffer;
     try {
@@ -627,26 +763,23 @@ export class PyroProxy implements Invoker {
     } catch (err) {
       throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
     }
-    const frame = encodeMessage(MSG_INVOKE, payload, {
-      flags: extraFlags | (oneway ? FLAGS_ONEWAY : 0),
-      seq,
-      serializerId: this.serializer.id,
-      hmacKey: this.hmacKey,
-      maxMessageSize: this.maxMessageSize,
-      compressThreshold: this.compressThreshold,
-    });
+    const flags = extraFlags | (oneway ? FLAGS_ONEWAY : 0);
+    const threshold = this.compressThreshold;
+    const max = this.maxMessageSize;
+    const frame =
+      this.hmacKey === undefined && (typeof threshold !== "number" || payload.length < threshold) && (max <= 0 || payload.length <= max)
+        ? encodePlainFrame(MSG_INVOKE, flags, seq, this.serializer.id, payload, false)
+        : encodeMessage(MSG_INVOKE, payload, { flags, seq, serializerId: this.serializer.id, hmacKey: this.hmacKey, maxMessageSize: max, compressThreshold: threshold });
     if (oneway) {
       conn.send(frame);
-      return null;
+      return Promise.resolve(null);
     }
-    const remaining = deadline === Infinity ? 0 : Math.max(1, deadline - Date.now());
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const reply = await this.await(conn, seq, this.serializer.id, frame, deadline === Infinity ? (timeoutMs > 0 ? timeoutMs : 0) : remaining, options.signal);
-    return this.decodeReply(reply, options);
+    return this.await(conn, seq, this.serializer.id, frame, deadline, timeoutMs, options.signal, options);
   }
 
-  private decodeReply(m: PyroMessage, options: CallOptions): unknown {
-    const ser = this.serializerFor(m.serializerId);
+  /** @internal Decodes a RESULT frame: the value, a RemoteIterator, or a thrown remote exception. */
+  decodeReply(m: PyroMessage, options: CallOptions): unknown {
+    const ser = m.serializerId === this.serializer.id ? this.serializer : this.serializerFor(m.serializerId);
     if (m.flags & FLAGS_ITEMSTREAMRESULT) {
       const id = m.annotations.get("STRM");
       if (!id) throw new ProtocolError("item stream result without a stream id");
@@ -661,49 +794,46 @@ export class PyroProxy implements Invoker {
     return value;
   }
 
-  private await(conn: ClientConnection, seq: number, serializerId: number, frame: Buffer, timeoutMs: number, signal: AbortSignal | undefined): Promise<PyroMessage> {
-    return new Promise<PyroMessage>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const giveUp = (err: Error): void => {
-        if (!conn.pending.delete(seq)) return;
-        cleanup();
-        // the reply may still come: never reuse this connection for new calls
-        conn.retire();
-        if (this.conn === conn) this.conn = undefined;
-        this.wake();
-        reject(err);
-      };
-      const onAbort = (): void => giveUp(signal?.reason instanceof Error ? signal.reason : new RemotingError("call aborted", ErrorCodes.ERR_CLOSED));
-      if (signal?.aborted) {
-        reject(signal.reason instanceof Error ? signal.reason : new RemotingError("call aborted", ErrorCodes.ERR_CLOSED));
-        return;
-      }
-      conn.pending.set(seq, {
-        seq,
-        serializerId,
-        resolve: (m) => {
-          cleanup();
-          resolve(m);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      });
-      if (timeoutMs > 0) timer = setTimeout(() => giveUp(new TimeoutError(`call to ${this.location} timed out after ${timeoutMs} ms`, timeoutMs)), timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      try {
-        conn.send(frame);
-      } catch (err) {
-        conn.pending.delete(seq);
-        cleanup();
-        reject(err);
-      }
+  /** @internal Gives up on a pending call (timeout or abort): the connection is retired, since the reply may still come. */
+  giveUp(conn: ClientConnection, p: Pending, err: Error): void {
+    if (conn.pending.get(p.seq) !== p) return;
+    conn.pending.delete(p.seq);
+    if (p.signal) p.signal.removeEventListener("abort", p.onAbort!);
+    // the reply may still come: never reuse this connection for new calls
+    conn.retire();
+    if (this.conn === conn) this.conn = undefined;
+    this.wake();
+    p.reject(err);
+  }
+
+  /**
+   * Sends a frame and waits for the reply with the same seq, until `deadline`
+   * (a Date.now() value). With `decode`, the promise resolves with the decoded
+   * value; without, with the raw message.
+   */
+  private await(conn: ClientConnection, seq: number, serializerId: number, frame: Buffer, deadline: number, timeoutMs: number, signal: AbortSignal | undefined, decode: CallOptions | undefined): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new RemotingError("call aborted", ErrorCodes.ERR_CLOSED));
+    let res!: (v: unknown) => void;
+    let rej!: (e: unknown) => void;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      res = resolve;
+      rej = reject;
     });
+    const p = new Pending(seq, serializerId, deadline, timeoutMs, decode, res, rej);
+    if (signal) {
+      p.signal = signal;
+      p.onAbort = () => this.giveUp(conn, p, signal.reason instanceof Error ? signal.reason : new RemotingError("call aborted", ErrorCodes.ERR_CLOSED));
+      signal.addEventListener("abort", p.onAbort, { once: true });
+    }
+    conn.track(p);
+    try {
+      conn.send(frame);
+    } catch (err) {
+      conn.pending.delete(seq);
+      if (signal) signal.removeEventListener("abort", p.onAbort!);
+      return Promise.reject(err);
+    }
+    return promise;
   }
 
   private async waitForSlot(conn: ClientConnection, deadline: number, timeoutMs: number): Promise<void> {
@@ -740,6 +870,7 @@ export class PyroProxy implements Invoker {
     if (this.uri.protocol !== "PYRO") this.resolved = undefined;
     if (c && !c.dead) {
       const closed = new Promise<void>((resolve) => c.socket.once("close", () => resolve()));
+      c.flush(); // oneway calls queued in this tick still go out
       c.die(new ConnectionClosedError("proxy closed"));
       await closed;
     }

@@ -6,7 +6,7 @@ import { SerializationError } from "../../../core/errors.js";
 import { asUint8Array, isPlainObject, resolveOptions, serError, type ResolvedOptions, type SerializerOptions } from "./common.js";
 import { jsonDumps, jsonDumpsCall, jsonLoads } from "./json.js";
 import { marshalDumps, marshalDumpsCall, marshalLoads } from "./marshal.js";
-import { serpentDumps, serpentDumpsCall, serpentLoads } from "./serpent.js";
+import { serpentDumps, serpentDumpsCall, serpentLoads, serpentLoadsCallFast } from "./serpent.js";
 
 export type { SerializerLimits, SerializerOptions } from "./common.js";
 export { DEFAULT_LIMITS, toBytes } from "./common.js";
@@ -110,6 +110,10 @@ class Serializer implements PyroSerializer {
     }
   }
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } {
+    if (this.id === 1) {
+      const fast = serpentLoadsCallFast(asUint8Array(data), this.opts);
+      if (fast !== undefined) return fast;
+    }
     return callTuple(this.loads(data), this.name);
   }
 }

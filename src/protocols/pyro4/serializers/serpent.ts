@@ -173,7 +173,34 @@ class SerpentWriter {
   }
 }
 
+/** The serpent text of a str, int, float, bool or None; undefined for anything else. */
+function scalarText(v: unknown): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return pyStrRepr(v);
+    case "number":
+      return isPyInt(v) ? String(v) : floatText(v);
+    case "boolean":
+      return v ? "True" : "False";
+    case "undefined":
+      return "None";
+    case "object":
+      return v === null ? "None" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isEmptyDict(kwargs: Record<string, unknown> | null | undefined): boolean {
+  if (kwargs === null || kwargs === undefined) return true;
+  if (Object.getPrototypeOf(kwargs) !== Object.prototype) return false;
+  for (const k in kwargs) if (Object.prototype.hasOwnProperty.call(kwargs, k)) return false;
+  return true;
+}
+
 export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
+  const fast = scalarText(value); // the hot path: a plain result needs no writer
+  if (fast !== undefined) return Buffer.from(SERPENT_HEADER + fast, "utf8");
   const w = new SerpentWriter(opts);
   w.write(value, 0);
   return Buffer.from(w.out, "utf8");
@@ -182,6 +209,20 @@ export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
 export function serpentDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
   if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
   if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
+  if (vargs.length <= 16 && isEmptyDict(kwargs)) {
+    // the hot path: a few scalar arguments and no keyword arguments (what the general writer emits, without it)
+    let text = `${SERPENT_HEADER}(${pyStrRepr(objectId)},${pyStrRepr(method)},(`;
+    let ok = true;
+    for (let i = 0; i < vargs.length; i++) {
+      const t = scalarText(vargs[i]);
+      if (t === undefined) {
+        ok = false;
+        break;
+      }
+      text += i === 0 ? t : `,${t}`;
+    }
+    if (ok) return Buffer.from(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, "utf8");
+  }
   const w = new SerpentWriter(opts);
   w.out += `(${pyStrRepr(objectId)},${pyStrRepr(method)},`;
   w.write(tuple([...vargs]), 1);
@@ -768,8 +809,137 @@ export class SerpentParser {
   }
 }
 
+/** Decodes the bytes as text: ASCII-only data (the common case) skips the UTF-8 validator. */
+function serpentText(data: Uint8Array): string {
+  const n = data.length;
+  if (n <= 4096 && Buffer.isBuffer(data)) {
+    let i = 0;
+    while (i < n && data[i]! < 0x80) i++;
+    if (i === n) return (data as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, n);
+  }
+  return decodeUtf8(data, "serpent");
+}
+
+const HEADER_LEN = SERPENT_HEADER.length;
+
+/**
+ * Reads a simple string literal (no backslash, no line break) starting at the
+ * quote at `i`; returns the index after the closing quote, or -1.
+ */
+function simpleStringEnd(s: string, i: number, maxLength: number): number {
+  const q = s.charCodeAt(i);
+  if (q !== C_SQ && q !== C_DQ) return -1;
+  const n = s.length;
+  let j = i + 1;
+  for (; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c === q) break;
+    if (c === C_BSLASH || c < C_SPACE || c === 0x7f) return -1;
+  }
+  if (j >= n || j - i - 1 > maxLength) return -1;
+  // Python joins adjacent literals ('a' 'b'): leave that to the parser
+  const after = s.charCodeAt(j + 1);
+  if (after === C_SQ || after === C_DQ) return -1;
+  return j + 1;
+}
+
+/**
+ * A fast reader for the small documents of the hot path: one simple string,
+ * small int, bool or None (a call result), or a call tuple of those. Returns
+ * `NOT_SIMPLE` for anything else, which the full parser then reads; it only
+ * accepts text the full parser reads to the same value.
+ */
+const NOT_SIMPLE: unique symbol = Symbol("not simple");
+const NOT_SIMPLE_VALUE = NOT_SIMPLE;
+
+function simpleScalar(s: string, i: number, end: number, opts: ResolvedOptions): unknown {
+  const c = s.charCodeAt(i);
+  if (c === C_SQ || c === C_DQ) {
+    const e = simpleStringEnd(s, i, opts.maxStringLength);
+    return e === end ? s.slice(i + 1, end - 1) : NOT_SIMPLE;
+  }
+  const len = end - i;
+  if (len === 4 && s.startsWith("True", i)) return true;
+  if (len === 5 && s.startsWith("False", i)) return false;
+  if (len === 4 && s.startsWith("None", i)) return null;
+  // a decimal int of at most 15 digits, no leading zero, no -0
+  let j = i;
+  if (c === C_MINUS) j++;
+  const digits = end - j;
+  if (digits < 1 || digits > 15) return NOT_SIMPLE;
+  const first = s.charCodeAt(j);
+  if (first === C_0 ? digits !== 1 || j !== i : !isDigit(first)) return NOT_SIMPLE;
+  for (let k = j + 1; k < end; k++) if (!isDigit(s.charCodeAt(k))) return NOT_SIMPLE;
+  return Number(s.slice(i, end));
+}
+
+/** End of a simple scalar token starting at `i` (up to the next ',' or ')'), or -1. */
+function simpleTokenEnd(s: string, i: number, opts: ResolvedOptions): number {
+  const c = s.charCodeAt(i);
+  if (c === C_SQ || c === C_DQ) return simpleStringEnd(s, i, opts.maxStringLength);
+  let j = i;
+  const n = s.length;
+  while (j < n) {
+    const d = s.charCodeAt(j);
+    if (d === C_COMMA || d === C_RPAR) break;
+    j++;
+  }
+  return j > i && j - i <= 16 ? j : -1;
+}
+
+function simpleDocument(s: string, opts: ResolvedOptions): unknown {
+  if (!s.startsWith(SERPENT_HEADER)) return NOT_SIMPLE;
+  const i = HEADER_LEN;
+  if (s.charCodeAt(i) !== C_LPAR) return simpleScalar(s, i, s.length, opts);
+  const call = simpleCall(s, opts);
+  if (call === undefined) return NOT_SIMPLE;
+  return Object.freeze([call.objectId, call.method, Object.freeze(call.vargs), call.kwargs]); // tuples are frozen arrays
+}
+
+/** The call tuple `('object','method',(arg,...),{})` with simple arguments, after the header; undefined for anything else. */
+function simpleCall(s: string, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
+  const NOT_SIMPLE = undefined;
+  const n = s.length;
+  const i = HEADER_LEN;
+  if (s.charCodeAt(i) !== C_LPAR || !s.startsWith(SERPENT_HEADER)) return NOT_SIMPLE;
+  if (opts.maxDepth < 2 || opts.maxItems < 64) return NOT_SIMPLE;
+  const e1 = simpleStringEnd(s, i + 1, opts.maxStringLength);
+  if (e1 < 0 || s.charCodeAt(e1) !== C_COMMA) return NOT_SIMPLE;
+  const e2 = simpleStringEnd(s, e1 + 1, opts.maxStringLength);
+  if (e2 < 0 || s.charCodeAt(e2) !== C_COMMA || s.charCodeAt(e2 + 1) !== C_LPAR) return NOT_SIMPLE;
+  const args: unknown[] = [];
+  let j = e2 + 2;
+  while (s.charCodeAt(j) !== C_RPAR) {
+    if (args.length >= 16) return NOT_SIMPLE;
+    const e = simpleTokenEnd(s, j, opts);
+    if (e < 0) return NOT_SIMPLE;
+    const v = simpleScalar(s, j, e, opts);
+    if (v === NOT_SIMPLE_VALUE) return NOT_SIMPLE;
+    args.push(v);
+    const c = s.charCodeAt(e);
+    if (c === C_COMMA) j = e + 1;
+    else if (c === C_RPAR) j = e;
+    else return NOT_SIMPLE;
+  }
+  // "(x)" without a comma is a parenthesized value, not a tuple
+  if (args.length === 1 && s.charCodeAt(j - 1) !== C_COMMA) return NOT_SIMPLE;
+  if (j !== n - 5 || !s.endsWith("),{})")) return NOT_SIMPLE;
+  return { objectId: s.slice(i + 2, e1 - 1), method: s.slice(e1 + 2, e2 - 1), vargs: args, kwargs: {} };
+}
+
+/** The hot path of loadsCall: a small call with simple arguments, else undefined (the caller then uses the full parser). */
+export function serpentLoadsCallFast(data: Uint8Array, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
+  if (data.length > 4096) return undefined;
+  return simpleCall(serpentText(data), opts);
+}
+
 export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
-  let text = decodeUtf8(data, "serpent");
+  const text0 = serpentText(data);
+  if (text0.length <= 4096) {
+    const v = simpleDocument(text0, opts);
+    if (v !== NOT_SIMPLE) return v;
+  }
+  let text = text0;
   // Python reads source text with universal newlines: \r\n and \r become \n (also inside literals)
   if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
   return new SerpentParser(text, opts).parseDocument();

@@ -1,0 +1,62 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodeMessage, encodeMessage, encodePlainFrame, FrameReader, MSG_INVOKE, MSG_RESULT, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
+import { ProtocolError } from "../../../src/core/errors.js";
+
+const payload = Buffer.from("# serpent utf-8 python3.2\n('bench','echo',('hello world',),{})");
+
+test("the plain-frame encoder writes the same bytes as the general encoder", () => {
+  const corr = Buffer.alloc(16, 0x5a);
+  for (const [type, flags, seq] of [
+    [MSG_INVOKE, 0, 0],
+    [MSG_RESULT, 1, 65535],
+    [MSG_INVOKE, 4 | 8, 70000],
+  ] as const) {
+    assert.deepEqual(encodePlainFrame(type, flags, seq, 1, payload, false), encodeMessage(type, payload, { flags, seq, serializerId: 1 }));
+    assert.deepEqual(encodePlainFrame(type, flags, seq, 2, payload, corr), encodeMessage(type, payload, { flags, seq, serializerId: 2, annotations: new Map([["CORR", corr]]) }));
+  }
+  // a random correlation id: a uuid4 (version and variant bits set), different each time
+  const a = decodeMessage(encodePlainFrame(MSG_RESULT, 0, 7, 1, payload, true));
+  const b = decodeMessage(encodePlainFrame(MSG_RESULT, 0, 7, 1, payload, true));
+  const ca = a.annotations.get("CORR")!;
+  assert.equal(ca.length, 16);
+  assert.equal(ca[6]! >> 4, 4);
+  assert.equal(ca[8]! >> 6, 2);
+  assert.notDeepEqual(ca, b.annotations.get("CORR"));
+  assert.deepEqual(a.data, payload);
+});
+
+test("the frame reader gives the same messages however the stream is split", () => {
+  const frames = Array.from({ length: 40 }, (_, i) =>
+    i % 3 === 0 ? encodeMessage(MSG_INVOKE, Buffer.from(`payload ${i}`), { seq: i, serializerId: 1, annotations: new Map([["CORR", Buffer.alloc(16, i)]]) }) : encodePlainFrame(MSG_RESULT, 0, i, 2, Buffer.from("x".repeat(i)), false),
+  );
+  const stream = Buffer.concat(frames);
+  const summary = (ms: PyroMessage[]) => ms.map((m) => [m.type, m.seq, m.serializerId, m.data.toString("latin1"), m.annotations.get("CORR")?.toString("hex") ?? null]);
+  const expected = summary(frames.map((f) => decodeMessage(f)));
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let round = 0; round < 50; round++) {
+    const reader = new FrameReader();
+    const got: PyroMessage[] = [];
+    let off = 0;
+    while (off < stream.length) {
+      const n = round === 0 ? 1 : round === 1 ? stream.length : 1 + rnd(200);
+      got.push(...reader.push(stream.subarray(off, off + n)));
+      off += n;
+    }
+    assert.equal(reader.pending, 0);
+    assert.deepEqual(summary(got), expected, `round ${round}`);
+  }
+});
+
+test("a bad header after good frames in one chunk fails the reader, after nothing is returned for it", () => {
+  const good = encodePlainFrame(MSG_RESULT, 0, 1, 1, payload, false);
+  const bad = Buffer.from(good);
+  bad[23] = bad[23]! ^ 0xff; // checksum
+  const reader = new FrameReader();
+  assert.throws(() => reader.push(Buffer.concat([good, bad])), (e: unknown) => e instanceof ProtocolError && /checksum/.test(e.message));
+  assert.throws(() => reader.push(good), ProtocolError);
+});
