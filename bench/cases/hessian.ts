@@ -52,9 +52,14 @@ function check(decoded: unknown): void {
   if (d["quantity"] !== 17 || (d["samples"] as unknown[]).length !== 20) throw new Error("the codec returned a wrong value");
 }
 
+// Both codec rows warm up alike (JIT) before measuring.
+const CODEC_MS = 1500;
+const CODEC_WARMUP_MS = 1000;
 const HJS = "hessian.js 2.11 encode+decode (12-field typed object)";
 const HTTP_FLOOR = "floor: node:http keep-alive POST, sequential (call-sized body)";
 const HTTP_SECONDS = 2;
+// Both rows warm up alike (client and server JIT) before measuring.
+const HTTP_WARMUP_MS = 1000;
 
 const ECHO_ARG = "hello world";
 const CALL_SIZE = encodeCall("echo", [ECHO_ARG]).length;
@@ -90,7 +95,7 @@ async function httpFloor(): Promise<{ ops: number; seconds: number }> {
       req.end(body);
     });
   try {
-    return await measure(post, { inFlight: 1, durationMs: HTTP_SECONDS * 1000 });
+    return await measure(post, { inFlight: 1, durationMs: HTTP_SECONDS * 1000, warmupMs: HTTP_WARMUP_MS });
   } finally {
     agent.destroy();
     await server.stop();
@@ -103,7 +108,7 @@ async function hessianHttp(): Promise<{ ops: number; seconds: number }> {
   const proxy = factory.as<{ echo(s: string): string }>();
   try {
     if ((await proxy.echo(ECHO_ARG)) !== ECHO_ARG) throw new Error("echo returned a wrong value");
-    return await measure(() => proxy.echo(ECHO_ARG), { inFlight: 1, durationMs: HTTP_SECONDS * 1000 });
+    return await measure(() => proxy.echo(ECHO_ARG), { inFlight: 1, durationMs: HTTP_SECONDS * 1000, warmupMs: HTTP_WARMUP_MS });
   } finally {
     await factory.close();
     await server.stop();
@@ -118,7 +123,7 @@ const cases: BenchCase[] = [
     run: async () => {
       const hjs = require("hessian.js") as HessianJs;
       check(hjs.decode(hjs.encode(theirs, "2.0"), "2.0"));
-      return measureSync(() => hjs.decode(hjs.encode(theirs, "2.0"), "2.0"), { durationMs: 1000, warmupMs: 300 });
+      return measureSync(() => hjs.decode(hjs.encode(theirs, "2.0"), "2.0"), { durationMs: CODEC_MS, warmupMs: CODEC_WARMUP_MS });
     },
   },
   {
@@ -128,7 +133,7 @@ const cases: BenchCase[] = [
     targets: [{ against: HJS, atLeast: 3 }],
     run: async () => {
       check(decode(encode(ours)));
-      return measureSync(() => decode(encode(ours)), { durationMs: 1000, warmupMs: 300 });
+      return measureSync(() => decode(encode(ours)), { durationMs: CODEC_MS, warmupMs: CODEC_WARMUP_MS });
     },
   },
   { name: HTTP_FLOOR, group: "hessian-http-1", floor: true, run: httpFloor },

@@ -22,9 +22,12 @@ import {
 import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../core/invocation.js";
 import { getLogger } from "../../core/logging.js";
 import { decodeReply, detailClass, encodeCall, type HessianFault } from "./envelope.js";
-import type { ClassRegistry, DecodeLimits } from "./types.js";
+import { Http1Pool, checkHeader, type Http1Callbacks, type Http1Reply } from "./http1.js";
+import type { ClassRegistry, DecodeLimits, DecodeOptions } from "./types.js";
 
 const log = getLogger("remoting.hessian.client");
+/** Lets this module's PendingCall reach a client's per-call constants. */
+const kInternals: unique symbol = Symbol("internals");
 
 /** Content type of Hessian requests and replies. */
 export const HESSIAN_CONTENT_TYPE = "x-application/hessian";
@@ -113,6 +116,18 @@ function url2string(u: URL): string {
   return `${u.protocol}//${u.host}${u.pathname}`;
 }
 
+/** The Content-Length and whether the body is deflated, read from raw headers (no header object is built). */
+function replyHeaders(raw: readonly string[]): { length: number; deflate: boolean } {
+  let length = NaN;
+  let deflate = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length === 14 && k.toLowerCase() === "content-length") length = Number(raw[i + 1]);
+    else if (k.length === 16 && k.toLowerCase() === "content-encoding") deflate = raw[i + 1]!.trim().toLowerCase() === "deflate";
+  }
+  return { length, deflate };
+}
+
 /** A Hessian client bound to one service URL. Implements Invoker. */
 export class HessianClient implements Invoker {
   readonly url: URL;
@@ -120,7 +135,21 @@ export class HessianClient implements Invoker {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private closed = false;
-  private readonly pending = new Set<http.ClientRequest>();
+  private readonly pending = new Set<{ destroy(err?: Error): void }>();
+  /** Plain http: calls go through this pool of keep-alive connections; https: through node:https. */
+  private readonly pool: Http1Pool | undefined;
+  /** The request head up to (not including) Content-Length, for the pool. */
+  private readonly headPrefix: string;
+  /** Per-call constants, computed once. */
+  private readonly where: string;
+  private readonly version: 1 | 2;
+  private readonly encodeOptions: { registry: ClassRegistry | undefined };
+  private readonly decodeOptions: DecodeLimits & { mapsAs?: "object" | "map"; preserveTypes?: boolean; registry?: ClassRegistry | undefined };
+  private readonly hostname: string;
+  private readonly port: number | undefined;
+  private readonly path: string;
+  /** The request headers as a raw [name, value, ...] list, without Content-Length. */
+  private readonly headerList: readonly string[];
 
   constructor(url: string | URL, options: HessianClientOptions = {}) {
     let u: URL;
@@ -136,6 +165,33 @@ export class HessianClient implements Invoker {
     if (version !== 1 && version !== 2) throw new ConfigError(`hessianVersion must be 1 or 2, not '${String(version)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     this.url = u;
     this.options = options;
+    this.version = version;
+    this.where = url2string(u);
+    this.encodeOptions = { registry: options.registry };
+    this.decodeOptions = { ...options.decode, registry: options.registry };
+    this.hostname = u.hostname.replace(/^\[|\]$/g, "");
+    this.port = u.port ? Number(u.port) : undefined;
+    this.path = `${u.pathname}${u.search}`;
+    // Header names are case-insensitive: ours override the caller's; Host is added unless the caller set it.
+    const headers = new Map<string, [string, string]>();
+    for (const [k, v] of Object.entries(options.headers ?? {})) headers.set(k.toLowerCase(), [k, String(v)]);
+    headers.delete("content-length");
+    headers.set("content-type", ["Content-Type", HESSIAN_CONTENT_TYPE]);
+    headers.set("accept-encoding", ["Accept-Encoding", "deflate"]);
+    if (u.username) {
+      const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+      headers.set("authorization", ["Authorization", `Basic ${Buffer.from(cred).toString("base64")}`]);
+    }
+    const list: string[] = [];
+    if (!headers.has("host")) list.push("Host", u.host);
+    for (const [k, v] of headers.values()) list.push(k, v);
+    this.headerList = list;
+    let head = `POST ${this.path} HTTP/1.1\r\n`;
+    for (let i = 0; i < list.length; i += 2) {
+      checkHeader(list[i]!, list[i + 1]!);
+      head += `${list[i]}: ${list[i + 1]}\r\n`;
+    }
+    this.headPrefix = head + ((options.keepAlive ?? true) ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
     const keepAlive = options.keepAlive ?? true;
     const maxSockets = options.maxSockets ?? 16;
     if (u.protocol === "https:") {
@@ -149,17 +205,28 @@ export class HessianClient implements Invoker {
         rejectUnauthorized: options.rejectUnauthorized ?? true,
         minVersion: "TLSv1.2",
       });
+      this.pool = undefined;
     } else {
       this.transport = http;
       this.agent = new http.Agent({ keepAlive, maxSockets });
+      this.pool = new Http1Pool(this.hostname, this.port ?? 80, keepAlive, maxSockets, this.where);
     }
+  }
+
+  /** The whole request (head and body) for the pool. */
+  private requestBytes(body: Buffer): Buffer {
+    const head = `${this.headPrefix}Content-Length: ${body.length}\r\n\r\n`;
+    const out = Buffer.allocUnsafe(head.length + body.length);
+    out.write(head, 0, "latin1");
+    body.copy(out, head.length);
+    return out;
   }
 
   invoke(method: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
     if (this.closed) return Promise.reject(new RemotingError("the Hessian client is closed", ErrorCodes.ERR_CLOSED));
     let body: Buffer;
     try {
-      body = encodeCall(method, args, this.options.hessianVersion ?? 2, { registry: this.options.registry });
+      body = encodeCall(method, args, this.version, this.encodeOptions);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -171,113 +238,29 @@ export class HessianClient implements Invoker {
     return p;
   }
 
+  private request(body: Buffer, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    return this.transport.request(
+      {
+        hostname: this.hostname,
+        port: this.port,
+        path: this.path,
+        method: "POST",
+        agent: this.agent,
+        headers: [...this.headerList, "Content-Length", String(body.length)],
+      },
+      onResponse,
+    );
+  }
+
   private post(method: string, body: Buffer, options: CallOptions): Promise<unknown> {
-    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    const maxReply = this.options.maxReplySize ?? DEFAULT_MAX_REPLY_SIZE;
-    const where = url2string(this.url);
     return new Promise<unknown>((resolve, reject) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const headers: Record<string, string> = {
-        ...this.options.headers,
-        "Content-Type": HESSIAN_CONTENT_TYPE,
-        "Content-Length": String(body.length),
-        "Accept-Encoding": "deflate",
-      };
-      if (this.url.username) {
-        const cred = `${decodeURIComponent(this.url.username)}:${decodeURIComponent(this.url.password)}`;
-        headers["Authorization"] = `Basic ${Buffer.from(cred).toString("base64")}`;
-      }
-      let gotResponse = false;
-      let retried = false;
-      const start = (): http.ClientRequest => this.transport.request(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
-          port: this.url.port || undefined,
-          path: `${this.url.pathname}${this.url.search}`,
-          method: "POST",
-          agent: this.agent,
-          headers,
-        },
-        (res) => {
-          gotResponse = true;
-          const chunks: Buffer[] = [];
-          let size = 0;
-          const declared = Number(res.headers["content-length"]);
-          if (Number.isFinite(declared) && declared > maxReply) {
-            res.destroy();
-            return finish(new MessageTooLargeError(declared, maxReply, "Hessian reply"));
-          }
-          res.on("data", (c: Buffer) => {
-            size += c.length;
-            if (size > maxReply) {
-              res.destroy();
-              finish(new MessageTooLargeError(size, maxReply, "Hessian reply"));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on("error", (err) => finish(mapNetworkError(err, where)));
-          res.on("aborted", () => finish(new ConnectionClosedError(`${where}: the reply was cut short`)));
-          res.on("end", () => {
-            if (settled) return;
-            let data = Buffer.concat(chunks, size);
-            const status = res.statusCode ?? 0;
-            if (status !== 200) {
-              const text = data.subarray(0, 200).toString("utf8").replace(/\s+/g, " ").trim();
-              return finish(new ProtocolError(`${where}: HTTP ${status} ${res.statusMessage ?? ""}${text ? `: ${text}` : ""}`.trim()));
-            }
-            try {
-              if (String(res.headers["content-encoding"] ?? "").toLowerCase() === "deflate") {
-                data = inflateRawSync(data, { maxOutputLength: maxReply });
-              }
-              const reply = decodeReply(data, { ...this.options.decode, registry: this.options.registry });
-              if (reply.fault) finish(faultToError(reply));
-              else finish(undefined, reply.value);
-            } catch (err) {
-              finish(err instanceof RemotingError ? err : new ProtocolError(`${where}: bad Hessian reply to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_PROTOCOL, { cause: err }));
-            }
-          });
-        },
-      );
-      const onAbort = (): void => finish(new RemotingError(`call '${method}' aborted`, ErrorCodes.ERR_CLOSED, { cause: options.signal?.reason }));
-      const finish = (err: unknown, value?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-        this.pending.delete(req);
-        if (err !== undefined) {
-          req.destroy();
-          reject(err);
-        } else resolve(value);
-      };
-      let req = start();
-      this.pending.add(req);
-      if (options.signal) {
-        if (options.signal.aborted) return onAbort();
-        options.signal.addEventListener("abort", onAbort, { once: true });
-      }
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => finish(new TimeoutError(`Hessian call '${method}' to ${where} timed out after ${timeoutMs} ms`, timeoutMs)), timeoutMs);
-      }
-      const onError = (err: Error): void => {
-        // A kept-alive socket the server closed while idle: the request never reached it; retry once on a new socket.
-        if (!settled && !gotResponse && !retried && req.reusedSocket && (err as { code?: string }).code === "ECONNRESET") {
-          retried = true;
-          this.pending.delete(req);
-          req = start();
-          this.pending.add(req);
-          req.on("error", onError);
-          req.end(body);
-          return;
-        }
-        finish(mapNetworkError(err, where));
-      };
-      req.on("error", onError);
-      req.end(body);
+      new PendingCall(this, method, body, options, resolve, reject).start();
     });
+  }
+
+  /** @internal Used by PendingCall. */
+  get [kInternals](): ClientInternals {
+    return this as unknown as ClientInternals;
   }
 
   async close(): Promise<void> {
@@ -285,5 +268,170 @@ export class HessianClient implements Invoker {
     for (const r of this.pending) r.destroy(new ConnectionClosedError("the Hessian client was closed"));
     this.pending.clear();
     this.agent.destroy();
+    this.pool?.close();
+  }
+}
+
+/** What a PendingCall reads from its client (private members, seen from this module only). */
+interface ClientInternals {
+  readonly options: HessianClientOptions;
+  readonly pending: Set<{ destroy(err?: Error): void }>;
+  readonly pool: Http1Pool | undefined;
+  requestBytes(body: Buffer): Buffer;
+  readonly where: string;
+  readonly decodeOptions: DecodeOptions;
+  request(body: Buffer, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest;
+}
+
+/**
+ * One call in flight: the request, its timer and the reply being read. A
+ * class rather than closures made per call, so a call allocates little.
+ */
+class PendingCall implements Http1Callbacks {
+  private settled = false;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private gotResponse = false;
+  private retried = false;
+  private req: { destroy(err?: Error): void; reusedSocket?: boolean } | undefined = undefined;
+  private readonly client: ClientInternals;
+  private readonly maxReply: number;
+  private first: Buffer | undefined = undefined;
+  private chunks: Buffer[] | undefined = undefined;
+  private size = 0;
+  private deflate = false;
+  private readonly onAbortListener: (() => void) | undefined;
+
+  constructor(
+    client: HessianClient,
+    private readonly method: string,
+    private readonly body: Buffer,
+    private readonly options: CallOptions,
+    private readonly resolve: (v: unknown) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    this.client = client[kInternals];
+    this.maxReply = this.client.options.maxReplySize ?? DEFAULT_MAX_REPLY_SIZE;
+    this.onAbortListener = options.signal ? () => this.onAbort() : undefined;
+  }
+
+  start(): void {
+    const options = this.options;
+    this.send();
+    if (options.signal) {
+      if (options.signal.aborted) return this.onAbort();
+      options.signal.addEventListener("abort", this.onAbortListener!, { once: true });
+    }
+    const timeoutMs = options.timeoutMs ?? this.client.options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      this.timer = setTimeout(() => this.finish(new TimeoutError(`Hessian call '${this.method}' to ${this.client.where} timed out after ${timeoutMs} ms`, timeoutMs)), timeoutMs);
+    }
+  }
+
+  private send(fresh = false): void {
+    const pool = this.client.pool;
+    if (pool !== undefined) {
+      const ex = pool.send(this.client.requestBytes(this.body), this.maxReply, this, fresh);
+      this.req = ex;
+      this.client.pending.add(ex);
+      return;
+    }
+    const req = this.client.request(this.body, (res) => this.onResponse(res));
+    this.req = req;
+    this.client.pending.add(req);
+    req.on("error", (err) => this.onRequestError(err));
+    req.end(this.body);
+  }
+
+  /** Http1Callbacks: the pool's reply. */
+  onReply(reply: Http1Reply): void {
+    this.gotResponse = true;
+    this.reply(reply.status, reply.statusText, reply.deflate, reply.body);
+  }
+
+  /** Http1Callbacks: the pool's error. */
+  onError(err: Error, retryable: boolean): void {
+    if (!this.settled && retryable && !this.retried) {
+      this.retried = true;
+      if (this.req) this.client.pending.delete(this.req);
+      this.send(true);
+      return;
+    }
+    this.finish(mapNetworkError(err, this.client.where));
+  }
+
+  private onRequestError(err: Error): void {
+    // A kept-alive socket the server closed while idle: the request never reached it; retry once on a new socket.
+    if (!this.settled && !this.gotResponse && !this.retried && this.req?.reusedSocket && (err as { code?: string }).code === "ECONNRESET") {
+      this.retried = true;
+      this.client.pending.delete(this.req);
+      this.send();
+      return;
+    }
+    this.finish(mapNetworkError(err, this.client.where));
+  }
+
+  private onAbort(): void {
+    this.finish(new RemotingError(`call '${this.method}' aborted`, ErrorCodes.ERR_CLOSED, { cause: this.options.signal?.reason }));
+  }
+
+  private onResponse(res: http.IncomingMessage): void {
+    this.gotResponse = true;
+    const info = replyHeaders(res.rawHeaders);
+    if (info.length > this.maxReply) {
+      res.destroy();
+      return this.finish(new MessageTooLargeError(info.length, this.maxReply, "Hessian reply"));
+    }
+    this.deflate = info.deflate;
+    res.on("data", (c: Buffer) => this.onData(res, c));
+    res.on("error", (err) => this.finish(mapNetworkError(err, this.client.where)));
+    res.on("aborted", () => this.finish(new ConnectionClosedError(`${this.client.where}: the reply was cut short`)));
+    res.on("end", () => this.onEnd(res));
+  }
+
+  private onData(res: http.IncomingMessage, c: Buffer): void {
+    this.size += c.length;
+    if (this.size > this.maxReply) {
+      res.destroy();
+      this.finish(new MessageTooLargeError(this.size, this.maxReply, "Hessian reply"));
+      return;
+    }
+    if (this.first === undefined) this.first = c;
+    else (this.chunks ??= [this.first]).push(c);
+  }
+
+  private onEnd(res: http.IncomingMessage): void {
+    if (this.settled) return;
+    const data = this.chunks !== undefined ? Buffer.concat(this.chunks, this.size) : (this.first ?? Buffer.alloc(0));
+    this.reply(res.statusCode ?? 0, res.statusMessage ?? "", this.deflate, data);
+  }
+
+  private reply(status: number, statusText: string, deflate: boolean, data: Buffer): void {
+    if (this.settled) return;
+    const where = this.client.where;
+    if (status !== 200) {
+      const text = data.subarray(0, 200).toString("utf8").replace(/\s+/g, " ").trim();
+      return this.finish(new ProtocolError(`${where}: HTTP ${status} ${statusText}${text ? `: ${text}` : ""}`.trim()));
+    }
+    try {
+      if (deflate) data = inflateRawSync(data, { maxOutputLength: this.maxReply });
+      const reply = decodeReply(data, this.client.decodeOptions);
+      if (reply.fault) this.finish(faultToError(reply));
+      else this.finish(undefined, reply.value);
+    } catch (err) {
+      this.finish(err instanceof RemotingError ? err : new ProtocolError(`${where}: bad Hessian reply to '${this.method}': ${errorMessage(err)}`, ErrorCodes.ERR_PROTOCOL, { cause: err }));
+    }
+  }
+
+  private finish(err: unknown, value?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.onAbortListener) this.options.signal?.removeEventListener("abort", this.onAbortListener);
+    const req = this.req;
+    if (req) this.client.pending.delete(req);
+    if (err !== undefined) {
+      req?.destroy();
+      this.reject(err);
+    } else this.resolve(value);
   }
 }

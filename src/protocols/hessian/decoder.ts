@@ -27,10 +27,40 @@ const hex2 = (b: number): string => b.toString(16).padStart(2, "0");
 
 interface ClassDef {
   name: string;
-  fields: string[];
+  fields: readonly string[];
   /** A Caucho handle or java.sql date class, turned into a plain value unless types are preserved. */
   special: boolean;
+  /** One of the fields is `__proto__` (set as an own property). */
+  hasProto: boolean;
   binding: ClassBinding | undefined;
+  /** The registered fields of `binding`, when it restricts them. */
+  allowed: ReadonlySet<string> | undefined;
+  /** The property descriptor of the HESSIAN_CLASS marker (shared by the objects of this class). */
+  marker: PropertyDescriptor;
+}
+
+function markerOf(name: string): PropertyDescriptor {
+  return { value: name, enumerable: false, configurable: true, writable: true };
+}
+
+/** A class definition seen in an earlier message, with its exact bytes (name, field count and names). */
+interface CachedDef {
+  name: string;
+  fields: readonly string[];
+  special: boolean;
+  hasProto: boolean;
+  marker: PropertyDescriptor;
+  /** UTF-16 length of the longest of the name and field names (limits are checked on a cache hit too). */
+  longest: number;
+  bytes: Buffer;
+}
+
+const allowedSets = new WeakMap<ClassBinding, ReadonlySet<string>>();
+function allowedOf(binding: ClassBinding | undefined): ReadonlySet<string> | undefined {
+  if (binding?.fields === undefined) return undefined;
+  let set = allowedSets.get(binding);
+  if (set === undefined) allowedSets.set(binding, (set = new Set(binding.fields)));
+  return set;
 }
 
 const HANDLE_CLASSES = new Set(["com.caucho.hessian.io.ShortHandle", "com.caucho.hessian.io.ByteHandle", "com.caucho.hessian.io.FloatHandle"]);
@@ -38,12 +68,52 @@ const SQL_DATE_CLASSES = new Set(["java.sql.Date", "java.sql.Timestamp", "java.s
 
 let scratch = Buffer.allocUnsafe(2 * 0x10000);
 
+// What each Hessian 2.0 first byte starts, as a small dense number for one switch.
+// (0: not a valid first byte; the switch's default.)
+const K_INT1 = 1,
+  K_STR0 = 2,
+  K_INT2 = 3,
+  K_INT3 = 4,
+  K_STR1 = 5,
+  K_OBJ = 6,
+  K_LIST_U = 7,
+  K_LIST_T = 8,
+  K_LONG1 = 9,
+  K_LONG2 = 10,
+  K_BIN0 = 11,
+  K_BIN1 = 12,
+  K_LONG3 = 13;
+const KIND = new Uint8Array(256);
+{
+  const range = (a: number, b: number, k: number): void => {
+    for (let c = a; c <= b; c++) KIND[c] = k;
+  };
+  range(0x80, 0xbf, K_INT1);
+  range(0x00, 0x1f, K_STR0);
+  range(0xc0, 0xcf, K_INT2);
+  range(0xd0, 0xd7, K_INT3);
+  range(0x30, 0x33, K_STR1);
+  range(0x60, 0x6f, K_OBJ);
+  range(0x78, 0x7f, K_LIST_U);
+  range(0x70, 0x77, K_LIST_T);
+  range(0xd8, 0xef, K_LONG1);
+  range(0xf0, 0xff, K_LONG2);
+  range(0x20, 0x2f, K_BIN0);
+  range(0x34, 0x37, K_BIN1);
+  range(0x38, 0x3f, K_LONG3);
+  // Single codes: their own byte value (all >= 0x41), handled by the same switch.
+  for (const c of [0x4e, 0x54, 0x46, 0x49, 0x59, 0x4c, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, 0x44, 0x4a, 0x4b, 0x52, 0x53, 0x41, 0x42, 0x58, 0x56, 0x57, 0x55, 0x48, 0x4d, 0x43, 0x4f, 0x51]) KIND[c] = c;
+}
+
 /**
- * Class definitions seen recently, keyed by their exact bytes, so a definition
- * repeated across messages reuses its (already interned) name and field strings.
+ * Class definitions seen recently, by class name, with the exact bytes of
+ * their field list: a definition repeated across messages is compared byte
+ * for byte and reuses its field strings instead of decoding them again.
+ * Bounded; cleared when full.
  */
 const DEF_CACHE_SIZE = 512;
-const defCache = new Map<string, { name: string; fields: string[]; special: boolean }>();
+let defCacheCount = 0;
+const defCache = new Map<number, CachedDef[]>();
 
 /** Sets a property without ever touching a prototype (`__proto__` becomes an own property). */
 function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
@@ -54,6 +124,9 @@ function setField(obj: Record<string, unknown>, key: string, value: unknown): vo
 function markHidden(obj: object, sym: symbol, value: string): void {
   Object.defineProperty(obj, sym, { value, enumerable: false, configurable: true, writable: true });
 }
+
+const NO_OPTIONS: DecodeOptions = Object.freeze({});
+const RESOLVED_DEFAULTS: Required<Omit<DecodeOptions, "registry" | "preserveTypes" | "mapsAs">> = Object.freeze({ ...DEFAULT_LIMITS });
 
 abstract class ByteReader {
   protected readonly buf: Buffer;
@@ -66,14 +139,14 @@ abstract class ByteReader {
   protected depth = 0;
   protected refs: unknown[] = [];
 
-  constructor(buf: Uint8Array, options: DecodeOptions = {}, start = 0, end = buf.length) {
+  constructor(buf: Uint8Array, options: DecodeOptions = NO_OPTIONS, start = 0, end = buf.length) {
     this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
     this.end = end;
     this.registry = options.registry;
     this.preserve = options.preserveTypes === true;
     this.mapsAsMap = options.mapsAs === "map";
-    this.limits = {
+    this.limits = options === NO_OPTIONS ? RESOLVED_DEFAULTS : {
       maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth,
       maxStringLength: options.maxStringLength ?? DEFAULT_LIMITS.maxStringLength,
       maxBinaryLength: options.maxBinaryLength ?? DEFAULT_LIMITS.maxBinaryLength,
@@ -119,9 +192,10 @@ abstract class ByteReader {
 
   protected i32(): number {
     this.need(4);
-    const v = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return v;
+    const buf = this.buf;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
   }
 
   protected i64(): bigint {
@@ -129,6 +203,18 @@ abstract class ByteReader {
     const v = this.buf.readBigInt64BE(this.pos);
     this.pos += 8;
     return v;
+  }
+
+  /** A 64-bit big-endian integer as a number when it is a safe integer, else NaN. */
+  protected i64n(): number {
+    this.need(8);
+    const buf = this.buf;
+    const p = this.pos;
+    const hi = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
+    const lo = ((buf[p + 4]! << 24) | (buf[p + 5]! << 16) | (buf[p + 6]! << 8) | buf[p + 7]!) >>> 0;
+    this.pos = p + 8;
+    if (hi > 0x1fffff || hi < -0x200000) return NaN;
+    return hi * 4294967296 + lo;
   }
 
   protected f64(): number {
@@ -163,8 +249,8 @@ abstract class ByteReader {
     const buf = this.buf;
     const start = this.pos;
     const asciiEnd = start + n;
-    // Short ASCII strings (field names, most values): build them in JS, no native call.
-    if (n <= 32) {
+    // Very short ASCII strings: build them in JS, no native call.
+    if (n <= 10) {
       let s = "";
       let i = start;
       for (; i < asciiEnd; i++) {
@@ -182,6 +268,28 @@ abstract class ByteReader {
       if (i === asciiEnd) {
         this.pos = asciiEnd;
         return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, asciiEnd);
+      }
+    }
+    // Usual non-ASCII text: check the sequences, then let the native UTF-8 decoder build the string.
+    // (Overlong forms such as Java's C0 80, E0-led and surrogate or 4-byte sequences take the path below.)
+    {
+      let p = start;
+      let u = 0;
+      const end = this.end;
+      for (; u < n && p < end; u++) {
+        const b = buf[p]!;
+        if (b < 0x80) p++;
+        else if (b >= 0xc2 && b <= 0xdf) {
+          if (p + 1 >= end || (buf[p + 1]! & 0xc0) !== 0x80) break;
+          p += 2;
+        } else if (b >= 0xe1 && b <= 0xef && b !== 0xed) {
+          if (p + 2 >= end || (buf[p + 1]! & 0xc0) !== 0x80 || (buf[p + 2]! & 0xc0) !== 0x80) break;
+          p += 3;
+        } else break;
+      }
+      if (u === n) {
+        this.pos = p;
+        return (buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, p);
       }
     }
     if (scratch.length < n * 2) scratch = Buffer.allocUnsafe(n * 2);
@@ -238,6 +346,21 @@ abstract class ByteReader {
   protected refAt(n: number): unknown {
     if (!Number.isInteger(n) || n < 0 || n >= this.refs.length) fail(`reference ${n} to an unknown container`);
     return this.refs[n];
+  }
+
+  /** A long that fits a safe integer. */
+  protected longNum(v: number): unknown {
+    return this.preserve ? new HessianLong(v) : v;
+  }
+
+  /** An 8-byte long (`L`): a number when |v| <= 2^53, else a bigint. */
+  protected long64(): unknown {
+    if (!this.preserve) {
+      const n = this.i64n();
+      if (n === n) return n;
+      this.pos -= 8;
+    }
+    return this.long(this.i64());
   }
 
   protected long(v: bigint): unknown {
@@ -314,21 +437,33 @@ export class Hessian2Decoder extends ByteReader {
 
   /** Reads a value whose first byte has already been consumed. */
   readWith(code: number): unknown {
-    // Compact ints, the most common values, first.
-    if (code >= 0x80 && code <= 0xbf) return code - 0x90;
-    if (code <= 0x1f) return this.utf16(code);
-    if (code >= 0xc0 && code <= 0xcf) return ((code - 0xc8) << 8) + this.u8();
-    if (code >= 0xd0 && code <= 0xd7) return ((code - 0xd4) << 16) + this.u16();
-    if (code >= 0x30 && code <= 0x33) return this.utf16(((code - 0x30) << 8) + this.u8());
-    if (code >= 0x60 && code <= 0x6f) return this.readInstance(code - 0x60);
-    if (code >= 0x78 && code <= 0x7f) return this.readFixedList(code - 0x78, undefined);
-    if (code >= 0x70 && code <= 0x77) return this.readFixedList(code - 0x70, this.readType());
-    if (code >= 0xd8 && code <= 0xef) return this.long(BigInt(code - 0xe0));
-    if (code >= 0xf0) return this.long(BigInt(((code - 0xf8) << 8) + this.u8()));
-    if (code >= 0x20 && code <= 0x2f) return Buffer.from(this.bytes(code - 0x20));
-    if (code >= 0x34 && code <= 0x37) return Buffer.from(this.bytes(((code - 0x34) << 8) + this.u8()));
-    if (code >= 0x38 && code <= 0x3f) return this.long(BigInt(((code - 0x3c) << 16) + this.u16()));
-    switch (code) {
+    switch (KIND[code]) {
+      case K_INT1:
+        return code - 0x90;
+      case K_STR0:
+        return this.utf16(code);
+      case K_INT2:
+        return ((code - 0xc8) << 8) + this.u8();
+      case K_INT3:
+        return ((code - 0xd4) << 16) + this.u16();
+      case K_STR1:
+        return this.utf16(((code - 0x30) << 8) + this.u8());
+      case K_OBJ:
+        return this.readInstance(code - 0x60);
+      case K_LIST_U:
+        return this.readFixedList(code - 0x78, undefined);
+      case K_LIST_T:
+        return this.readFixedList(code - 0x70, this.readType());
+      case K_LONG1:
+        return this.longNum(code - 0xe0);
+      case K_LONG2:
+        return this.longNum(((code - 0xf8) << 8) + this.u8());
+      case K_BIN0:
+        return Buffer.from(this.bytes(code - 0x20));
+      case K_BIN1:
+        return Buffer.from(this.bytes(((code - 0x34) << 8) + this.u8()));
+      case K_LONG3:
+        return this.longNum(((code - 0x3c) << 16) + this.u16());
       case 0x4e:
         return null;
       case 0x54:
@@ -338,9 +473,9 @@ export class Hessian2Decoder extends ByteReader {
       case 0x49:
         return this.i32();
       case 0x59:
-        return this.long(BigInt(this.i32()));
+        return this.longNum(this.i32());
       case 0x4c:
-        return this.long(this.i64());
+        return this.long64();
       case 0x5b:
         return this.dbl(0);
       case 0x5c:
@@ -353,10 +488,8 @@ export class Hessian2Decoder extends ByteReader {
         return this.dbl(0.001 * this.i32());
       case 0x44:
         return this.dbl(this.f64());
-      case 0x4a: {
-        const ms = this.i64();
-        return this.date(Number(ms));
-      }
+      case 0x4a:
+        return this.date(this.i64n());
       case 0x4b:
         return this.date(this.i32() * 60000);
       case 0x52:
@@ -538,61 +671,45 @@ export class Hessian2Decoder extends ByteReader {
     return m;
   }
 
-  /** Skips a string value starting at `p`; returns the position after it, or -1 (unusual or truncated: parse normally). */
-  private skipString(p: number): number {
+  /** A hash of the raw bytes of the compact string (class name) at `p`, or -1 when it is not a compact string. */
+  private nameHash(p: number): number {
     const buf = this.buf;
-    const end = this.end;
-    for (;;) {
-      if (p >= end) return -1;
-      const code = buf[p++]!;
-      let n: number;
-      let last = true;
-      if (code <= 0x1f) n = code;
-      else if (code >= 0x30 && code <= 0x33) {
-        if (p >= end) return -1;
-        n = ((code - 0x30) << 8) + buf[p++]!;
-      } else if (code === 0x52 || code === 0x53) {
-        if (p + 1 >= end) return -1;
-        n = (buf[p]! << 8) | buf[p + 1]!;
-        p += 2;
-        last = code === 0x53;
-      } else return -1;
-      for (let u = 0; u < n; u++) {
-        if (p >= end) return -1;
-        const b = buf[p]!;
-        p += b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : -end;
-        if (p < 0) return -1;
-      }
-      if (last) return p <= end ? p : -1;
-    }
-  }
-
-  /** The end of the class definition starting at `p` (after 'C'), or -1. */
-  private scanClassDef(p: number): number {
-    p = this.skipString(p);
-    if (p < 0 || p >= this.end) return -1;
-    const code = this.buf[p++]!;
+    if (p >= this.end) return -1;
+    const code = buf[p]!;
     let n: number;
-    if (code >= 0x80 && code <= 0xbf) n = code - 0x90;
-    else if (code >= 0xc0 && code <= 0xcf && p < this.end) n = ((code - 0xc8) << 8) + this.buf[p++]!;
-    else return -1;
-    if (n < 0 || n > this.limits.maxFields) return -1;
-    for (let i = 0; i < n && p >= 0; i++) p = this.skipString(p);
-    return p;
+    if (code <= 0x1f) {
+      n = code;
+      p++;
+    } else if (code >= 0x30 && code <= 0x33 && p + 1 < this.end) {
+      n = ((code - 0x30) << 8) + buf[p + 1]!;
+      p += 2;
+    } else return -1;
+    // n units take at least n bytes; hash the first n bytes (FNV-1a).
+    const stop = p + n;
+    if (stop > this.end) return -1;
+    let h = 0x811c9dc5 ^ n;
+    for (let i = p; i < stop; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    return h >>> 0;
   }
 
   private readClassDef(): void {
     if (this.classDefs.length >= this.limits.maxClassDefinitions) fail(`more than ${this.limits.maxClassDefinitions} class definitions`, ErrorCodes.ERR_LIMIT_EXCEEDED);
-    const start = this.pos;
-    const stop = this.scanClassDef(start);
-    let key: string | undefined;
-    if (stop > 0 && stop - start <= 2048 && this.limits.maxStringLength >= 2048) {
-      key = (this.buf as Buffer & { latin1Slice(a: number, b: number): string }).latin1Slice(start, stop);
-      const hit = defCache.get(key);
-      if (hit) {
-        this.pos = stop;
-        this.classDefs.push({ name: hit.name, fields: hit.fields, special: hit.special, binding: this.registry?.byName(hit.name) });
-        return;
+    const defStart = this.pos;
+    const hash = this.nameHash(defStart);
+    const cached = hash >= 0 ? defCache.get(hash) : undefined;
+    if (cached !== undefined) {
+      const buf = this.buf;
+      for (let c = 0; c < cached.length; c++) {
+        const d = cached[c]!;
+        const bytes = d.bytes;
+        const n = bytes.length;
+        if (n > this.end - defStart) continue;
+        if (buf.compare(bytes, 0, n, defStart, defStart + n) === 0 && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
+          this.pos = defStart + n;
+          const binding = this.registry?.byName(d.name);
+          this.classDefs.push({ name: d.name, fields: d.fields, special: d.special, hasProto: d.hasProto, binding, allowed: allowedOf(binding), marker: d.marker });
+          return;
+        }
       }
     }
     const name = this.readString();
@@ -600,12 +717,29 @@ export class Hessian2Decoder extends ByteReader {
     if (n < 0 || n > this.limits.maxFields) fail(`class definition with ${n} fields (limit ${this.limits.maxFields})`, ErrorCodes.ERR_LIMIT_EXCEEDED);
     if (n > this.remaining) this.truncated();
     const fields: string[] = [];
-    for (let i = 0; i < n; i++) fields.push(this.readString());
+    let hasProto = false;
+    let longest = name.length;
+    for (let i = 0; i < n; i++) {
+      const f = this.readString();
+      if (f === "__proto__") hasProto = true;
+      if (f.length > longest) longest = f.length;
+      fields.push(f);
+    }
     const special = HANDLE_CLASSES.has(name) || SQL_DATE_CLASSES.has(name);
-    this.classDefs.push({ name, fields, special, binding: this.registry?.byName(name) });
-    if (key !== undefined && this.pos === stop) {
-      if (defCache.size >= DEF_CACHE_SIZE) defCache.clear();
-      defCache.set(key, { name, fields: Object.freeze(fields) as string[], special });
+    const binding = this.registry?.byName(name);
+    Object.freeze(fields);
+    const marker = markerOf(name);
+    this.classDefs.push({ name, fields, special, hasProto, binding, allowed: allowedOf(binding), marker });
+    if (hash >= 0 && this.pos - defStart <= 4096) {
+      if (defCacheCount >= DEF_CACHE_SIZE) {
+        defCache.clear();
+        defCacheCount = 0;
+      }
+      const entry: CachedDef = { name, fields, special, hasProto, marker, longest, bytes: Buffer.from(this.buf.subarray(defStart, this.pos)) };
+      const list = defCache.get(hash);
+      if (list === undefined) defCache.set(hash, [entry]);
+      else list.push(entry);
+      defCacheCount++;
     }
   }
 
@@ -613,22 +747,27 @@ export class Hessian2Decoder extends ByteReader {
     const def = this.classDefs[idx];
     if (!def) return fail(`object refers to unknown class definition #${idx}`);
     this.enter();
-    const refIdx = this.refs.length;
+    const fields = def.fields;
+    const n = fields.length;
     let result: unknown;
     if (def.binding) {
       const inst = def.binding.create() as Record<string, unknown>;
       this.refs.push(inst);
-      const allowed = def.binding.fields ? new Set(def.binding.fields) : undefined;
-      for (const f of def.fields) {
+      const allowed = def.allowed;
+      for (let i = 0; i < n; i++) {
+        const f = fields[i]!;
         const v = this.read();
         if (!allowed || allowed.has(f)) setField(inst, f, v);
       }
       result = inst;
     } else {
+      const refIdx = this.refs.length;
       const obj: Record<string, unknown> = {};
-      markHidden(obj, HESSIAN_CLASS, def.name);
       this.refs.push(obj);
-      for (const f of def.fields) setField(obj, f, this.read());
+      if (def.hasProto) for (let i = 0; i < n; i++) setField(obj, fields[i]!, this.read());
+      else for (let i = 0; i < n; i++) obj[fields[i]!] = this.read();
+      // The marker last: the fields get the fast shapes of plain objects first.
+      Object.defineProperty(obj, HESSIAN_CLASS, def.marker);
       result = def.special ? this.simplify(def.name, obj) : obj;
       if (result !== obj) this.refs[refIdx] = result;
     }

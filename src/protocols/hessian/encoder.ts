@@ -36,12 +36,55 @@ function isPlainObject(v: object): boolean {
   return p === Object.prototype || p === null;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function sameFields(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Hessian 2.0 class-definition bytes (`C` name count fields), by class name
+ * and field list, shared by all encoders: a class sent again in a later
+ * message is copied, not re-encoded. Bounded; cleared when full.
+ */
+const DEF_BYTES_LIMIT = 512;
+let defBytesCount = 0;
+const defBytes = new Map<string, Array<{ fields: readonly string[]; bytes: Buffer }>>();
+
+function cachedDefBytes(className: string, fields: readonly string[]): Buffer | undefined {
+  const list = defBytes.get(className);
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i]!;
+    if (sameFields(d.fields, fields)) return d.bytes;
+  }
+  return undefined;
+}
+
+function storeDefBytes(className: string, fields: readonly string[], bytes: Buffer): void {
+  if (bytes.length > 4096) return;
+  if (defBytesCount >= DEF_BYTES_LIMIT) {
+    defBytes.clear();
+    defBytesCount = 0;
+  }
+  let list = defBytes.get(className);
+  if (list === undefined) defBytes.set(className, (list = []));
+  list.push({ fields: Object.freeze([...fields]), bytes: Buffer.from(bytes) });
+  defBytesCount++;
+}
+
 /** The bytes of a growing buffer. */
 abstract class ByteWriter {
   protected buf: Buffer;
   protected pos = 0;
-  protected readonly registry: ClassRegistry | undefined;
-  protected readonly maxDepth: number;
+  protected registry: ClassRegistry | undefined;
+  protected maxDepth: number;
   protected depth = 0;
   /** Containers written so far (list, map, object), by identity. */
   protected refs = new Map<object, number>();
@@ -74,8 +117,13 @@ abstract class ByteWriter {
 
   protected i32(v: number): void {
     this.ensure(4);
-    this.buf.writeInt32BE(v | 0, this.pos);
-    this.pos += 4;
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = (v >>> 24) & 0xff;
+    buf[p++] = (v >>> 16) & 0xff;
+    buf[p++] = (v >>> 8) & 0xff;
+    buf[p++] = v & 0xff;
+    this.pos = p;
   }
 
   protected i64(v: bigint): void {
@@ -84,16 +132,41 @@ abstract class ByteWriter {
     this.pos += 8;
   }
 
+  /** A safe integer as 8 big-endian bytes (no bigint). */
+  protected i64n(v: number): void {
+    this.ensure(8);
+    const hi = Math.floor(v / 4294967296);
+    this.buf.writeInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(v - hi * 4294967296, this.pos + 4);
+    this.pos += 8;
+  }
+
   protected f64(v: number): void {
     this.ensure(8);
-    this.buf.writeDoubleBE(v, this.pos);
-    this.pos += 8;
+    F64[0] = v;
+    const buf = this.buf;
+    const p = this.pos;
+    if (LITTLE_ENDIAN) {
+      buf[p] = F64_BYTES[7]!;
+      buf[p + 1] = F64_BYTES[6]!;
+      buf[p + 2] = F64_BYTES[5]!;
+      buf[p + 3] = F64_BYTES[4]!;
+      buf[p + 4] = F64_BYTES[3]!;
+      buf[p + 5] = F64_BYTES[2]!;
+      buf[p + 6] = F64_BYTES[1]!;
+      buf[p + 7] = F64_BYTES[0]!;
+    } else for (let i = 0; i < 8; i++) buf[p + i] = F64_BYTES[i]!;
+    this.pos = p + 8;
   }
 
   protected raw(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(src.subarray(start, end), this.pos);
+    if (n <= 256) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) buf[p++] = src[i]!;
+    } else this.buf.set(src.subarray(start, end), this.pos);
     this.pos += n;
   }
 
@@ -102,6 +175,15 @@ abstract class ByteWriter {
     this.ensure(n * 3);
     const buf = this.buf;
     let p = this.pos;
+    if (n >= 16 && off === 0 && n === s.length) {
+      // One native call (room for 3 bytes per unit is ensured, so it is written whole). UTF-8 and
+      // Hessian's per-unit encoding agree on every string without surrogates.
+      const written = (buf as Buffer & { utf8Write(s: string, offset: number): number }).utf8Write(s, p);
+      if (written === n || !SURROGATE.test(s)) {
+        this.pos = p + written;
+        return;
+      }
+    }
     const end = off + n;
     for (let i = off; i < end; i++) {
       const c = s.charCodeAt(i);
@@ -120,7 +202,21 @@ abstract class ByteWriter {
 
   /** Returns a copy of the bytes written so far. */
   toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const n = this.pos;
+    const out = Buffer.allocUnsafe(n);
+    if (n <= 512) {
+      const buf = this.buf;
+      for (let i = 0; i < n; i++) out[i] = buf[i]!;
+    } else this.buf.copy(out, 0, 0, n);
+    return out;
+  }
+
+  /** Sets the options of a reused encoder (with reset()). */
+  protected configure(options: EncodeOptions): void {
+    this.registry = options.registry;
+    this.maxDepth = options.maxDepth ?? 256;
+    // Do not keep a large buffer alive between messages.
+    if (this.buf.length > 65536) this.buf = Buffer.allocUnsafe(256);
   }
 
   /** The bytes written so far, without copying (valid until the next write). */
@@ -134,7 +230,8 @@ abstract class ByteWriter {
 
   /** Writes raw bytes (envelope headers). */
   writeRaw(bytes: readonly number[] | Uint8Array): this {
-    for (const b of bytes) this.byte(b);
+    if (bytes instanceof Uint8Array) this.raw(bytes, 0, bytes.length);
+    else for (const b of bytes) this.byte(b);
     return this;
   }
 
@@ -158,7 +255,7 @@ abstract class ByteWriter {
           if (value >= -2147483648 && value <= 2147483647) {
             if (!Object.is(value, -0)) this.writeInt(value);
             else this.writeDouble(value);
-          } else if (Number.isSafeInteger(value)) this.writeLong(BigInt(value));
+          } else if (value >= -9007199254740991 && value <= 9007199254740991) this.writeLongNumber(value);
           else this.writeDouble(value);
         } else this.writeDouble(value);
         return;
@@ -182,6 +279,26 @@ abstract class ByteWriter {
   }
 
   private writeObjectValue(value: object): void {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    // The common shapes first: arrays and plain objects (typed with HESSIAN_CLASS, or maps).
+    if (proto === Array.prototype) {
+      const ref = this.refs.get(value);
+      if (ref !== undefined) return this.writeRef(ref);
+      this.enter();
+      this.refs.set(value, this.refs.size);
+      const t = (value as Record<symbol, unknown>)[HESSIAN_TYPE];
+      this.writeList(value as unknown[], typeof t === "string" ? t : undefined);
+      this.depth--;
+      return;
+    }
+    if (proto === Object.prototype && (value as Record<symbol, unknown>)[HESSIAN_WRAPPER] === undefined) {
+      const ref = this.refs.get(value);
+      if (ref !== undefined) return this.writeRef(ref);
+      this.enter();
+      this.writePlainObject(value);
+      this.depth--;
+      return;
+    }
     const wrapper = (value as Record<symbol, unknown>)[HESSIAN_WRAPPER];
     if (wrapper !== undefined) {
       const v = (value as { value: unknown }).value;
@@ -232,6 +349,22 @@ abstract class ByteWriter {
     }
   }
 
+  /** A plain object (prototype Object.prototype): a typed object, a registered class bound to Object, or a map. */
+  private writePlainObject(value: object): void {
+    const rec = value as Record<string | symbol, unknown>;
+    const cls = rec[HESSIAN_CLASS];
+    if (typeof cls === "string" && (this.registry === undefined || this.registry.byConstructor(Object) === undefined)) {
+      this.refs.set(value, this.refs.size);
+      // Keys and values in one pass each (no per-field property lookups).
+      const keys = Object.keys(value);
+      const values = Object.values(value);
+      if (values.length !== keys.length) fail(`object of class ${cls} changed while it was being encoded`);
+      this.writeInstanceValues(cls, keys, values);
+      return;
+    }
+    this.writeComplexObject(value);
+  }
+
   private writeComplexObject(value: object): void {
     const rec = value as Record<string | symbol, unknown>;
     const cls = rec[HESSIAN_CLASS];
@@ -259,6 +392,10 @@ abstract class ByteWriter {
 
   abstract writeInt(v: number): void;
   abstract writeLong(v: bigint): void;
+  /** An object given as its field names and, in the same order, its values. */
+  protected abstract writeInstanceValues(className: string, fields: readonly string[], values: readonly unknown[]): void;
+  /** A long from a safe integer (no bigint on the way). */
+  abstract writeLongNumber(v: number): void;
   abstract writeDouble(v: number): void;
   abstract writeDate(ms: number): void;
   abstract writeString(s: string): void;
@@ -271,16 +408,30 @@ abstract class ByteWriter {
 
 /** Hessian 2.0 encoder. */
 export class Hessian2Encoder extends ByteWriter {
-  private classDefs = new Map<string, number>();
+  /** Class definitions written in this stream: class name -> field lists and their indexes. */
+  /** Class definitions written in this stream, by index: names and field lists (a linear scan while few, then a Map). */
+  private defNames: string[] = [];
+  private defFields: Array<readonly string[]> = [];
+  private defIndex: Map<string, number[]> | undefined = undefined;
   private types = new Map<string, number>();
+
+  /** Replaces the options (registry, maxDepth) of this encoder. */
+  setOptions(options: EncodeOptions): this {
+    this.configure(options);
+    return this;
+  }
 
   /** Forgets the written bytes and every table, to start a new stream. */
   reset(): this {
     this.pos = 0;
     this.depth = 0;
-    this.refs.clear();
-    this.classDefs.clear();
-    this.types.clear();
+    if (this.refs.size) this.refs.clear();
+    if (this.defNames.length) {
+      this.defNames.length = 0;
+      this.defFields.length = 0;
+      this.defIndex = undefined;
+    }
+    if (this.types.size) this.types.clear();
     return this;
   }
 
@@ -317,6 +468,26 @@ export class Hessian2Encoder extends ByteWriter {
     } else {
       this.byte(0x4c);
       this.i64(v);
+    }
+  }
+
+  writeLongNumber(v: number): void {
+    if (v >= -8 && v <= 15) this.byte(0xe0 + v);
+    else if (v >= -2048 && v <= 2047) {
+      this.ensure(2);
+      this.buf[this.pos++] = 0xf8 + (v >> 8);
+      this.buf[this.pos++] = v & 0xff;
+    } else if (v >= -262144 && v <= 262143) {
+      this.ensure(3);
+      this.buf[this.pos++] = 0x3c + (v >> 16);
+      this.buf[this.pos++] = (v >> 8) & 0xff;
+      this.buf[this.pos++] = v & 0xff;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      this.byte(0x59);
+      this.i32(v);
+    } else {
+      this.byte(0x4c);
+      this.i64n(v);
     }
   }
 
@@ -358,7 +529,7 @@ export class Hessian2Encoder extends ByteWriter {
       }
     }
     this.byte(0x4a);
-    this.i64(BigInt(ms));
+    this.i64n(ms);
   }
 
   writeString(s: string): void {
@@ -452,24 +623,63 @@ export class Hessian2Encoder extends ByteWriter {
     this.byte(0x5a);
   }
 
-  protected writeInstance(className: string, fields: readonly string[], obj: object): void {
-    const key = fields.length === 0 ? className : `${className}\u0000${fields.join("\u0000")}`;
-    let def = this.classDefs.get(key);
-    if (def === undefined) {
-      def = this.classDefs.size;
-      this.classDefs.set(key, def);
+  /** The index of the class definition `className` + `fields` in this stream, writing the definition first if new. */
+  private classDef(className: string, fields: readonly string[]): number {
+    const names = this.defNames;
+    const index = names.length;
+    if (this.defIndex === undefined) {
+      for (let i = 0; i < index; i++) if (names[i] === className && sameFields(this.defFields[i]!, fields)) return i;
+    } else {
+      const list = this.defIndex.get(className);
+      if (list !== undefined) for (let i = 0; i < list.length; i++) if (sameFields(this.defFields[list[i]!]!, fields)) return list[i]!;
+    }
+    names.push(className);
+    this.defFields.push(fields);
+    if (this.defIndex !== undefined) {
+      const list = this.defIndex.get(className);
+      if (list === undefined) this.defIndex.set(className, [index]);
+      else list.push(index);
+    } else if (index >= 16) {
+      const m = new Map<string, number[]>();
+      for (let i = 0; i <= index; i++) {
+        const l = m.get(names[i]!);
+        if (l === undefined) m.set(names[i]!, [i]);
+        else l.push(i);
+      }
+      this.defIndex = m;
+    }
+    // The definition's bytes do not depend on the stream: reuse them across messages.
+    const bytes = cachedDefBytes(className, fields);
+    if (bytes !== undefined) this.raw(bytes, 0, bytes.length);
+    else {
+      const start = this.pos;
       this.byte(0x43);
       this.writeString(className);
       this.writeInt(fields.length);
-      for (const f of fields) this.writeString(f);
+      for (let i = 0; i < fields.length; i++) this.writeString(fields[i]!);
+      storeDefBytes(className, fields, this.buf.subarray(start, this.pos));
     }
+    return index;
+  }
+
+  protected writeInstance(className: string, fields: readonly string[], obj: object): void {
+    this.writeObjectHead(className, fields);
+    const rec = obj as Record<string, unknown>;
+    for (let i = 0; i < fields.length; i++) this.writeValue(rec[fields[i]!]);
+  }
+
+  protected writeInstanceValues(className: string, fields: readonly string[], values: readonly unknown[]): void {
+    this.writeObjectHead(className, fields);
+    for (let i = 0; i < values.length; i++) this.writeValue(values[i]);
+  }
+
+  private writeObjectHead(className: string, fields: readonly string[]): void {
+    const def = this.classDef(className, fields);
     if (def <= 15) this.byte(0x60 + def);
     else {
       this.byte(0x4f);
       this.writeInt(def);
     }
-    const rec = obj as Record<string, unknown>;
-    for (const f of fields) this.writeValue(rec[f]);
   }
 }
 
@@ -492,6 +702,11 @@ export class Hessian1Encoder extends ByteWriter {
     this.i64(v);
   }
 
+  writeLongNumber(v: number): void {
+    this.byte(0x4c);
+    this.i64n(v);
+  }
+
   writeDouble(v: number): void {
     this.byte(0x44);
     this.f64(v);
@@ -499,7 +714,7 @@ export class Hessian1Encoder extends ByteWriter {
 
   writeDate(ms: number): void {
     this.byte(0x64);
-    this.i64(BigInt(ms));
+    this.i64n(ms);
   }
 
   writeString(s: string): void {
@@ -569,6 +784,17 @@ export class Hessian1Encoder extends ByteWriter {
     this.byte(0x7a);
   }
 
+  protected writeInstanceValues(className: string, fields: readonly string[], values: readonly unknown[]): void {
+    this.byte(0x4d);
+    this.byte(0x74);
+    this.writeBareString(className);
+    for (let i = 0; i < fields.length; i++) {
+      this.writeString(fields[i]!);
+      this.writeValue(values[i]);
+    }
+    this.byte(0x7a);
+  }
+
   protected writeInstance(className: string, fields: readonly string[], obj: object): void {
     this.byte(0x4d);
     this.byte(0x74);
@@ -582,9 +808,29 @@ export class Hessian1Encoder extends ByteWriter {
   }
 }
 
+let shared2: Hessian2Encoder | undefined;
+let shared2Busy = false;
+
+/**
+ * Runs `fn` with a reset Hessian 2.0 encoder: a reused one when free (no
+ * buffer or table allocation per message), else a new one. `fn` must copy
+ * what it keeps (toBuffer()).
+ */
+export function withEncoder2<T>(options: EncodeOptions | undefined, fn: (e: Hessian2Encoder) => T): T {
+  if (shared2Busy) return fn(new Hessian2Encoder(options));
+  shared2Busy = true;
+  try {
+    const e = (shared2 ??= new Hessian2Encoder());
+    e.reset().setOptions(options ?? {});
+    return fn(e);
+  } finally {
+    shared2Busy = false;
+  }
+}
+
 /** Encodes one value as a Hessian 2.0 stream of its own. */
 export function encode(value: unknown, options?: EncodeOptions): Buffer {
-  return new Hessian2Encoder(options).write(value).toBuffer();
+  return withEncoder2(options, (e) => e.write(value).toBuffer());
 }
 
 /** Encodes one value as Hessian 1.0. */

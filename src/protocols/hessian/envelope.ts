@@ -9,7 +9,10 @@
  */
 import { ErrorCodes, SerializationError } from "../../core/errors.js";
 import { Hessian1Decoder, Hessian2Decoder } from "./decoder.js";
-import { Hessian1Encoder, Hessian2Encoder } from "./encoder.js";
+import { Hessian1Encoder, Hessian2Encoder, withEncoder2 } from "./encoder.js";
+
+const CALL2 = Buffer.from([0x48, 0x02, 0x00, 0x43]);
+const REPLY2 = Buffer.from([0x48, 0x02, 0x00, 0x52]);
 import { HESSIAN_CLASS, typedCollection, typedObject, type DecodeOptions, type EncodeOptions } from "./types.js";
 
 /** How a call arrived: `h2` (H 02 00 C), `c2` (c 02 00: 1.0 call asking for a 2.0 reply), `c1` (c 01 00). */
@@ -92,12 +95,13 @@ export function encodeCall(method: string, args: readonly unknown[], version: 1 
     e.writeRaw([0x7a]);
     return e.toBuffer();
   }
-  const e = new Hessian2Encoder(options);
-  e.writeRaw([0x48, 0x02, 0x00, 0x43]);
-  e.writeString(method);
-  e.writeInt(args.length);
-  for (const a of args) e.write(a);
-  return e.toBuffer();
+  return withEncoder2(options, (e) => {
+    e.writeRaw(CALL2);
+    e.writeString(method);
+    e.writeInt(args.length);
+    for (let i = 0; i < args.length; i++) e.write(args[i]);
+    return e.toBuffer();
+  });
 }
 
 /** The reply version for a call kind: 1.0 only for `c 01 00`. */
@@ -113,10 +117,7 @@ export function encodeReply(value: unknown, version: 1 | 2 = 2, options?: Encode
     e.writeRaw([0x7a]);
     return e.toBuffer();
   }
-  const e = new Hessian2Encoder(options);
-  e.writeRaw([0x48, 0x02, 0x00, 0x52]);
-  e.write(value);
-  return e.toBuffer();
+  return withEncoder2(options, (e) => e.writeRaw(REPLY2).write(value).toBuffer());
 }
 
 export function encodeFault(fault: HessianFault, version: 1 | 2 = 2, options?: EncodeOptions): Buffer {

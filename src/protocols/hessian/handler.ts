@@ -75,8 +75,17 @@ function faultClassOf(err: unknown, fallback: string): string {
 }
 
 function reply(res: ServerResponse, body: Buffer): void {
-  res.writeHead(200, { "Content-Type": HESSIAN_CONTENT_TYPE, "Content-Length": body.length });
+  res.writeHead(200, ["Content-Type", HESSIAN_CONTENT_TYPE, "Content-Length", String(body.length)]);
   res.end(body);
+}
+
+/** The request's Content-Length from its raw headers (no header object is built), or NaN. */
+function declaredLength(raw: readonly string[]): number {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length === 14 && k.toLowerCase() === "content-length") return Number(raw[i + 1]);
+  }
+  return NaN;
 }
 
 function plain(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
@@ -118,7 +127,27 @@ export function createHessianHandler(service: object, options: HessianHandlerOpt
     reply(res, body);
   };
 
-  const serve = async (body: Buffer, res: ServerResponse): Promise<void> => {
+  const sendResult = (res: ServerResponse, version: 1 | 2, method: string, result: unknown): void => {
+    let out: Buffer;
+    try {
+      out = encodeReply(result, version, encodeOpts);
+    } catch (err) {
+      const message = `cannot encode the result of '${method}': ${errorMessage(err)}`;
+      log.warn(message);
+      sendFault(res, version, { code: "ServiceException", message, detail: javaExceptionDetail(faultClass, message) });
+      return;
+    }
+    reply(res, out);
+  };
+
+  const sendError = (res: ServerResponse, version: 1 | 2, method: string, err: unknown): void => {
+    const message = errorMessage(err);
+    log.debug("method '%s' failed: %s", method, message);
+    sendFault(res, version, { code: "ServiceException", message, detail: javaExceptionDetail(faultClassOf(err, faultClass), message) });
+  };
+
+  /** Answers one call. Returns the method's promise when it runs, so errors of the server itself surface. */
+  const serve = (body: Buffer, res: ServerResponse): Promise<void> | undefined => {
     const kind = kindOf(body);
     if (kind === undefined) {
       const b = body.length ? `0x${body[0]!.toString(16).padStart(2, "0")}` : "an empty body";
@@ -143,25 +172,20 @@ export function createHessianHandler(service: object, options: HessianHandlerOpt
       sendFault(res, version, { code: "NoSuchMethodException", message: `The service has no method named: ${call.method}` });
       return;
     }
-    let result: unknown;
+    return invokeExposed(service, method, call.args, exposed, name).then(
+      (result) => sendResult(res, version, method, result),
+      (err: unknown) => sendError(res, version, method, err),
+    );
+  };
+
+  /** serve() with any unexpected error answered as HTTP 500. */
+  const serveSafely = (body: Buffer, res: ServerResponse): void => {
     try {
-      result = await invokeExposed(service, method, call.args, exposed, name);
+      const p = serve(body, res);
+      if (p !== undefined) p.catch((err: unknown) => internal(res, err));
     } catch (err) {
-      const message = errorMessage(err);
-      log.debug("method '%s' failed: %s", method, message);
-      sendFault(res, version, { code: "ServiceException", message, detail: javaExceptionDetail(faultClassOf(err, faultClass), message) });
-      return;
+      internal(res, err);
     }
-    let out: Buffer;
-    try {
-      out = encodeReply(result, version, encodeOpts);
-    } catch (err) {
-      const message = `cannot encode the result of '${method}': ${errorMessage(err)}`;
-      log.warn(message);
-      sendFault(res, version, { code: "ServiceException", message, detail: javaExceptionDetail(faultClass, message) });
-      return;
-    }
-    reply(res, out);
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -179,22 +203,17 @@ export function createHessianHandler(service: object, options: HessianHandlerOpt
         req.resume();
         return;
       }
-      const tooLarge = (size: number): void => {
-        const err = new MessageTooLargeError(size, maxSize, "Hessian request");
-        log.debug(err.message);
-        plain(res, 413, err.message, { Connection: "close" });
-        res.once("finish", () => req.destroy());
-      };
       // A body already read by a framework (e.g. express.raw()).
       const pre = (req as { body?: unknown }).body;
       if (pre instanceof Uint8Array && req.readableEnded) {
-        if (pre.length > maxSize) return tooLarge(pre.length);
-        void serve(Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength), res).catch((err: unknown) => internal(res, err));
+        if (pre.length > maxSize) return tooLarge(req, res, pre.length, maxSize);
+        serveSafely(Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength), res);
         return;
       }
-      const declared = Number(req.headers["content-length"]);
-      if (Number.isFinite(declared) && declared > maxSize) return tooLarge(declared);
-      const chunks: Buffer[] = [];
+      const declared = declaredLength(req.rawHeaders);
+      if (declared > maxSize) return tooLarge(req, res, declared, maxSize);
+      let first: Buffer | undefined;
+      let chunks: Buffer[] | undefined;
       let size = 0;
       let failed = false;
       req.on("data", (c: Buffer) => {
@@ -202,11 +221,12 @@ export function createHessianHandler(service: object, options: HessianHandlerOpt
         size += c.length;
         if (size > maxSize) {
           failed = true;
-          chunks.length = 0;
-          tooLarge(size);
+          first = chunks = undefined;
+          tooLarge(req, res, size, maxSize);
           return;
         }
-        chunks.push(c);
+        if (first === undefined) first = c;
+        else (chunks ??= [first]).push(c);
       });
       req.on("error", (err) => {
         failed = true;
@@ -214,7 +234,8 @@ export function createHessianHandler(service: object, options: HessianHandlerOpt
       });
       req.on("end", () => {
         if (failed) return;
-        void serve(Buffer.concat(chunks, size), res).catch((err: unknown) => internal(res, err));
+        const body = chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
+        serveSafely(body, res);
       });
     } catch (err) {
       internal(res, err);
@@ -222,6 +243,13 @@ export function createHessianHandler(service: object, options: HessianHandlerOpt
   };
   Object.defineProperty(handler, "methods", { value: Object.freeze([...methods]), enumerable: true });
   return handler as HessianRequestHandler;
+}
+
+function tooLarge(req: IncomingMessage, res: ServerResponse, size: number, maxSize: number): void {
+  const err = new MessageTooLargeError(size, maxSize, "Hessian request");
+  log.debug(err.message);
+  plain(res, 413, err.message, { Connection: "close" });
+  res.once("finish", () => req.destroy());
 }
 
 function internal(res: ServerResponse, err: unknown): void {

@@ -223,3 +223,15 @@ test("class definitions repeated across messages decode the same, and limits sti
   const reg = new ClassRegistry().register("com.example.Cached", Person);
   assert.ok(decode(a, { registry: reg }) instanceof Person, "the registry is consulted on every message");
 });
+
+test("a message with many class definitions (and shapes of one class) keeps every object's class and fields", () => {
+  const v = Array.from({ length: 60 }, (_, i) => hessian.object(`com.example.C${i % 30}`, i % 2 ? { a: i, b: "x" } : { a: i }));
+  const bytes = encode(v);
+  const out = decode(bytes) as Array<Record<string, unknown>>;
+  assert.equal(out.length, 60);
+  for (let i = 0; i < 60; i++) {
+    assert.equal(hessianClassOf(out[i]), `com.example.C${i % 30}`);
+    assert.deepEqual({ ...out[i] }, i % 2 ? { a: i, b: "x" } : { a: i });
+  }
+  assert.deepEqual(encode(decode(bytes)), bytes, "re-encoding gives the same bytes");
+});
