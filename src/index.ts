@@ -21,7 +21,7 @@ export {
 export type { Remote, RemoteMethod } from "./core/remote.js";
 export { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker, type Invocation } from "./core/invocation.js";
 export { ProxyFactory, isProxyFactory, releaseProxy } from "./core/proxy-factory.js";
-export { ServiceExporter, coercePort } from "./core/exporter.js";
+export { ServiceExporter, SocketServiceExporter, coercePort } from "./core/exporter.js";
 export { exposedMethods, exposedAttributes, MethodNotFoundError, type ExposeOptions } from "./core/service.js";
 export { getLogger, setLogLevel, getLogLevel, setLogSink, type Logger, type LogLevel } from "./core/logging.js";
 

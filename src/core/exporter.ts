@@ -72,3 +72,28 @@ export function coercePort(value: unknown, what = "port"): number {
   }
   return n;
 }
+
+/**
+ * An exporter that listens on a host and port (Pyro, Hessian, XML-RPC). Holds
+ * `serviceHost` (default "localhost") and `servicePort` (each protocol sets
+ * its own default), with the original's snake_case spellings.
+ */
+export abstract class SocketServiceExporter extends ServiceExporter {
+  /** Host name or address to bind. */
+  serviceHost: string = "localhost";
+  /** Port to bind, a number or a numeric string (XML values are strings); 0 picks a free port. */
+  servicePort: number | string = 0;
+
+  get service_host(): string {
+    return this.serviceHost;
+  }
+  set service_host(v: string) {
+    this.serviceHost = v;
+  }
+  get service_port(): number | string {
+    return this.servicePort;
+  }
+  set service_port(v: number | string) {
+    this.servicePort = v;
+  }
+}

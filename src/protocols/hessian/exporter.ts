@@ -7,7 +7,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { CommunicationError, ConfigError, ErrorCodes, errorMessage } from "../../core/errors.js";
-import { ServiceExporter, coercePort } from "../../core/exporter.js";
+import { SocketServiceExporter, coercePort } from "../../core/exporter.js";
 import { readPem, type PemInput } from "./client.js";
 import { DEFAULT_FAULT_CLASS, DEFAULT_MAX_REQUEST_SIZE, createHessianHandler, type HessianRequestHandler } from "./handler.js";
 import type { ClassRegistry, DecodeLimits } from "./types.js";
@@ -36,11 +36,11 @@ function num(v: unknown, what: string, min: number): number {
   return n;
 }
 
-export class HessianServiceExporter extends ServiceExporter {
+export class HessianServiceExporter extends SocketServiceExporter {
   /** Interface to listen on. Default "localhost". */
-  serviceHost: string = "localhost";
+  override serviceHost: string = "localhost";
   /** Port to listen on (0 = any free port; numeric strings accepted). Default 8080. */
-  servicePort: number | string = 8080;
+  override servicePort: number | string = 8080;
   /** URL path of the service. Default "/". */
   path: string = "/";
   /** TLS: server key and certificate (PEM text, Buffer or file path). Setting both serves HTTPS. */
@@ -71,18 +71,6 @@ export class HessianServiceExporter extends ServiceExporter {
     Object.assign(this, options);
   }
 
-  get service_host(): string {
-    return this.serviceHost;
-  }
-  set service_host(v: string) {
-    this.serviceHost = v;
-  }
-  get service_port(): number | string {
-    return this.servicePort;
-  }
-  set service_port(v: number | string) {
-    this.servicePort = v;
-  }
 
   /** The port actually bound (useful with servicePort 0), once started. */
   get port(): number | undefined {

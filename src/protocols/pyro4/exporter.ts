@@ -7,7 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import { coercePort, ServiceExporter } from "../../core/exporter.js";
+import { coercePort, SocketServiceExporter } from "../../core/exporter.js";
 import { getLogger } from "../../core/logging.js";
 import { PyroDaemon, resolveHost, type PyroDaemonOptions, type SerializerName } from "./daemon.js";
 import { toHmacKey } from "./message.js";
@@ -114,9 +114,9 @@ function optionalNumber(v: unknown, what: string): number | undefined {
 }
 
 /** Serves `service` as Pyro object `serviceName` at `serviceHost:servicePort` (default localhost:7766). */
-export class PyroServiceExporter extends ServiceExporter {
-  serviceHost: string = "localhost";
-  servicePort: number | string = 7766;
+export class PyroServiceExporter extends SocketServiceExporter {
+  override serviceHost: string = "localhost";
+  override servicePort: number | string = 7766;
   /** Shared HMAC key; clients must use the same one. */
   hmacKey: string | Uint8Array | undefined = undefined;
   /** Serializers accepted from clients (default serpent, json, marshal); a list or a comma-separated string. */
@@ -148,18 +148,6 @@ export class PyroServiceExporter extends ServiceExporter {
     if (servicePort !== undefined) this.servicePort = servicePort;
   }
 
-  get service_host(): string {
-    return this.serviceHost;
-  }
-  set service_host(v: string) {
-    this.serviceHost = v;
-  }
-  get service_port(): number | string {
-    return this.servicePort;
-  }
-  set service_port(v: number | string) {
-    this.servicePort = v;
-  }
   get hmac_key(): string | Uint8Array | undefined {
     return this.hmacKey;
   }
