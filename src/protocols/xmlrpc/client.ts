@@ -15,7 +15,8 @@
  * (which is how a server refuses a client certificate that is missing,
  * untrusted or has the wrong subject fields).
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from "node:http";
+import type { Socket } from "node:net";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { StringDecoder } from "node:string_decoder";
 import type { TLSSocket } from "node:tls";
@@ -37,7 +38,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../c
 import { getLogger } from "../../core/logging.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { readChunks } from "./body.js";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, XmlRpcParseError, XmlRpcParser, encodeCall } from "./codec.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, XmlRpcParseError, XmlRpcParser, encodeCall, parseMethodResponse, type MethodResponse } from "./codec.js";
 import { type CertRequirement, type CertRequirementInput, coerceBoolean, coercePositive, isTlsErrorCode, minVersionFrom, normalizeCertRequirement, readPem } from "./tls.js";
 
 const log = getLogger("remoting.xmlrpc.client");
@@ -210,114 +211,273 @@ function remoteTypeOf(faultString: string): string {
   return m ? m[1]!.replace(/^exceptions\./, "") : "Fault";
 }
 
+/** Responses up to this size (declared by Content-Length, not compressed) are read whole and parsed in one go. */
+const SMALL_RESPONSE_BYTES = 64 * 1024;
+
+const kCall: unique symbol = Symbol("remoting.xmlrpc.call");
+type CarriesCall = { [kCall]?: PendingCall };
+
+// Listeners shared by every call: the emitter carries its call, so no closure is made per call.
+function onRequestSocket(this: ClientRequest, sock: Socket): void {
+  (this as unknown as CarriesCall)[kCall]?.onSocket(this, sock);
+}
+function onRequestError(this: ClientRequest, err: Error): void {
+  (this as unknown as CarriesCall)[kCall]?.fail(err);
+}
+function onRequestResponse(this: ClientRequest, res: IncomingMessage): void {
+  (this as unknown as CarriesCall)[kCall]?.onResponse(res);
+}
+function onResponseData(this: IncomingMessage, chunk: Buffer): void {
+  (this as unknown as CarriesCall)[kCall]?.onData(this, chunk);
+}
+function onResponseEnd(this: IncomingMessage): void {
+  (this as unknown as CarriesCall)[kCall]?.onEnd();
+}
+function onResponseError(this: IncomingMessage, err: Error): void {
+  (this as unknown as CarriesCall)[kCall]?.onResponseFailure(this, err);
+}
+function onResponseClose(this: IncomingMessage): void {
+  if (!this.complete) (this as unknown as CarriesCall)[kCall]?.onResponseFailure(this, Object.assign(new Error("premature close"), { code: "ECONNRESET" }));
+}
+function onCallTimeout(call: PendingCall): void {
+  call.timedOut();
+}
+
+/** One call in flight: its request, timer, response bytes and outcome. */
+class PendingCall {
+  private settled = false;
+  private fresh = false;
+  private secured = false;
+  private reused = false;
+  private gotResponse = false;
+  private req: ClientRequest | undefined;
+  private readonly timer: NodeJS.Timeout;
+  private onAbort: (() => void) | undefined;
+  private first: Buffer | undefined;
+  private more: Buffer[] | undefined;
+  private bytes = 0;
+
+  constructor(
+    private readonly transport: XmlRpcTransport,
+    private readonly method: string,
+    private readonly body: string,
+    private readonly deadline: number,
+    private readonly timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (v: unknown) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.timer = setTimeout(onCallTimeout, Math.max(1, deadline - Date.now()), this);
+    if (signal) {
+      this.onAbort = () => {
+        this.finish(new RemotingError(`XML-RPC call '${method}' aborted`, ErrorCodes.ERR_CLOSED, { cause: signal.reason }));
+        this.req?.destroy();
+      };
+      if (signal.aborted) {
+        this.onAbort();
+        return;
+      }
+      signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+    this.start();
+  }
+
+  private start(): void {
+    const t = this.transport;
+    const c = t.config;
+    let req: ClientRequest;
+    const length = Buffer.byteLength(this.body, "utf8");
+    try {
+      req = t.request(length, this.fresh);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.req = req;
+    (req as unknown as CarriesCall)[kCall] = this;
+    req.on("socket", onRequestSocket);
+    req.on("error", onRequestError);
+    req.on("response", onRequestResponse);
+    if (c.verbose) c.out.write(`send: ${t.verboseHead(length)}\r\n\r\n${this.body}\n`);
+    req.end(this.body, "utf8");
+  }
+
+  onSocket(req: ClientRequest, sock: Socket): void {
+    this.reused = req.reusedSocket;
+    if (this.transport.config.tls) {
+      const tlsSock = sock as TLSSocket;
+      if (this.reused || (tlsSock.encrypted && !tlsSock.connecting && tlsSock.authorized)) this.secured = true;
+      else tlsSock.once("secureConnect", () => (this.secured = true));
+    }
+  }
+
+  private finish(err: unknown, value?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (this.onAbort) this.signal?.removeEventListener("abort", this.onAbort);
+    if (err === undefined) this.resolve(value);
+    else this.reject(err);
+  }
+
+  /** A transport failure; a stale reused keep-alive connection is retried once on a new one. */
+  fail(err: unknown): void {
+    if (this.settled) return;
+    const c = this.transport.config;
+    const mapped = classify(err, c, { secured: this.secured, reused: this.reused, gotResponse: this.gotResponse });
+    if (!this.fresh && this.reused && !this.gotResponse && mapped instanceof ConnectionClosedError && Date.now() < this.deadline) {
+      log.debug("stale keep-alive connection, retrying '%s' once on a new connection", this.method);
+      this.detach();
+      this.fresh = true;
+      this.secured = false;
+      this.reused = false;
+      this.start();
+      return;
+    }
+    this.finish(mapped);
+    this.detach();
+  }
+
+  private detach(): void {
+    const req = this.req;
+    if (!req) return;
+    (req as unknown as CarriesCall)[kCall] = undefined;
+    req.destroy();
+  }
+
+  timedOut(): void {
+    this.finish(new TimeoutError(`XML-RPC call '${this.method}' to ${this.transport.config.url.host} timed out after ${this.timeoutMs} ms`, this.timeoutMs));
+    this.detach();
+  }
+
+  onResponse(res: IncomingMessage): void {
+    this.gotResponse = true;
+    const c = this.transport.config;
+    // Read from the raw header list: cheaper than building res.headers.
+    let declared = NaN;
+    let encoded = false;
+    const raw = res.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i]!;
+      if (k.length === 14 && k.toLowerCase() === "content-length") declared = Number(raw[i + 1]);
+      else if (k.length === 16 && k.toLowerCase() === "content-encoding") encoded = true;
+    }
+    if (c.verbose || res.statusCode !== 200 || !(declared <= SMALL_RESPONSE_BYTES) || encoded) {
+      // The general path: status errors, verbose output, gzip, large or chunked bodies.
+      this.transport.readResponse(this.method, res, c).then(
+        (v) => this.finish(undefined, v),
+        (err: unknown) => {
+          this.finish(err instanceof RemotingError ? err : classify(err, c, { secured: this.secured, reused: this.reused, gotResponse: true }));
+          res.destroy();
+        },
+      );
+      return;
+    }
+    (res as unknown as CarriesCall)[kCall] = this;
+    res.on("data", onResponseData);
+    res.on("end", onResponseEnd);
+    res.on("error", onResponseError);
+    res.on("close", onResponseClose);
+  }
+
+  onData(res: IncomingMessage, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.transport.config.maxBodyBytes) {
+      this.onResponseFailure(res, new MessageTooLargeError(this.bytes, this.transport.config.maxBodyBytes, "XML-RPC response"));
+      return;
+    }
+    if (this.first === undefined) this.first = chunk;
+    else (this.more ??= [this.first]).push(chunk);
+  }
+
+  onEnd(): void {
+    if (this.settled) return;
+    const body = this.more ? Buffer.concat(this.more) : this.first;
+    const c = this.transport.config;
+    let r: MethodResponse;
+    try {
+      r = parseMethodResponse(body === undefined ? "" : body.toString("utf8"), { maxDepth: c.maxDepth, maxChars: c.maxBodyBytes });
+    } catch (err) {
+      this.finish(err);
+      return;
+    }
+    if (r.fault) {
+      this.finish(new RemoteInvocationError({ remoteType: remoteTypeOf(r.faultString), remoteMessage: r.faultString, remoteCode: r.faultCode, detail: r.value }));
+      return;
+    }
+    this.finish(undefined, r.value);
+  }
+
+  onResponseFailure(res: IncomingMessage, err: unknown): void {
+    (res as unknown as CarriesCall)[kCall] = undefined;
+    const c = this.transport.config;
+    this.finish(err instanceof RemotingError ? err : classify(err, c, { secured: this.secured, reused: this.reused, gotResponse: true }));
+    res.destroy();
+  }
+}
+
 /** The XML-RPC Invoker: one per client, with its own keep-alive agent. */
 export class XmlRpcTransport implements Invoker {
   readonly config: ResolvedConfig;
   private readonly agent: HttpAgent;
   private closed = false;
+  /** Request headers as a flat list (Host, User-Agent, Content-Type, the extra ones), computed once. */
+  private readonly headerList: string[];
+  private readonly hostname: string;
+  private readonly port: number;
 
   constructor(uri: string, options: XmlRpcClientOptions = {}) {
     this.config = resolve(uri, options);
-    const agentOpts = { keepAlive: this.config.keepAlive, maxSockets: this.config.maxSockets };
-    this.agent = this.config.tls ? new HttpsAgent({ ...agentOpts, ...this.config.tlsOptions }) : new HttpAgent(agentOpts);
-  }
-
-  async invoke(method: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
-    if (this.closed) throw new RemotingError("the XML-RPC client is closed", ErrorCodes.ERR_CLOSED);
-    const body = Buffer.from(encodeCall(method, args, { allowNone: this.config.allowNone, maxDepth: this.config.maxDepth }), "utf8");
-    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
-    const deadline = Date.now() + timeoutMs;
-    try {
-      return await this.send(method, body, deadline, timeoutMs, options.signal);
-    } catch (err) {
-      if (err instanceof RetryOnce && Date.now() < deadline) {
-        log.debug("stale keep-alive connection, retrying '%s' once on a new connection", method);
-        return await this.send(method, body, deadline, timeoutMs, options.signal, true);
-      }
-      throw err instanceof RetryOnce ? err.error : err;
-    }
-  }
-
-  private send(method: string, body: Buffer, deadline: number, timeoutMs: number, signal: AbortSignal | undefined, fresh = false): Promise<unknown> {
     const c = this.config;
-    return new Promise<unknown>((resolvePromise, rejectPromise) => {
-      const phase = { secured: false, reused: false, gotResponse: false };
-      let settled = false;
-      let req: ClientRequest | undefined;
-      const finish = (err: unknown, value?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (err === undefined) resolvePromise(value);
-        else rejectPromise(err);
-      };
-      const fail = (err: unknown) => {
-        const mapped = classify(err, c, phase);
-        if (!fresh && phase.reused && !phase.gotResponse && mapped instanceof ConnectionClosedError) finish(new RetryOnce(mapped));
-        else finish(mapped);
-        req?.destroy();
-      };
-      const timer = setTimeout(() => {
-        finish(new TimeoutError(`XML-RPC call '${method}' to ${c.url.host} timed out after ${timeoutMs} ms`, timeoutMs));
-        req?.destroy();
-      }, Math.max(1, deadline - Date.now()));
-      const onAbort = () => {
-        finish(new RemotingError(`XML-RPC call '${method}' aborted`, ErrorCodes.ERR_CLOSED, { cause: signal?.reason }));
-        req?.destroy();
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
+    const agentOpts = { keepAlive: c.keepAlive, maxSockets: c.maxSockets };
+    this.agent = c.tls ? new HttpsAgent({ ...agentOpts, ...c.tlsOptions }) : new HttpAgent(agentOpts);
+    this.hostname = c.url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.port = Number(c.url.port || (c.tls ? 443 : 80));
+    const merged = new Map<string, [string, string]>();
+    const put = (k: string, v: string) => merged.set(k.toLowerCase(), [k, v]);
+    put("Host", c.url.host);
+    put("User-Agent", c.userAgent);
+    put("Content-Type", "text/xml");
+    for (const [k, v] of Object.entries(c.headers)) put(k, String(v));
+    merged.delete("content-length");
+    this.headerList = [...merged.values()].flat();
+  }
 
-      const headers: OutgoingHttpHeaders = {
-        "User-Agent": c.userAgent,
-        "Content-Type": "text/xml",
-        "Content-Length": body.length,
-        ...c.headers,
-      };
-      const reqOpts = {
-        host: c.url.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: c.url.port || (c.tls ? 443 : 80),
-        method: "POST",
-        path: c.path,
-        headers,
-        agent: fresh ? undefined : this.agent,
-        ...(fresh && c.tls ? { ...c.tlsOptions, agent: false } : fresh ? { agent: false } : {}),
-      };
-      try {
-        req = (c.tls ? httpsRequest : httpRequest)(reqOpts as unknown as RequestOptions);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      req.on("socket", (sock) => {
-        phase.reused = req!.reusedSocket;
-        if (c.tls) {
-          const tlsSock = sock as TLSSocket;
-          if (phase.reused || (tlsSock.encrypted && !tlsSock.connecting && tlsSock.authorized)) phase.secured = true;
-          else tlsSock.once("secureConnect", () => (phase.secured = true));
-        }
-      });
-      req.on("error", fail);
-      req.on("response", (res: IncomingMessage) => {
-        phase.gotResponse = true;
-        this.readResponse(method, res, c).then(
-          (v) => finish(undefined, v),
-          (err: unknown) => {
-            finish(err instanceof RemotingError ? err : classify(err, c, phase));
-            res.destroy();
-          },
-        );
-      });
-      if (c.verbose) {
-        const lines = [`POST ${c.path} HTTP/1.1`, `Host: ${c.url.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${String(v)}`)];
-        c.out.write(`send: ${lines.join("\r\n")}\r\n\r\n${body.toString("utf8")}\n`);
-      }
-      req.end(body);
+  invoke(method: string, args: readonly unknown[], options: CallOptions = {}): Promise<unknown> {
+    if (this.closed) return Promise.reject(new RemotingError("the XML-RPC client is closed", ErrorCodes.ERR_CLOSED));
+    // A string body: Node sends it together with the request head as one write.
+    let body: string;
+    try {
+      body = encodeCall(method, args, { allowNone: this.config.allowNone, maxDepth: this.config.maxDepth });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs;
+    const signal = options.signal;
+    return new Promise<unknown>((resolvePromise, rejectPromise) => {
+      new PendingCall(this, method, body, Date.now() + timeoutMs, timeoutMs, signal, resolvePromise, rejectPromise);
     });
   }
 
-  private async readResponse(method: string, res: IncomingMessage, c: ResolvedConfig): Promise<unknown> {
+  /** Starts a POST of `length` bytes; `fresh`: on a new connection outside the pool. */
+  request(length: number, fresh: boolean): ClientRequest {
+    const c = this.config;
+    const headers = [...this.headerList, "Content-Length", String(length)];
+    if (!fresh) return (c.tls ? httpsRequest : httpRequest)({ host: this.hostname, port: this.port, method: "POST", path: c.path, headers, agent: this.agent });
+    const opts = { host: this.hostname, port: this.port, method: "POST", path: c.path, headers, agent: false, ...(c.tls ? c.tlsOptions : {}) };
+    return (c.tls ? httpsRequest : httpRequest)(opts as unknown as RequestOptions);
+  }
+
+  /** The request head as verbose mode prints it. */
+  verboseHead(length: number): string {
+    const lines = [`POST ${this.config.path} HTTP/1.1`];
+    const h = [...this.headerList, "Content-Length", String(length)];
+    for (let i = 0; i < h.length; i += 2) lines.push(`${h[i]}: ${h[i + 1]}`);
+    return lines.join("\r\n");
+  }
+
+  /** Reads a response in the general case (any status, gzip, verbose, large or chunked bodies). */
+  async readResponse(method: string, res: IncomingMessage, c: ResolvedConfig): Promise<unknown> {
     if (c.verbose) {
       c.out.write(`reply: 'HTTP/${res.httpVersion} ${res.statusCode ?? 0} ${res.statusMessage ?? ""}'\n`);
       for (let i = 0; i < res.rawHeaders.length; i += 2) c.out.write(`header: ${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\n`);
@@ -350,19 +510,12 @@ export class XmlRpcTransport implements Invoker {
     if (r.fault) {
       throw new RemoteInvocationError({ remoteType: remoteTypeOf(r.faultString), remoteMessage: r.faultString, remoteCode: r.faultCode, detail: r.value });
     }
-    log.trace("call '%s' answered", method);
     return r.value;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.agent.destroy();
-  }
-}
-
-class RetryOnce extends Error {
-  constructor(readonly error: RemotingError) {
-    super(error.message);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The XML-RPC codec: a string-building encoder and a streaming, safe parser
- * (saxes: no DTD, no entity expansion, bounded size and depth).
+ * The XML-RPC codec: a string-building encoder and a safe parser: a strict
+ * fast path for plain documents up to 64 KiB, and saxes (streaming; no DTD,
+ * no entity expansion) for everything else; bounded size and depth on both.
  *
  * Value mapping, TypeScript to the wire:
  *
@@ -76,6 +77,8 @@ export interface ParseOptions {
   maxDepth?: number | undefined;
   /** Largest text accepted in characters (default DEFAULT_MAX_BODY_BYTES). */
   maxChars?: number | undefined;
+  /** Read plain documents with the fast tokenizer (default true); false always uses saxes. Both give the same results and errors. */
+  fastPath?: boolean | undefined;
 }
 
 export interface MethodCall {
@@ -167,7 +170,8 @@ function base64Lines(bytes: Uint8Array): string {
 interface EncState {
   allowNone: boolean;
   maxDepth: number;
-  path: Set<object>;
+  /** The containers being written (a short list: nesting is bounded by maxDepth). */
+  path: object[];
 }
 
 function encodeBigInt(v: bigint): string {
@@ -214,8 +218,8 @@ function encodeObject(v: object, st: EncState, depth: number): string {
   if (v instanceof Decimal) return "<value><bigdecimal>" + v.text + "</bigdecimal></value>";
   if (v instanceof String || v instanceof Number || v instanceof Boolean) return encodeValue(v.valueOf(), st, depth);
   if (depth >= st.maxDepth) throw new SerializationError(`cannot marshal a value nested deeper than ${st.maxDepth} levels`, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
-  if (st.path.has(v)) throw new SerializationError("cannot marshal recursive structures");
-  st.path.add(v);
+  if (st.path.includes(v)) throw new SerializationError("cannot marshal recursive structures");
+  st.path.push(v);
   try {
     if (Array.isArray(v) || v instanceof Set) {
       let out = "<value><array><data>";
@@ -239,12 +243,12 @@ function encodeObject(v: object, st: EncState, depth: number): string {
     }
     return out + "</struct></value>";
   } finally {
-    st.path.delete(v);
+    st.path.pop();
   }
 }
 
 function state(opts: EncodeOptions | undefined): EncState {
-  return { allowNone: opts?.allowNone ?? false, maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH, path: new Set() };
+  return { allowNone: opts?.allowNone ?? false, maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH, path: [] };
 }
 
 /** One `<value>` element. */
@@ -293,6 +297,11 @@ export class XmlRpcParseError extends SerializationError {
     this.faultCode = kind === "parse" ? FaultCodes.PARSE_ERROR : FaultCodes.INVALID_XMLRPC;
   }
 }
+
+/** Documents up to this many characters are held and read by the fast path; longer ones stream into saxes. */
+const FAST_MAX_CHARS = 64 * 1024;
+/** The XML declarations the fast path accepts (what Python, Java and this codec write). */
+const XML_DECL = /^<\?xml version=(["'])1\.0\1(?: encoding=(["'])[Uu][Tt][Ff]-8\2)?\s*\?>/;
 
 const SCALARS = new Set(["int", "i4", "i1", "i2", "i8", "biginteger", "boolean", "string", "double", "float", "dateTime.iso8601", "base64", "nil", "bigdecimal"]);
 
@@ -429,55 +438,355 @@ function scalar(tag: string, text: string): unknown {
   }
 }
 
+/** An `<int>`/`<i4>` text of up to 9 digits, read without a regular expression; anything else as parseInteger does. */
+function plainInteger(t: string): number | bigint {
+  const n = t.length;
+  if (n === 0 || n > 9) return parseInteger(t);
+  let v = 0;
+  let i = 0;
+  const neg = t.charCodeAt(0) === 45;
+  if (neg || t.charCodeAt(0) === 43) {
+    if (n === 1) return parseInteger(t);
+    i = 1;
+  }
+  for (; i < n; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return parseInteger(t);
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
+/** Thrown inside FastReader: the document is not in the plain subset (the full parser takes over). */
+const NOT_PLAIN = new Error("not plain XML-RPC");
+
+function notPlain(): never {
+  throw NOT_PLAIN;
+}
+
+/** The recursive-descent reader behind XmlRpcParser's fast path. Any surprise throws NOT_PLAIN or an XmlRpcParseError; the caller then falls back. */
+class FastReader {
+  private pos: number;
+  private containers = 0;
+  constructor(
+    private readonly s: string,
+    start: number,
+    private readonly maxDepth: number,
+  ) {
+    this.pos = start;
+  }
+
+  private ws(): void {
+    const s = this.s;
+    let p = this.pos;
+    for (;;) {
+      const c = s.charCodeAt(p);
+      if (c === 32 || c === 10 || c === 9) p++;
+      else break;
+    }
+    this.pos = p;
+  }
+
+  /** Whether `tag` (e.g. "<params>") is at `p` (a plain loop: cheaper than startsWith for these short tags). */
+  private at(tag: string, p: number): boolean {
+    const s = this.s;
+    const n = tag.length;
+    if (p + n > s.length) return false;
+    for (let k = 0; k < n; k++) if (s.charCodeAt(p + k) !== tag.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** Consumes `tag` if it is next; no whitespace is skipped. */
+  private eat(tag: string): boolean {
+    if (this.at(tag, this.pos)) {
+      this.pos += tag.length;
+      return true;
+    }
+    return false;
+  }
+
+  private expect(tag: string): void {
+    if (!this.at(tag, this.pos)) notPlain();
+    this.pos += tag.length;
+  }
+
+  /**
+   * Text up to the next `<`, which must start `close`. The text must be
+   * plain: no `&`, no CR, no `]]>`, no character outside XML 1.0 and no
+   * surrogate at all (every other character of the document is matched
+   * exactly by the tags or by ws()).
+   */
+  private textUntil(close: string): string {
+    const s = this.s;
+    const from = this.pos;
+    const lt = s.indexOf("<", from);
+    if (lt < 0 || !this.at(close, lt)) notPlain();
+    for (let p = from; p < lt; p++) {
+      const c = s.charCodeAt(p);
+      if (c < 32) {
+        if (c !== 9 && c !== 10) notPlain();
+      } else if (c === 38 || (c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)) || (c === 62 && p >= from + 2 && s.charCodeAt(p - 1) === 93 && s.charCodeAt(p - 2) === 93)) notPlain();
+    }
+    this.pos = lt + close.length;
+    return s.slice(from, lt);
+  }
+
+  document(): { root: "methodCall" | "methodResponse"; methodName: string | undefined; params: unknown[]; fault: { set: boolean; value: unknown } | undefined } | undefined {
+    this.ws();
+    let out: ReturnType<FastReader["document"]>;
+    if (this.eat("<methodCall>")) {
+      this.ws();
+      this.expect("<methodName>");
+      const methodName = this.textUntil("</methodName>").trim();
+      this.ws();
+      const params = this.eat("<params/>") ? [] : this.at("<params>", this.pos) ? this.params() : [];
+      this.ws();
+      this.expect("</methodCall>");
+      out = { root: "methodCall", methodName, params, fault: undefined };
+    } else if (this.eat("<methodResponse>")) {
+      this.ws();
+      if (this.eat("<fault>")) {
+        this.ws();
+        const value = this.value();
+        this.ws();
+        this.expect("</fault>");
+        out = { root: "methodResponse", methodName: undefined, params: [], fault: { set: true, value } };
+      } else {
+        out = { root: "methodResponse", methodName: undefined, params: this.params(), fault: undefined };
+      }
+      this.ws();
+      this.expect("</methodResponse>");
+    } else return undefined;
+    this.ws();
+    return this.pos === this.s.length ? out : undefined;
+  }
+
+  private params(): unknown[] {
+    this.expect("<params>");
+    const out: unknown[] = [];
+    for (;;) {
+      this.ws();
+      if (this.eat("</params>")) return out;
+      this.expect("<param>");
+      this.ws();
+      out.push(this.value());
+      this.ws();
+      this.expect("</param>");
+    }
+  }
+
+  private value(): unknown {
+    if (this.eat("<value/>")) return "";
+    this.expect("<value>");
+    const s = this.s;
+    const lt = s.indexOf("<", this.pos);
+    if (lt < 0) notPlain();
+    if (s.charCodeAt(lt + 1) === 47) {
+      // untyped: <value>text</value>
+      const t = this.textUntil("</value>");
+      return t;
+    }
+    for (let p = this.pos; p < lt; p++) {
+      const c = s.charCodeAt(p);
+      if (c !== 32 && c !== 10 && c !== 9) notPlain();
+    }
+    this.pos = lt;
+    let v: unknown;
+    if (this.eat("<string>")) v = this.textUntil("</string>");
+    else if (this.eat("<int>")) v = plainInteger(this.textUntil("</int>"));
+    else if (this.eat("<struct>")) v = this.struct();
+    else if (this.eat("<array>")) v = this.array();
+    else if (this.eat("<double>")) v = parseDouble(this.textUntil("</double>"));
+    else if (this.eat("<boolean>")) v = scalar("boolean", this.textUntil("</boolean>"));
+    else if (this.eat("<i4>")) v = plainInteger(this.textUntil("</i4>"));
+    else if (this.eat("<nil/>")) v = null;
+    else {
+      // another scalar: <tag>text</tag> or <tag/>
+      let p = lt + 1;
+      for (;;) {
+        const c = s.charCodeAt(p);
+        if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46) p++;
+        else break;
+      }
+      const tag = s.slice(lt + 1, p);
+      if (!SCALARS.has(tag)) notPlain();
+      if (s.charCodeAt(p) === 47 && s.charCodeAt(p + 1) === 62) {
+        this.pos = p + 2;
+        v = scalar(tag, "");
+      } else {
+        if (s.charCodeAt(p) !== 62) notPlain();
+        this.pos = p + 1;
+        v = scalar(tag, this.textUntil("</" + tag + ">"));
+      }
+    }
+    this.ws();
+    this.expect("</value>");
+    return v;
+  }
+
+  private enter(): void {
+    if (++this.containers > this.maxDepth) notPlain();
+  }
+
+  private array(): unknown[] {
+    this.enter();
+    this.ws();
+    const items: unknown[] = [];
+    if (!this.eat("<data/>")) {
+      this.expect("<data>");
+      for (;;) {
+        this.ws();
+        if (this.eat("</data>")) break;
+        items.push(this.value());
+      }
+    }
+    this.ws();
+    this.expect("</array>");
+    this.containers--;
+    return items;
+  }
+
+  private struct(): Record<string, unknown> {
+    this.enter();
+    const obj: Record<string, unknown> = {};
+    for (;;) {
+      this.ws();
+      if (this.eat("</struct>")) break;
+      this.expect("<member>");
+      this.ws();
+      this.expect("<name>");
+      const name = this.textUntil("</name>");
+      this.ws();
+      const v = this.value();
+      this.ws();
+      this.expect("</member>");
+      setMember(obj, name, v);
+    }
+    this.containers--;
+    return obj;
+  }
+}
+
 /**
- * A streaming XML-RPC parser: feed it text with `write()`, then `finish()`.
+ * An XML-RPC parser: feed it text with `write()`, then `finish()`. Up to
+ * 64 KiB is held and read at `finish()` by the fast path (falling back to
+ * saxes); beyond that the text streams into saxes as it is written.
  * Throws XmlRpcParseError (code ERR_SERIALIZATION) on malformed XML, a DOCTYPE,
  * any entity other than the five predefined ones, an invalid structure, or a
  * nesting deeper than `maxDepth` (code ERR_LIMIT_EXCEEDED).
  */
 export class XmlRpcParser {
-  private readonly sax: SaxesParser<{ xmlns: false; position: false }>;
+  /** The full XML parser: created only for documents the fast tokenizer hands over. */
+  private sax: SaxesParser<{ xmlns: false; position: false }> | undefined;
+  /** Text held for the fast tokenizer (until FAST_MAX_CHARS; beyond, it streams into saxes). */
+  private pending: string[] = [];
   private readonly maxDepth: number;
   private readonly maxElementDepth: number;
   private readonly maxChars: number;
   private chars = 0;
-  private readonly tags: string[] = [];
-  private readonly frames: Frame[] = [];
+  private tags: string[] = [];
+  private frames: Frame[] = [];
   private containers = 0;
   private text = "";
   private collecting = false;
   private root: "methodCall" | "methodResponse" | undefined;
   private methodName: string | undefined;
-  private readonly params: unknown[] = [];
+  private params: unknown[] = [];
   private faultValue: { set: boolean; value: unknown } | undefined;
   private done = false;
+  private readonly fastPath: boolean;
 
   constructor(opts: ParseOptions = {}) {
+    this.fastPath = opts.fastPath ?? true;
+    if (!this.fastPath) this.startSax();
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxElementDepth = this.maxDepth * 3 + 8;
     this.maxChars = opts.maxChars ?? DEFAULT_MAX_BODY_BYTES;
-    this.sax = new SaxesParser({ xmlns: false, position: false });
-    this.sax.on("doctype", () => {
+  }
+
+  private startSax(): SaxesParser<{ xmlns: false; position: false }> {
+    const sax = new SaxesParser({ xmlns: false, position: false });
+    sax.on("doctype", () => {
       throw new XmlRpcParseError("DOCTYPE declarations are not allowed (no DTDs, no entities)", "parse");
     });
-    this.sax.on("processinginstruction", () => {
+    sax.on("processinginstruction", () => {
       throw new XmlRpcParseError("processing instructions are not allowed", "parse");
     });
-    this.sax.on("opentag", (tag) => this.open(tag.name, tag.isSelfClosing));
-    this.sax.on("closetag", (tag) => this.close(tag.name));
-    this.sax.on("text", (t) => this.onText(t));
-    this.sax.on("cdata", (t) => this.onText(t));
+    sax.on("opentag", (tag) => this.open(tag.name, tag.isSelfClosing));
+    sax.on("closetag", (tag) => this.close(tag.name));
+    sax.on("text", (t) => this.onText(t));
+    sax.on("cdata", (t) => this.onText(t));
+    this.sax = sax;
+    return sax;
   }
 
   write(chunk: string): void {
     if (this.done) throw new XmlRpcParseError("write after finish", "parse");
     this.chars += chunk.length;
     if (this.chars > this.maxChars) throw new MessageTooLargeError(this.chars, this.maxChars, "XML-RPC document (characters)");
+    if (!this.sax) {
+      // Held as a list and joined once: a flat string reads much faster than a concatenation.
+      this.pending.push(chunk);
+      if (this.chars <= FAST_MAX_CHARS) return;
+      // A large document: parse it while it arrives instead of holding it.
+      chunk = this.pending.join("");
+      this.pending = [];
+      this.startSax();
+    }
     try {
-      this.sax.write(chunk);
+      this.sax!.write(chunk);
     } catch (err) {
       throw this.wrap(err);
     }
+  }
+
+  /** Forgets what an abandoned fast pass built, before saxes reads the document again. */
+  private reset(): void {
+    this.tags = [];
+    this.frames = [];
+    this.containers = 0;
+    this.text = "";
+    this.collecting = false;
+    this.root = undefined;
+    this.methodName = undefined;
+    this.params = [];
+    this.faultValue = undefined;
+  }
+
+  /**
+   * The fast path: a strict recursive-descent reader for the plain XML-RPC
+   * documents peers send (an optional `<?xml version="1.0"?>`, elements
+   * without attributes or prefixes in the XML-RPC grammar, whitespace of
+   * space/tab/LF between them, text without references, CDATA, comments,
+   * CR or characters outside XML 1.0). It returns false, having changed
+   * nothing, on anything else, including every error: the caller then reads
+   * the document with saxes and the checking state machine, which accept
+   * exactly what they always did and give the precise error. Nesting is
+   * bounded by maxDepth here too, so the recursion is bounded.
+   */
+  private fast(doc: string): boolean {
+    let start = 0;
+    if (doc.charCodeAt(0) === 60 && doc.charCodeAt(1) === 63) {
+      const m = XML_DECL.exec(doc);
+      if (!m) return false;
+      start = m[0].length;
+    }
+    try {
+      const r = new FastReader(doc, start, this.maxDepth).document();
+      if (!r) return false;
+      this.root = r.root;
+      this.methodName = r.methodName;
+      this.params = r.params;
+      this.faultValue = r.fault;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the finished document was read by the fast path (false: by saxes). */
+  get fastPathUsed(): boolean {
+    return this.done && this.sax === undefined;
   }
 
   private wrap(err: unknown): Error {
@@ -490,8 +799,20 @@ export class XmlRpcParser {
   finish(): { root: "methodCall"; call: MethodCall } | { root: "methodResponse"; response: MethodResponse } {
     if (!this.done) {
       this.done = true;
+      if (!this.sax) {
+        const doc = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+        this.pending = [];
+        if (!this.fast(doc)) {
+          this.reset();
+          try {
+            this.startSax().write(doc);
+          } catch (err) {
+            throw this.wrap(err);
+          }
+        }
+      }
       try {
-        this.sax.close();
+        this.sax?.close();
       } catch (err) {
         throw this.wrap(err);
       }

@@ -19,7 +19,7 @@ import { coercePort } from "../../core/exporter.js";
 import { getLogger, type Logger } from "../../core/logging.js";
 import { exposedMethods } from "../../core/service.js";
 import { readChunks } from "./body.js";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse } from "./codec.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
 import {
   type CertRequirement,
   type CertRequirementInput,
@@ -100,6 +100,22 @@ export interface SSLServerOptions extends XmlRpcServerOptions {
 interface Registered {
   fn: XmlRpcFunction;
   info: FunctionInfo;
+}
+
+/** Request bodies up to this size (declared by Content-Length, not compressed) are read whole and parsed in one go. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/** A header's value from `rawHeaders` (the first one), by lower-case name. */
+function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length === lowerName.length && k.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }
 
 /** Python's `"<class 'X'>:message"` fault string. */
@@ -289,14 +305,20 @@ export class XmlRpcServer {
   }
 
   private xml(req: IncomingMessage, res: ServerResponse, body: string): void {
-    this.requestLine(req, 200);
-    res.writeHead(200, { "Content-Type": "text/xml", "Content-Length": Buffer.byteLength(body) });
-    res.end(body);
+    if (this.logRequests) this.requestLine(req, 200);
+    // One write: the headers as a flat list (no header object) with the body's length; a string body
+    // is sent together with the head as one string (a Buffer would make it a two-chunk writev).
+    res.writeHead(200, ["Content-Type", "text/xml", "Content-Length", String(Buffer.byteLength(body, "utf8"))]);
+    res.end(body, "utf8");
   }
 
+  // Shared listeners (not closures per request).
+  private readonly onResponseError = (err: Error): void => this.log.debug("response error: %s", errorMessage(err));
+  private readonly onRequestError = (err: Error): void => this.log.debug("request error: %s", errorMessage(err));
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    res.on("error", (err) => this.log.debug("response error: %s", errorMessage(err)));
-    req.on("error", (err) => this.log.debug("request error: %s", errorMessage(err)));
+    res.on("error", this.onResponseError);
+    req.on("error", this.onRequestError);
     if (req.method !== "POST") {
       req.resume();
       this.plain(req, res, 501, `Unsupported method ('${req.method ?? ""}')`);
@@ -307,22 +329,92 @@ export class XmlRpcServer {
       this.plain(req, res, 404, "No such page");
       return;
     }
-    const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
+    // Read from the raw header list: cheaper than building req.headers.
+    const raw = req.rawHeaders;
+    const encoding = (rawHeader(raw, "content-encoding") ?? "identity").toLowerCase();
     if (encoding !== "identity" && encoding !== "gzip") {
       req.resume();
       this.plain(req, res, 501, `encoding ${encoding} not supported`);
       return;
     }
-    const declared = Number(req.headers["content-length"] ?? NaN);
+    const declared = Number(rawHeader(raw, "content-length") ?? NaN);
     if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
       this.log.error("request body of %d bytes from %s exceeds maxBodyBytes %d", declared, req.socket.remoteAddress, this.maxBodyBytes);
       this.plain(req, res, 413, `request body exceeds ${this.maxBodyBytes} bytes`, true);
       return;
     }
-    this.readCall(req, res, encoding === "gzip").catch((err: unknown) => {
-      this.log.error("internal error: %s", errorMessage(err));
-      if (!res.headersSent) this.plain(req, res, 500, "internal error", true);
+    if (encoding === "identity" && declared <= SMALL_BODY_BYTES) {
+      this.readSmallCall(req, res);
+      return;
+    }
+    this.readCall(req, res, encoding === "gzip").catch((err: unknown) => this.internalError(req, res, err));
+  }
+
+  private internalError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    this.log.error("internal error: %s", errorMessage(err));
+    if (!res.headersSent) this.plain(req, res, 500, "internal error", true);
+  }
+
+  /**
+   * The common case: an uncompressed body with a Content-Length of at most
+   * SMALL_BODY_BYTES (the HTTP parser enforces that length). Its chunks are
+   * collected, decoded once and parsed in one go; the answer is written
+   * synchronously unless the function returns a promise.
+   */
+  private readSmallCall(req: IncomingMessage, res: ServerResponse): void {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    req.on("data", (chunk: Buffer) => {
+      if (first === undefined) first = chunk;
+      else (more ??= [first]).push(chunk);
     });
+    req.on("end", () => {
+      const body = more ? Buffer.concat(more) : first;
+      let call: MethodCall;
+      try {
+        call = parseMethodCall(body === undefined ? "" : body.toString("utf8"), { maxDepth: this.maxDepth, maxChars: this.maxBodyBytes });
+      } catch (err) {
+        this.badRequest(req, res, err);
+        return;
+      }
+      this.answer(req, res, call.methodName, call.params);
+    });
+  }
+
+  private badRequest(req: IncomingMessage, res: ServerResponse, parseError: unknown): void {
+    const code = parseError instanceof XmlRpcParseError ? parseError.faultCode : parseError instanceof MessageTooLargeError ? FaultCodes.INVALID_XMLRPC : FaultCodes.PARSE_ERROR;
+    this.log.debug("bad request from %s: %s", req.socket.remoteAddress, errorMessage(parseError));
+    this.xml(req, res, encodeFault(code, `${parseError instanceof Error ? parseError.name : "Error"}:${errorMessage(parseError)}`));
+  }
+
+  /** Runs the call and writes its response or fault; no promise unless the function returns one. */
+  private answer(req: IncomingMessage, res: ServerResponse, method: string, params: unknown[]): void {
+    let result: unknown;
+    try {
+      // An overridden dispatch() is honoured; otherwise the function is called directly.
+      result = this.dispatch === XmlRpcServer.prototype.dispatch ? this.callFunction(method, params, 0) : this.dispatch(method, params, 0);
+    } catch (err) {
+      this.xml(req, res, this.faultXml(err, method));
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (v) => this.sendResult(req, res, method, v),
+        (err: unknown) => this.xml(req, res, this.faultXml(err, method)),
+      );
+      return;
+    }
+    this.sendResult(req, res, method, result);
+  }
+
+  private sendResult(req: IncomingMessage, res: ServerResponse, method: string, value: unknown): void {
+    let body: string;
+    try {
+      body = encodeResponse(value, { allowNone: this.allowNone, maxDepth: this.maxDepth });
+    } catch (err) {
+      body = this.faultXml(err, method);
+    }
+    this.xml(req, res, body);
   }
 
   private async readCall(req: IncomingMessage, res: ServerResponse, gzip: boolean): Promise<void> {
@@ -371,21 +463,10 @@ export class XmlRpcServer {
       }
     }
     if (!call) {
-      const code = parseError instanceof XmlRpcParseError ? parseError.faultCode : parseError instanceof MessageTooLargeError ? FaultCodes.INVALID_XMLRPC : FaultCodes.PARSE_ERROR;
-      this.log.debug("bad request from %s: %s", req.socket.remoteAddress, errorMessage(parseError));
-      this.xml(req, res, encodeFault(code, `${parseError instanceof Error ? parseError.name : "Error"}:${errorMessage(parseError)}`));
+      this.badRequest(req, res, parseError);
       return;
     }
-    this.xml(req, res, await this.dispatchToXml(call.methodName, call.params));
-  }
-
-  private async dispatchToXml(method: string, params: unknown[]): Promise<string> {
-    try {
-      const result = await this.dispatch(method, params, 0);
-      return encodeResponse(result, { allowNone: this.allowNone, maxDepth: this.maxDepth });
-    } catch (err) {
-      return this.faultXml(err, method);
-    }
+    this.answer(req, res, call.methodName, call.params);
   }
 
   private faultXml(err: unknown, method: string): string {
@@ -394,9 +475,14 @@ export class XmlRpcServer {
     return encodeFault(FaultCodes.APPLICATION, pythonFaultString(err));
   }
 
-  /** Runs one call (Python's `_dispatch`). Throws XmlRpcFault or the function's error. */
+  /** Runs one call (Python's `_dispatch`; an override point). Throws XmlRpcFault or the function's error. */
   protected async dispatch(method: string, params: unknown[], depth: number): Promise<unknown> {
-    if (this.introspection) {
+    return await this.callFunction(method, params, depth);
+  }
+
+  /** dispatch() without the promise: the function's result as it is (a value or a promise); throws as dispatch() rejects. */
+  private callFunction(method: string, params: unknown[], depth: number): unknown {
+    if (this.introspection && method.startsWith("system.")) {
       switch (method) {
         case "system.listMethods":
           return this.listMethods();
@@ -415,7 +501,7 @@ export class XmlRpcServer {
     }
     const r = this.functions.get(method);
     if (!r) throw new XmlRpcFault(FaultCodes.APPLICATION, `<class 'Exception'>:method "${method}" is not supported`);
-    return await r.fn.apply(this, params);
+    return r.fn.apply(this, params);
   }
 
   private listMethods(): string[] {
