@@ -10,17 +10,17 @@
  *   </object>
  */
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import { ServiceExporter, coercePort } from "../../core/exporter.js";
+import { SocketServiceExporter, coercePort } from "../../core/exporter.js";
 import { exposedMethods } from "../../core/service.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH } from "./codec.js";
 import { SSLServer, XmlRpcServer, type SSLServerOptions } from "./server.js";
 import { type CertRequirementInput, coerceBoolean, normalizeVerifyFields } from "./tls.js";
 
-export class XmlRpcServiceExporter extends ServiceExporter {
+export class XmlRpcServiceExporter extends SocketServiceExporter {
   /** Interface to listen on (default "localhost"). */
-  serviceHost: string = "localhost";
+  override serviceHost: string = "localhost";
   /** Port (default 8000; 0 picks a free one, see `boundPort`). */
-  servicePort: number | string = 8000;
+  override servicePort: number | string = 8000;
   keyFile: string | undefined = undefined;
   certFile: string | undefined = undefined;
   caCerts: string | undefined = undefined;
@@ -39,18 +39,6 @@ export class XmlRpcServiceExporter extends ServiceExporter {
     super("remoting.xmlrpc.exporter");
   }
 
-  get service_host(): string {
-    return this.serviceHost;
-  }
-  set service_host(v: string) {
-    this.serviceHost = v;
-  }
-  get service_port(): number | string {
-    return this.servicePort;
-  }
-  set service_port(v: number | string) {
-    this.servicePort = v;
-  }
   get keyfile(): string | undefined {
     return this.keyFile;
   }
