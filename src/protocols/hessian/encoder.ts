@@ -162,11 +162,11 @@ abstract class ByteWriter {
   protected raw(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.ensure(n);
-    if (n <= 256) {
+    if (n <= 32) {
       const buf = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) buf[p++] = src[i]!;
-    } else this.buf.set(src.subarray(start, end), this.pos);
+    } else this.buf.set(start === 0 && end === src.length ? src : src.subarray(start, end), this.pos);
     this.pos += n;
   }
 
@@ -204,7 +204,7 @@ abstract class ByteWriter {
   toBuffer(): Buffer {
     const n = this.pos;
     const out = Buffer.allocUnsafe(n);
-    if (n <= 512) {
+    if (n <= 32) {
       const buf = this.buf;
       for (let i = 0; i < n; i++) out[i] = buf[i]!;
     } else this.buf.copy(out, 0, 0, n);
@@ -253,7 +253,7 @@ abstract class ByteWriter {
       case "number":
         if (Number.isInteger(value)) {
           if (value >= -2147483648 && value <= 2147483647) {
-            if (!Object.is(value, -0)) this.writeInt(value);
+            if (value !== 0 || 1 / value > 0) this.writeInt(value);
             else this.writeDouble(value);
           } else if (value >= -9007199254740991 && value <= 9007199254740991) this.writeLongNumber(value);
           else this.writeDouble(value);
@@ -808,6 +808,7 @@ export class Hessian1Encoder extends ByteWriter {
   }
 }
 
+const NO_OPTIONS: EncodeOptions = Object.freeze({});
 let shared2: Hessian2Encoder | undefined;
 let shared2Busy = false;
 
@@ -821,7 +822,7 @@ export function withEncoder2<T>(options: EncodeOptions | undefined, fn: (e: Hess
   shared2Busy = true;
   try {
     const e = (shared2 ??= new Hessian2Encoder());
-    e.reset().setOptions(options ?? {});
+    e.reset().setOptions(options ?? NO_OPTIONS);
     return fn(e);
   } finally {
     shared2Busy = false;
@@ -830,7 +831,15 @@ export function withEncoder2<T>(options: EncodeOptions | undefined, fn: (e: Hess
 
 /** Encodes one value as a Hessian 2.0 stream of its own. */
 export function encode(value: unknown, options?: EncodeOptions): Buffer {
-  return withEncoder2(options, (e) => e.write(value).toBuffer());
+  if (shared2Busy) return new Hessian2Encoder(options).write(value).toBuffer();
+  shared2Busy = true;
+  try {
+    const e = (shared2 ??= new Hessian2Encoder());
+    e.reset().setOptions(options ?? NO_OPTIONS);
+    return e.write(value).toBuffer();
+  } finally {
+    shared2Busy = false;
+  }
 }
 
 /** Encodes one value as Hessian 1.0. */
