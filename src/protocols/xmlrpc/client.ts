@@ -19,6 +19,7 @@ import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type In
 import type { Socket } from "node:net";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { StringDecoder } from "node:string_decoder";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { createGunzip } from "node:zlib";
 import {
@@ -239,8 +240,24 @@ function onResponseError(this: IncomingMessage, err: Error): void {
 function onResponseClose(this: IncomingMessage): void {
   if (!this.complete) (this as unknown as CarriesCall)[kCall]?.onResponseFailure(this, Object.assign(new Error("premature close"), { code: "ECONNRESET" }));
 }
-function onCallTimeout(call: PendingCall): void {
-  call.timedOut();
+function onDeadline(transport: XmlRpcTransport): void {
+  transport.checkDeadlines();
+}
+
+/** Set on a TLS socket once its handshake has completed. */
+const kSecured: unique symbol = Symbol("remoting.xmlrpc.secured");
+type MaybeSecured = { [kSecured]?: true };
+function markSecured(this: TLSSocket): void {
+  (this as unknown as MaybeSecured)[kSecured] = true;
+}
+
+/** The keep-alive HTTPS agent: each new connection records when its handshake completes (once per connection, not per call). */
+class SecureAgent extends HttpsAgent {
+  override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const sock = super.createConnection(options, callback);
+    sock?.once("secureConnect", markSecured);
+    return sock;
+  }
 }
 
 /** One call in flight: its request, timer, response bytes and outcome. */
@@ -251,7 +268,6 @@ class PendingCall {
   private reused = false;
   private gotResponse = false;
   private req: ClientRequest | undefined;
-  private readonly timer: NodeJS.Timeout;
   private onAbort: (() => void) | undefined;
   private first: Buffer | undefined;
   private more: Buffer[] | undefined;
@@ -261,13 +277,13 @@ class PendingCall {
     private readonly transport: XmlRpcTransport,
     private readonly method: string,
     private readonly body: string,
-    private readonly deadline: number,
+    readonly deadline: number,
     private readonly timeoutMs: number,
     private readonly signal: AbortSignal | undefined,
     private readonly resolve: (v: unknown) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    this.timer = setTimeout(onCallTimeout, Math.max(1, deadline - Date.now()), this);
+    transport.track(this);
     if (signal) {
       this.onAbort = () => {
         this.finish(new RemotingError(`XML-RPC call '${method}' aborted`, ErrorCodes.ERR_CLOSED, { cause: signal.reason }));
@@ -295,26 +311,33 @@ class PendingCall {
     }
     this.req = req;
     (req as unknown as CarriesCall)[kCall] = this;
-    req.on("socket", onRequestSocket);
+    // Pooled TLS connections record their handshake themselves (SecureAgent); only a fresh one is watched here.
+    if (this.fresh && c.tls) req.on("socket", onRequestSocket);
     req.on("error", onRequestError);
     req.on("response", onRequestResponse);
     if (c.verbose) c.out.write(`send: ${t.verboseHead(length)}\r\n\r\n${this.body}\n`);
     req.end(this.body, "utf8");
   }
 
-  onSocket(req: ClientRequest, sock: Socket): void {
+  onSocket(_req: ClientRequest, sock: Socket): void {
+    const tlsSock = sock as TLSSocket;
+    if (tlsSock.encrypted && !tlsSock.connecting && tlsSock.authorized) markSecured.call(tlsSock);
+    else tlsSock.once("secureConnect", markSecured);
+  }
+
+  /** Reads, once a call has failed, whether its connection was reused and had completed its TLS handshake. */
+  private inspectConnection(): void {
+    const req = this.req;
+    if (!req) return;
     this.reused = req.reusedSocket;
-    if (this.transport.config.tls) {
-      const tlsSock = sock as TLSSocket;
-      if (this.reused || (tlsSock.encrypted && !tlsSock.connecting && tlsSock.authorized)) this.secured = true;
-      else tlsSock.once("secureConnect", () => (this.secured = true));
-    }
+    const sock = req.socket as (Socket & MaybeSecured) | null;
+    this.secured = this.transport.config.tls && (this.reused || sock?.[kSecured] === true);
   }
 
   private finish(err: unknown, value?: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.transport.untrack(this);
     if (this.onAbort) this.signal?.removeEventListener("abort", this.onAbort);
     if (err === undefined) this.resolve(value);
     else this.reject(err);
@@ -324,6 +347,7 @@ class PendingCall {
   fail(err: unknown): void {
     if (this.settled) return;
     const c = this.transport.config;
+    this.inspectConnection();
     const mapped = classify(err, c, { secured: this.secured, reused: this.reused, gotResponse: this.gotResponse });
     if (!this.fresh && this.reused && !this.gotResponse && mapped instanceof ConnectionClosedError && Date.now() < this.deadline) {
       log.debug("stale keep-alive connection, retrying '%s' once on a new connection", this.method);
@@ -367,6 +391,7 @@ class PendingCall {
       this.transport.readResponse(this.method, res, c).then(
         (v) => this.finish(undefined, v),
         (err: unknown) => {
+          this.inspectConnection();
           this.finish(err instanceof RemotingError ? err : classify(err, c, { secured: this.secured, reused: this.reused, gotResponse: true }));
           res.destroy();
         },
@@ -411,6 +436,7 @@ class PendingCall {
   onResponseFailure(res: IncomingMessage, err: unknown): void {
     (res as unknown as CarriesCall)[kCall] = undefined;
     const c = this.transport.config;
+    this.inspectConnection();
     this.finish(err instanceof RemotingError ? err : classify(err, c, { secured: this.secured, reused: this.reused, gotResponse: true }));
     res.destroy();
   }
@@ -425,12 +451,16 @@ export class XmlRpcTransport implements Invoker {
   private readonly headerList: string[];
   private readonly hostname: string;
   private readonly port: number;
+  /** Calls in flight, watched by one deadline timer armed for the earliest deadline. */
+  private readonly pending = new Set<PendingCall>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
 
   constructor(uri: string, options: XmlRpcClientOptions = {}) {
     this.config = resolve(uri, options);
     const c = this.config;
     const agentOpts = { keepAlive: c.keepAlive, maxSockets: c.maxSockets };
-    this.agent = c.tls ? new HttpsAgent({ ...agentOpts, ...c.tlsOptions }) : new HttpAgent(agentOpts);
+    this.agent = c.tls ? new SecureAgent({ ...agentOpts, ...c.tlsOptions }) : new HttpAgent(agentOpts);
     this.hostname = c.url.hostname.replace(/^\[(.*)\]$/, "$1");
     this.port = Number(c.url.port || (c.tls ? 443 : 80));
     const merged = new Map<string, [string, string]>();
@@ -457,6 +487,41 @@ export class XmlRpcTransport implements Invoker {
     return new Promise<unknown>((resolvePromise, rejectPromise) => {
       new PendingCall(this, method, body, Date.now() + timeoutMs, timeoutMs, signal, resolvePromise, rejectPromise);
     });
+  }
+
+  /** Watches a call's deadline. */
+  track(call: PendingCall): void {
+    this.pending.add(call);
+    if (call.deadline < this.timerAt) this.arm(call.deadline);
+  }
+
+  /** Stops watching a settled call; the timer goes when no call is left. */
+  untrack(call: PendingCall): void {
+    this.pending.delete(call);
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+    }
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(onDeadline, Math.max(1, at - Date.now()), this);
+  }
+
+  /** The timer fired: times out every call past its deadline, then re-arms for the earliest one left. */
+  checkDeadlines(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const call of this.pending) {
+      if (call.deadline <= now) call.timedOut();
+      else if (call.deadline < next) next = call.deadline;
+    }
+    if (next !== Infinity && this.pending.size > 0) this.arm(next);
   }
 
   /** Starts a POST of `length` bytes; `fresh`: on a new connection outside the pool. */
