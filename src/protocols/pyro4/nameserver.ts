@@ -5,10 +5,14 @@
  * against it, and our own client (`locateNS`, `resolveUri`) works against
  * Python's `python3 -m Pyro4.naming`.
  *
- * Storage is in memory. There is no UDP broadcast responder: clients must be
- * given the host and port.
+ * Storage is in memory. A UDP broadcast responder (port 9091 by default)
+ * answers Pyro4's `GET_NSURI` discovery requests with the name server's URI,
+ * so `locateNS()` without a host finds it (see broadcast.ts).
  */
-import { ErrorCodes, NamingError, RemotingError } from "../../core/errors.js";
+import { ErrorCodes, NamingError, RemotingError, errorMessage } from "../../core/errors.js";
+import { getLogger } from "../../core/logging.js";
+import { isIP } from "node:net";
+import { BroadcastResponder, DEFAULT_NS_BCPORT } from "./broadcast.js";
 import { PyroURIValue } from "./codec.js";
 import { PyroDaemon, PYRO_PARAMS, type PyroDaemonOptions } from "./daemon.js";
 import { NAMESERVER_OBJECT_ID } from "./naming.js";
@@ -142,26 +146,81 @@ params(NameServer.prototype.list, ["prefix", "regex", "metadata_all", "metadata_
 params(NameServer.prototype.remove, ["name", "prefix", "regex"]);
 params(NameServer.prototype.set_metadata, ["name", "metadata"]);
 
+const log = getLogger("remoting.pyro.naming");
+
+export interface NameServerOptions extends PyroDaemonOptions {
+  /**
+   * Start the UDP broadcast responder (default true). It is never started for
+   * a name server on a Unix socket, nor for one bound to an IPv6 address
+   * unless `bcHost` is given (IPv4 has broadcast, IPv6 does not).
+   */
+  broadcast?: boolean | undefined;
+  /** UDP port of the responder (default 9091; 0 = any free port, see `broadcastPort`). */
+  bcPort?: number | undefined;
+  /** Address the responder binds (default: the name server's own bound address; `""` = 0.0.0.0, all interfaces). */
+  bcHost?: string | undefined;
+}
+
 export interface NameServerHandle {
   daemon: PyroDaemon;
   nameserver: NameServer;
   /** `PYRO:Pyro.NameServer@host:port`. */
   uri: string;
+  /** The broadcast responder, or null when disabled or not started. */
+  broadcast: BroadcastResponder | null;
+  /** The responder's bound UDP port, or null. */
+  broadcastPort: number | null;
+  /** Why the responder was not started, when its default port could not be bound (the name server runs without it). */
+  broadcastError: Error | null;
+  /** Stops the name server and its responder. */
   close(): Promise<void>;
 }
 
 /**
  * Starts a name server on host:port (default localhost:9090, no idle timeout): a daemon
  * serving `Pyro.NameServer`, registered in its own table with metadata
- * `class:Pyro4.naming.NameServer`, as Python's does.
+ * `class:Pyro4.naming.NameServer`, as Python's does; plus, unless
+ * `broadcast: false`, a UDP responder on `bcHost:bcPort` (default: the same
+ * address, port 9091) answering Pyro4's discovery requests with the name
+ * server's URI. If the default broadcast port cannot be bound the name server
+ * runs without a responder (`broadcastError` says why, and a warning is
+ * logged); an explicit `bcPort` that cannot be bound is an error.
  */
-export async function startNameServer(options: PyroDaemonOptions = {}): Promise<NameServerHandle> {
+export async function startNameServer(options: NameServerOptions = {}): Promise<NameServerHandle> {
+  const { broadcast: wantBroadcast, bcPort, bcHost, ...daemonOptions } = options;
   // name-server proxies are often kept for long: no idle timeout unless asked for
-  const daemon = new PyroDaemon({ ...options, host: options.host ?? "localhost", port: options.port ?? DEFAULT_NS_PORT, idleTimeoutMs: options.idleTimeoutMs ?? 0 });
+  const daemon = new PyroDaemon({ ...daemonOptions, host: daemonOptions.host ?? "localhost", port: daemonOptions.port ?? DEFAULT_NS_PORT, idleTimeoutMs: daemonOptions.idleTimeoutMs ?? 0 });
   await daemon.listen();
   const nameserver = new NameServer();
   daemon.register(nameserver, NAMESERVER_OBJECT_ID);
   const uri = daemon.uriFor(NAMESERVER_OBJECT_ID);
   nameserver.register(NAMESERVER_OBJECT_ID, uri, false, new Set(["class:Pyro4.naming.NameServer"]));
-  return { daemon, nameserver, uri, close: () => daemon.close() };
+  let responder: BroadcastResponder | null = null;
+  let broadcastError: Error | null = null;
+  const nsHost = daemon.host;
+  const canBroadcast = wantBroadcast !== false && !daemonOptions.unixPath && nsHost !== undefined && (bcHost !== undefined || isIP(nsHost) !== 6);
+  if (canBroadcast) {
+    try {
+      responder = await BroadcastResponder.start(uri, { host: bcHost ?? nsHost, port: bcPort ?? DEFAULT_NS_BCPORT });
+    } catch (err) {
+      if (bcPort !== undefined || !(err instanceof RemotingError) || err.code !== ErrorCodes.ERR_ADDRESS_IN_USE) {
+        await daemon.close();
+        throw err;
+      }
+      broadcastError = err;
+      log.warn("name server %s runs without a broadcast responder: %s", uri, errorMessage(err));
+    }
+  }
+  const bc = responder;
+  return {
+    daemon,
+    nameserver,
+    uri,
+    broadcast: bc,
+    broadcastPort: bc ? bc.port : null,
+    broadcastError,
+    close: async () => {
+      await Promise.all([daemon.close(), bc?.close()]);
+    },
+  };
 }
