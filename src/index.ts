@@ -49,6 +49,8 @@ export {
   locateNS,
   type PyroProxyOptions,
   type PyroDaemonOptions,
+  type InstanceMode,
+  type LocateNSOptions,
 } from "./protocols/pyro4/index.js";
 export { HessianProxyFactory, HessianServiceExporter, createHessianHandler, HessianClient, ClassRegistry, HessianInt, HessianLong, HessianDouble, hessian } from "./protocols/hessian/index.js";
 export {

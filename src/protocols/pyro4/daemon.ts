@@ -15,16 +15,19 @@ import { CommunicationError, ErrorCodes, MessageTooLargeError, RemoteInvocationE
 import { getLogger } from "../../core/logging.js";
 import { exposedAttributes, exposedMethods, type ExposeOptions } from "../../core/service.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
+import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type InstanceCreator, type InstanceMode, type PyroClass } from "./instances.js";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,
   encodePlainFrame,
+  encodeTextFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
   FLAGS_META_ON_CONNECT,
   FLAGS_ONEWAY,
   FrameReader,
+  annotationOf,
   MARSHAL_SERIALIZER_ID,
   marshalString,
   MSG_CONNECT,
@@ -100,10 +103,21 @@ export interface PyroDaemonOptions {
 
 interface Registration {
   id: string;
+  /** The served object; for a registered class, its prototype (nothing is called on it). */
   target: object;
   methods: Set<string>;
   oneway: Set<string>;
   className: string;
+  /** Only for a registered class: makes and keeps its instances (absent for plain objects). */
+  instances?: ClassInstances | undefined;
+}
+
+/** Options of `register()` for a class: which instance serves a call, and how it is made. */
+export interface ClassRegisterOptions<C extends PyroClass = PyroClass> extends ExposeOptions {
+  /** "single", "session" (default, or the class's static `pyroBehavior.instanceMode`) or "percall". */
+  instanceMode?: InstanceMode | undefined;
+  /** Makes an instance (default `new cls()`); may be async; must return an instance of the class. */
+  instanceCreator?: InstanceCreator<C> | undefined;
 }
 
 interface StreamEntry {
@@ -388,7 +402,7 @@ class Connection {
       return this.fail(errorMessage(err), m.serializerId, m.seq);
     }
     this.handshaken = true;
-    this.emit(this.frame(MSG_CONNECTOK, payload, m, flags, m.annotations.get("CORR") ?? true));
+    this.emit(this.frame(MSG_CONNECTOK, payload, m, flags, annotationOf(m, "CORR") ?? true));
     this.armIdle(d.idleTimeoutMs);
   }
 
@@ -435,7 +449,7 @@ class Connection {
         encodeMessage(MSG_PING, PONG, {
           seq: m.seq,
           serializerId: m.serializerId,
-          annotations: new Map([["CORR", m.annotations.get("CORR") ?? randomUUIDBytes()]]),
+          annotations: new Map([["CORR", annotationOf(m, "CORR") ?? randomUUIDBytes()]]),
           hmacKey: this.daemon.hmacKey,
         }),
       );
@@ -652,13 +666,31 @@ export class PyroDaemon {
    * Its public methods (core/service rules, or the `allow` list) are callable;
    * `oneway` names are announced as oneway in the metadata. A taken id is an
    * ERR_DUPLICATE_NAME error.
+   *
+   * A class is served through instances made per `instanceMode` ("session" by
+   * default: one per client connection; "single"; "percall"), with `new cls()`
+   * or `instanceCreator(cls)`. Its exposed methods come from its prototype.
    */
-  register(target: object, objectId?: string, options: ExposeOptions = {}): string {
+  register<C extends PyroClass>(cls: C, objectId?: string, options?: ClassRegisterOptions<C>): string;
+  register(target: object, objectId?: string, options?: ExposeOptions): string;
+  register(target: object, objectId?: string, options: ExposeOptions & { instanceMode?: unknown; instanceCreator?: unknown } = {}): string {
     if (target === null || (typeof target !== "object" && typeof target !== "function")) {
       throw new RemotingError("only objects can be registered", ErrorCodes.ERR_INVALID_ARGUMENT);
     }
     const id = objectId ?? `obj_${randomBytes(16).toString("hex")}`;
     if (this.objects.has(id)) throw new RemotingError(`object already registered: ${id}`, ErrorCodes.ERR_DUPLICATE_NAME);
+    if (isPyroClass(target)) {
+      const { mode, creator } = resolveBehavior(target, options as ClassRegisterOptions);
+      const proto = target.prototype as object;
+      const methods = new Set(exposedMethods(proto, options));
+      const oneway = new Set((options.oneway ?? []).filter((n) => methods.has(n)));
+      const className = target.name || "object";
+      this.objects.set(id, { id, target: proto, methods, oneway, className, instances: new ClassInstances(target, mode, creator) });
+      return id;
+    }
+    if (options.instanceMode !== undefined || options.instanceCreator !== undefined) {
+      throw new RemotingError("instanceMode and instanceCreator apply to registered classes only", ErrorCodes.ERR_INVALID_ARGUMENT);
+    }
     const methods = new Set(exposedMethods(target, options));
     const oneway = new Set((options.oneway ?? []).filter((n) => methods.has(n)));
     const ctor = (target as { constructor?: { name?: unknown } }).constructor;
@@ -667,10 +699,14 @@ export class PyroDaemon {
     return id;
   }
 
-  /** Stops serving an object. Returns whether it was registered. */
+  /** Stops serving an object (a class: its instances are dropped too). Returns whether it was registered. */
   unregister(objectId: string): boolean {
     if (objectId === DAEMON_OBJECT_ID) return false;
-    return this.objects.delete(objectId);
+    const reg = this.objects.get(objectId);
+    if (!reg) return false;
+    this.objects.delete(objectId);
+    reg.instances?.dispose();
+    return true;
   }
 
   has(objectId: string): boolean {
@@ -690,7 +726,8 @@ export class PyroDaemon {
   metadata(objectId: string, asLists: boolean): Record<string, unknown> {
     const reg = this.objects.get(objectId);
     if (!reg) throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
-    const attrs = reg.id === DAEMON_OBJECT_ID ? [] : exposedAttributes(reg.target).filter((a) => !reg.methods.has(a));
+    // a registered class has no attributes: they would only be known per instance
+    const attrs = reg.id === DAEMON_OBJECT_ID || reg.instances !== undefined ? [] : exposedAttributes(reg.target).filter((a) => !reg.methods.has(a));
     const methods = [...reg.methods].sort();
     const oneway = [...reg.oneway].sort();
     if (asLists) return { methods, oneway, attrs };
@@ -796,6 +833,7 @@ export class PyroDaemon {
 
   connectionClosed(c: Connection): void {
     this.connections.delete(c);
+    releaseSessions(c);
     for (const id of c.streams) {
       const s = this.streams.get(id);
       if (!s || s.conn !== c) continue;
@@ -983,7 +1021,14 @@ export class PyroDaemon {
       const ann = new Map([["STRM", Buffer.from(id, "ascii")]]);
       return conn.frame(MSG_RESULT, payload, m, FLAGS_EXCEPTION | FLAGS_ITEMSTREAMRESULT, undefined, ann);
     }
-    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, m.annotations.get("CORR") ?? true);
+    const corr = annotationOf(m, "CORR") ?? true;
+    if (this.hmacKey === undefined) {
+      // the hot path: a scalar result, written as text straight into the frame
+      const text = ser.valueText(result);
+      const threshold = this.options.compressThreshold;
+      if (text !== undefined && (typeof threshold !== "number" || text.length < threshold)) return encodeTextFrame(MSG_RESULT, 0, m.seq, m.serializerId, text, corr);
+    }
+    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, corr);
   }
 
   private async handleBatch(m: PyroMessage, ser: PyroSerializer, reg: Registration, vargs: unknown[], conn: Connection): Promise<Buffer | undefined> {
@@ -1001,7 +1046,7 @@ export class PyroDaemon {
       }
     }
     if (m.flags & FLAGS_ONEWAY) return undefined;
-    return conn.frame(MSG_RESULT, this.dumpResult(ser, results), m, FLAGS_BATCH, m.annotations.get("CORR") ?? true);
+    return conn.frame(MSG_RESULT, this.dumpResult(ser, results), m, FLAGS_BATCH, annotationOf(m, "CORR") ?? true);
   }
 
   private dumpResult(ser: PyroSerializer, value: unknown): Buffer {
@@ -1015,7 +1060,8 @@ export class PyroDaemon {
   private attribute(reg: Registration, which: string, vargs: unknown[]): unknown {
     const name = vargs[0];
     if (typeof name !== "string") throw new PyroFault("builtins.TypeError", "attribute name must be a string");
-    const allowed = reg.id !== DAEMON_OBJECT_ID && !name.startsWith("_") && !reg.methods.has(name) && exposedAttributes(reg.target).includes(name);
+    // a registered class exposes methods only (its metadata lists no attributes)
+    const allowed = reg.id !== DAEMON_OBJECT_ID && reg.instances === undefined && !name.startsWith("_") && !reg.methods.has(name) && exposedAttributes(reg.target).includes(name);
     if (!allowed) throw new PyroFault("builtins.AttributeError", `attempt to access unexposed or unknown remote attribute '${name}'`);
     const t = reg.target as Record<string, unknown>;
     if (which === "__getattr__") return t[name];
@@ -1028,13 +1074,20 @@ export class PyroDaemon {
   private callMethod(reg: Registration, method: string, vargs: unknown[], kwargs: Record<string, unknown>, conn: Connection): unknown {
     if (reg.id === DAEMON_OBJECT_ID) return this.daemonObjectCall(method, vargs, kwargs, conn);
     if (method.startsWith("_")) throw new PyroFault("builtins.AttributeError", `attempt to access private attribute '${method}'`);
-    const fn = (reg.target as Record<string, unknown>)[method];
+    let target = reg.target;
+    if (reg.instances !== undefined && reg.methods.has(method)) {
+      // a registered class: the instance of its mode (session: this connection's), made when first needed
+      const inst = reg.instances.instanceFor(conn);
+      if (inst instanceof Promise) return inst.then((obj) => this.callMethod({ ...reg, target: obj, instances: undefined }, method, vargs, kwargs, conn));
+      target = inst;
+    }
+    const fn = (target as Record<string, unknown>)[method];
     if (!reg.methods.has(method) || typeof fn !== "function") {
       if (fn !== undefined) throw new PyroFault("builtins.AttributeError", `attempt to access unexposed attribute '${method}'`);
       throw new PyroFault("builtins.AttributeError", `'${reg.className}' object has no attribute '${method}'`);
     }
     const args = hasKeys(kwargs) ? applyKwargs(fn as (...a: unknown[]) => unknown, method, vargs, kwargs) : vargs;
-    return (fn as (...a: unknown[]) => unknown).apply(reg.target, args);
+    return (fn as (...a: unknown[]) => unknown).apply(target, args);
   }
 
   private daemonObjectCall(method: string, vargs: unknown[], kwargs: Record<string, unknown>, conn: Connection): unknown {

@@ -159,9 +159,22 @@ export function writeRandomCorr(out: Buffer, off: number): void {
  * one when `corr` is `true`). Header and payload go into one Buffer.
  */
 export function encodePlainFrame(type: number, flags: number, seq: number, serializerId: number, payload: Uint8Array, corr: Uint8Array | boolean): Buffer {
+  const out = plainFrame(type, flags, seq, serializerId, payload.length, corr);
+  out.set(payload, out.length - payload.length);
+  return out;
+}
+
+/** encodePlainFrame() for a payload given as text of which every character is below 0x80 (written as is, no UTF-8 pass). */
+export function encodeTextFrame(type: number, flags: number, seq: number, serializerId: number, text: string, corr: Uint8Array | boolean): Buffer {
+  const out = plainFrame(type, flags, seq, serializerId, text.length, corr);
+  out.write(text, out.length - text.length, "latin1");
+  return out;
+}
+
+/** A frame Buffer with header and CORR annotation written; the last `plen` bytes are for the payload. */
+function plainFrame(type: number, flags: number, seq: number, serializerId: number, plen: number, corr: Uint8Array | boolean): Buffer {
   const annLength = corr === false ? 0 : corr === true ? 22 : 6 + corr.length;
   if (annLength > 0xffff) throw new ProtocolError("annotation 'CORR' is longer than 65535 bytes");
-  const plen = payload.length;
   if (plen > 0x7fffffff) throw new MessageTooLargeError(plen, 0x7fffffff, "payload");
   const fl = flags & ~FLAGS_COMPRESSED & 0xffff;
   const sq = seq & 0xffff;
@@ -178,7 +191,10 @@ export function encodePlainFrame(type: number, flags: number, seq: number, seria
   out[9] = fl & 0xff;
   out[10] = sq >>> 8;
   out[11] = sq & 0xff;
-  out.writeInt32BE(plen, 12);
+  out[12] = plen >>> 24;
+  out[13] = (plen >>> 16) & 0xff;
+  out[14] = (plen >>> 8) & 0xff;
+  out[15] = plen & 0xff;
   out[16] = serializerId >>> 8;
   out[17] = serializerId & 0xff;
   out[18] = annLength >>> 8;
@@ -188,7 +204,6 @@ export function encodePlainFrame(type: number, flags: number, seq: number, seria
   const sum = headerChecksum(type, fl, sq, plen, serializerId, annLength);
   out[22] = sum >>> 8;
   out[23] = sum & 0xff;
-  let off = HEADER_SIZE;
   if (annLength > 0) {
     out[24] = 0x43; // C
     out[25] = 0x4f; // O
@@ -199,9 +214,7 @@ export function encodePlainFrame(type: number, flags: number, seq: number, seria
     out[29] = clen & 0xff;
     if (corr === true) writeRandomCorr(out, 30);
     else if (corr !== false) out.set(corr, 30);
-    off += annLength;
   }
-  out.set(payload, off);
   return out;
 }
 
@@ -244,22 +257,81 @@ function parseHeaderAt(b: Uint8Array, o: number, maxMessageSize: number): FrameH
   return h;
 }
 
+function parseAnnotations(body: Buffer, start: number, annEnd: number): Map<string, Buffer> {
+  const annotations = new Map<string, Buffer>();
+  for (let off = start; off < annEnd; ) {
+    const len = (body[off + 4]! << 8) | body[off + 5]!;
+    annotations.set(body.toString("latin1", off, off + 4), body.subarray(off + 6, off + 6 + len));
+    off += 6 + len;
+  }
+  return annotations;
+}
+
+/**
+ * A received message without HMAC and compression (the common case): its
+ * annotations are read from the frame only when asked for.
+ */
+class LazyMessage implements PyroMessage {
+  private ann: Map<string, Buffer> | undefined = undefined;
+  constructor(
+    readonly type: number,
+    readonly flags: number,
+    readonly seq: number,
+    readonly serializerId: number,
+    readonly data: Buffer,
+    private readonly src: Buffer,
+    private readonly annStart: number,
+    private readonly annEnd: number,
+  ) {}
+
+  get annotations(): Map<string, Buffer> {
+    return (this.ann ??= parseAnnotations(this.src, this.annStart, this.annEnd));
+  }
+
+  set annotations(v: Map<string, Buffer>) {
+    this.ann = v;
+  }
+
+  /** One annotation, found without building the map. */
+  annotation(key: string): Buffer | undefined {
+    if (this.ann !== undefined) return this.ann.get(key);
+    const b = this.src;
+    const k0 = key.charCodeAt(0), k1 = key.charCodeAt(1), k2 = key.charCodeAt(2), k3 = key.charCodeAt(3);
+    for (let off = this.annStart; off < this.annEnd; ) {
+      const len = (b[off + 4]! << 8) | b[off + 5]!;
+      if (b[off] === k0 && b[off + 1] === k1 && b[off + 2] === k2 && b[off + 3] === k3) return b.subarray(off + 6, off + 6 + len);
+      off += 6 + len;
+    }
+    return undefined;
+  }
+}
+
+/** `m.annotations.get(key)`, without building the annotation map of a received message. */
+export function annotationOf(m: PyroMessage, key: string): Buffer | undefined {
+  return m instanceof LazyMessage ? m.annotation(key) : m.annotations.get(key);
+}
+
 /**
  * Decodes the body of a frame (annotations + payload) whose header was parsed.
  * Checks the HMAC, then decompresses.
  */
 export function decodeBody(header: FrameHeader, body: Buffer, options: FrameOptions = {}, start = 0): PyroMessage {
-  const annotations = new Map<string, Buffer>();
   let off = start;
   const annEnd = start + header.annotationsLength;
+  // check the chunk bounds; note whether an HMAC chunk is there
+  let hasMac = false;
   while (off < annEnd) {
     if (off + 6 > annEnd) throw new ProtocolError("truncated annotation chunk");
-    const key = body.toString("latin1", off, off + 4);
-    const len = body.readUInt16BE(off + 4);
+    const len = (body[off + 4]! << 8) | body[off + 5]!;
     if (off + 6 + len > annEnd) throw new ProtocolError("annotation chunk overruns the annotations");
-    annotations.set(key, body.subarray(off + 6, off + 6 + len));
+    if (body[off] === 0x48 && body[off + 1] === 0x4d && body[off + 2] === 0x41 && body[off + 3] === 0x43) hasMac = true; // HMAC
     off += 6 + len;
   }
+  if (!hasMac && options.hmacKey === undefined && (header.flags & FLAGS_COMPRESSED) === 0) {
+    const data = annEnd === 0 && body.length === header.payloadLength ? body : body.subarray(annEnd, annEnd + header.payloadLength);
+    return new LazyMessage(header.type, header.flags, header.seq, header.serializerId, data, body, start, annEnd);
+  }
+  const annotations = parseAnnotations(body, start, annEnd);
   let data = annEnd === 0 && body.length === header.payloadLength ? body : body.subarray(annEnd, annEnd + header.payloadLength);
   const mac = annotations.get("HMAC");
   const key = options.hmacKey;
@@ -304,7 +376,16 @@ export class FrameReader {
   private buffered = 0;
   private header: FrameHeader | undefined;
   private failed = false;
-  constructor(private readonly options: FrameOptions = {}) {}
+  /**
+   * `transient`: the pushed chunks are reused by the caller once push()
+   * returns (a socket's `onread` buffer). Bytes kept for a later frame are
+   * then copied, and the returned messages may only be used until the next
+   * push (their data and annotations point into the chunk).
+   */
+  constructor(
+    private readonly options: FrameOptions = {},
+    private readonly transient = false,
+  ) {}
 
   /** Bytes held but not yet returned as messages. */
   get pending(): number {
@@ -343,7 +424,7 @@ export class FrameReader {
     if (this.failed) throw new ProtocolError("frame reader already failed");
     if (this.buffered === 0 && this.header === undefined && chunk.length > 0) return this.pushWhole(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
     if (chunk.length) {
-      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      this.chunks.push(this.transient || !Buffer.isBuffer(chunk) ? Buffer.from(chunk) : chunk);
       this.buffered += chunk.length;
     }
     const out: PyroMessage[] = [];
@@ -394,7 +475,7 @@ export class FrameReader {
       throw err;
     }
     if (off < n) {
-      this.chunks.push(off === 0 ? buf : buf.subarray(off));
+      this.chunks.push(this.transient ? Buffer.from(buf.subarray(off)) : off === 0 ? buf : buf.subarray(off));
       this.buffered = n - off;
     }
     return out;

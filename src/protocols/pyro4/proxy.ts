@@ -25,11 +25,13 @@ import {
 import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../core/invocation.js";
 import { getLogger } from "../../core/logging.js";
 import type { Remote } from "../../core/remote.js";
+import type { NameServerLocateOptions } from "./naming.js";
 import { dictGet, getSerializer, pyroToError, type PyroSerializer } from "./codec.js";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,
   encodePlainFrame,
+  encodeTextFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -57,7 +59,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Default number of calls sent on one connection before the next one waits. */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 
-export interface PyroProxyOptions {
+export interface PyroProxyOptions extends NameServerLocateOptions {
   /** "serpent" (default, like Pyro4) or "json". */
   serializer?: "serpent" | "json" | "marshal" | undefined;
   /** Shared HMAC key (Pyro4's `_pyroHmacKey`). */
@@ -117,6 +119,13 @@ function toStringSet(v: unknown): Set<string> {
   return out;
 }
 
+/**
+ * The read buffer of every plain-socket connection of this process. Bytes read
+ * into it are parsed before the read callback returns (and partial frames
+ * copied out), so one buffer serves all connections.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
 /** One socket to the daemon, after the handshake. */
 class ClientConnection {
   readonly pending = new Map<number, Pending>();
@@ -132,12 +141,26 @@ class ClientConnection {
   private outq: Buffer[] = [];
   private outBytes = 0;
   private flushQueued = false;
+  /** Where received bytes go: the handshake reader first, then onData(). */
+  private onChunk: (chunk: Buffer) => void = () => this.die(new ProtocolError("data received before the handshake"));
 
+  /**
+   * `readsInto`: the socket was opened with `onread` (plain TCP and Unix
+   * sockets): bytes arrive through `receive()` in a reused buffer, without a
+   * Buffer and a stream event per read. TLS sockets use 'data' events.
+   */
   constructor(
     readonly proxy: PyroProxy,
     readonly socket: Socket,
+    readsInto: boolean,
   ) {
-    this.reader = new FrameReader({ hmacKey: proxy.hmacKey, maxMessageSize: proxy.maxMessageSize });
+    this.reader = new FrameReader({ hmacKey: proxy.hmacKey, maxMessageSize: proxy.maxMessageSize }, readsInto);
+    if (!readsInto) socket.on("data", (c: Buffer) => this.onChunk(c));
+  }
+
+  /** The `onread` callback's target: `chunk` is only valid during this call. */
+  receive(chunk: Buffer): void {
+    this.onChunk(chunk);
   }
 
   /** Runs the handshake; resolves when CONNECTOK arrived. */
@@ -197,8 +220,7 @@ class ClientConnection {
           finish(err);
           return;
         }
-        this.socket.off("data", onHandshakeData);
-        this.socket.on("data", (c: Buffer) => this.onData(c));
+        this.onChunk = (c: Buffer) => this.onData(c);
         finish(undefined);
         if (msgs.length > 1) log.warn("unexpected frames after CONNECTOK ignored");
       };
@@ -225,7 +247,7 @@ class ClientConnection {
           resolve();
         }
       };
-      this.socket.on("data", onHandshakeData);
+      this.onChunk = onHandshakeData;
       this.socket.once("close", onClose);
       this.socket.on("error", onError);
       const write = (): void => void this.socket.write(frame);
@@ -260,7 +282,8 @@ class ClientConnection {
         continue;
       }
       if (pend.decode === undefined) {
-        pend.resolve(m);
+        // the raw message outlives this read: detach it from the read buffer
+        pend.resolve({ ...m, data: Buffer.from(m.data), annotations: new Map([...m.annotations].map(([k, v]) => [k, Buffer.from(v)])) });
         continue;
       }
       let value: unknown;
@@ -586,17 +609,27 @@ export class PyroProxy implements Invoker {
     const target = this.uri.protocol === "PYRO" ? this.uri : await this.resolve();
     const tlsOpt = this.tlsOption;
     let socket: Socket;
+    // plain sockets read into the shared buffer (see ClientConnection.receive)
+    const sink: { conn?: ClientConnection } = {};
+    const onread = {
+      buffer: sharedReadBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        sink.conn?.receive((buf as Buffer).subarray(0, n));
+        return true;
+      },
+    };
     if (target.sockname) {
-      socket = tlsOpt ? tlsConnect({ ...tlsOpt, path: target.sockname }) : netConnect({ path: target.sockname });
+      socket = tlsOpt ? tlsConnect({ ...tlsOpt, path: target.sockname }) : netConnect({ path: target.sockname, onread });
     } else {
       const host = target.host ?? "localhost";
       const port = target.port ?? 0;
       socket = tlsOpt
         ? tlsConnect({ servername: isIP(host) ? undefined : host, minVersion: "TLSv1.2", ...tlsOpt, host, port })
-        : netConnect({ host, port });
+        : netConnect({ host, port, onread });
     }
     socket.setNoDelay(true);
-    const conn = new ClientConnection(this, socket);
+    const conn = new ClientConnection(this, socket, !tlsOpt);
+    sink.conn = conn;
     log.debug("connecting to %s", formatUri(target));
     this.opening = conn;
     try {
@@ -757,19 +790,27 @@ export class PyroProxy implements Invoker {
     const objectId = objectId0 ?? ownId;
     const oneway = options.oneway === true || (conn.meta !== undefined && objectId === ownId && conn.meta.oneway.has(method) && method !== "<batch>");
     const seq = this.nextSeq();
-    let payload: Buffer;
-    try {
-      payload = this.serializer.dumpsCall(objectId, method, args as unknown[], kwargs);
-    } catch (err) {
-      throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
-    }
     const flags = extraFlags | (oneway ? FLAGS_ONEWAY : 0);
     const threshold = this.compressThreshold;
     const max = this.maxMessageSize;
-    const frame =
-      this.hmacKey === undefined && (typeof threshold !== "number" || payload.length < threshold) && (max <= 0 || payload.length <= max)
-        ? encodePlainFrame(MSG_INVOKE, flags, seq, this.serializer.id, payload, false)
-        : encodeMessage(MSG_INVOKE, payload, { flags, seq, serializerId: this.serializer.id, hmacKey: this.hmacKey, maxMessageSize: max, compressThreshold: threshold });
+    const ser = this.serializer;
+    let frame: Buffer;
+    // the hot path: a small plain call, written as text straight into the frame
+    const text = this.hmacKey === undefined ? ser.callText(objectId, method, args, kwargs) : undefined;
+    if (text !== undefined && (typeof threshold !== "number" || text.length < threshold) && (max <= 0 || text.length <= max)) {
+      frame = encodeTextFrame(MSG_INVOKE, flags, seq, ser.id, text, false);
+    } else {
+      let payload: Buffer;
+      try {
+        payload = ser.dumpsCall(objectId, method, args as unknown[], kwargs);
+      } catch (err) {
+        throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
+      }
+      frame =
+        this.hmacKey === undefined && (typeof threshold !== "number" || payload.length < threshold) && (max <= 0 || payload.length <= max)
+          ? encodePlainFrame(MSG_INVOKE, flags, seq, ser.id, payload, false)
+          : encodeMessage(MSG_INVOKE, payload, { flags, seq, serializerId: ser.id, hmacKey: this.hmacKey, maxMessageSize: max, compressThreshold: threshold });
+    }
     if (oneway) {
       conn.send(frame);
       return Promise.resolve(null);

@@ -76,3 +76,57 @@ test("the fast path respects the string length limit", () => {
   assert.throws(() => small.loadsCall(Buffer.from(`${H}('bench','echo',('hello',),{})`)), /length|long|limit/i);
   assert.equal(small.loads(Buffer.from(`${H}'hell'`)), "hell");
 });
+
+test("call documents read from the bytes equal what the full parser reads, for mutated calls too", () => {
+  const base = Buffer.from(`${H}('bench','echo',('hello world',12,True,None,-5),{})`);
+  const alphabet = Buffer.from("'\"(),{}\\ \t\n0123456789-.TFNaxé\u0000");
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.boolean()), { minLength: 1, maxLength: 3 }), (edits) => {
+      let b = Buffer.from(base);
+      for (const [pos, ch, insert] of edits) {
+        const at = H.length + (pos % (b.length - H.length));
+        const byte = alphabet[ch % alphabet.length]!;
+        b = insert ? Buffer.concat([b.subarray(0, at), Buffer.from([byte]), b.subarray(at)]) : Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+      }
+      let fast: ReturnType<typeof serpentLoadsCallFast>;
+      try {
+        fast = serpentLoadsCallFast(b, opts);
+      } catch {
+        // refused (e.g. invalid UTF-8): the full reader refuses it as well
+        assert.throws(() => ser.loads(b));
+        return;
+      }
+      if (fast === undefined) return;
+      const full = fullParse(b.toString("utf8")) as unknown[];
+      assert.deepEqual([fast.objectId, fast.method, fast.vargs, fast.kwargs], [full[0], full[1], [...(full[2] as unknown[])], full[3]], b.toString("utf8"));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test("the text hot paths write what dumpsCall and dumps write, and only ASCII", () => {
+  fc.assert(
+    fc.property(fc.string(), fc.string(), fc.array(scalar, { maxLength: 20 }), (obj, method, args) => {
+      const text = ser.callText(obj, method, args, {});
+      if (text === undefined) return;
+      assert.ok(Buffer.byteLength(text, "utf8") === text.length, "ASCII only");
+      assert.equal(text, ser.dumpsCall(obj, method, args, {}).toString("utf8"));
+    }),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(scalar, (v) => {
+      const text = ser.valueText(v);
+      if (text === undefined) return;
+      assert.ok(Buffer.byteLength(text, "utf8") === text.length, "ASCII only");
+      assert.equal(text, ser.dumps(v).toString("utf8"));
+    }),
+    { numRuns: 300 },
+  );
+  assert.equal(ser.callText("bench", "echo", ["hello world"], {}), `${H}('bench','echo',('hello world',),{})`);
+  assert.equal(ser.callText("bench", "echo", ["caf\u00e9"], {}), undefined);
+  assert.equal(ser.callText("bench", "echo", [[1]], {}), undefined);
+  assert.equal(ser.callText("bench", "echo", [], { k: 1 }), undefined);
+  assert.equal(ser.valueText("hello"), `${H}'hello'`);
+  assert.equal(getSerializer("json").callText("bench", "echo", ["x"], {}), undefined);
+});

@@ -6,7 +6,7 @@ import { SerializationError } from "../../../core/errors.js";
 import { asUint8Array, isPlainObject, resolveOptions, serError, type ResolvedOptions, type SerializerOptions } from "./common.js";
 import { jsonDumps, jsonDumpsCall, jsonLoads } from "./json.js";
 import { marshalDumps, marshalDumpsCall, marshalLoads } from "./marshal.js";
-import { serpentDumps, serpentDumpsCall, serpentLoads, serpentLoadsCallFast } from "./serpent.js";
+import { serpentCallText, serpentDumps, serpentDumpsCall, serpentLoads, serpentLoadsCallFast, serpentValueText } from "./serpent.js";
 
 export type { SerializerLimits, SerializerOptions } from "./common.js";
 export { DEFAULT_LIMITS, toBytes } from "./common.js";
@@ -26,6 +26,13 @@ export interface PyroSerializer {
   /** An INVOKE payload. */
   dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): Buffer;
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> };
+  /**
+   * Hot paths: the payload of a small plain call, or of a scalar value, as
+   * text whose characters are all below 0x80 (to be written as bytes as is),
+   * or undefined when the value needs the full writer (use dumpsCall/dumps).
+   */
+  callText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined;
+  valueText(value: unknown): string | undefined;
 }
 
 export const SERIALIZER_IDS: { readonly serpent: 1; readonly json: 2; readonly marshal: 3 } = Object.freeze({ serpent: 1, json: 2, marshal: 3 });
@@ -108,6 +115,12 @@ class Serializer implements PyroSerializer {
     } catch (e) {
       throw wrapUnexpected(e, `${this.name} cannot serialize the call`);
     }
+  }
+  callText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined {
+    return this.id === 1 ? serpentCallText(objectId, method, vargs, kwargs) : undefined;
+  }
+  valueText(value: unknown): string | undefined {
+    return this.id === 1 ? serpentValueText(value) : undefined;
   }
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } {
     if (this.id === 1) {

@@ -206,6 +206,56 @@ export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
   return Buffer.from(w.out, "utf8");
 }
 
+const ASCII_PRINTABLE = /^[ !#-&(-[\]-~]*$/; // what pyStrRepr writes unchanged between single quotes
+
+/** The serpent text of a scalar when it is pure ASCII (plain strings, numbers, bools, None), else undefined. */
+function asciiScalarText(v: unknown): string | undefined {
+  if (typeof v === "string") return v.length <= 256 && ASCII_PRINTABLE.test(v) ? `'${v}'` : undefined;
+  return scalarText(v);
+}
+
+/** Cached `HEADER('object','method',(` prefixes of the calls a proxy makes. */
+const callPrefixes = new Map<string, Map<string, string>>();
+
+function callPrefix(objectId: string, method: string): string | undefined {
+  let byMethod = callPrefixes.get(objectId);
+  let p = byMethod?.get(method);
+  if (p !== undefined) return p;
+  if (objectId.length > 256 || method.length > 256 || !ASCII_PRINTABLE.test(objectId) || !ASCII_PRINTABLE.test(method)) return undefined;
+  p = `${SERPENT_HEADER}('${objectId}','${method}',(`;
+  if (byMethod === undefined) {
+    if (callPrefixes.size >= 64) callPrefixes.clear();
+    byMethod = new Map();
+    callPrefixes.set(objectId, byMethod);
+  }
+  if (byMethod.size >= 256) byMethod.clear();
+  byMethod.set(method, p);
+  return p;
+}
+
+/**
+ * The hot path of serpentDumpsCall: the payload as text when every character
+ * is ASCII (a few scalar arguments, no keyword arguments), else undefined.
+ * Same text as serpentDumpsCall writes.
+ */
+export function serpentCallText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined {
+  if (typeof objectId !== "string" || typeof method !== "string" || !Array.isArray(vargs) || vargs.length > 16 || !isEmptyDict(kwargs)) return undefined;
+  let text = callPrefix(objectId, method);
+  if (text === undefined) return undefined;
+  for (let i = 0; i < vargs.length; i++) {
+    const t = asciiScalarText(vargs[i]);
+    if (t === undefined) return undefined;
+    text += i === 0 ? t : `,${t}`;
+  }
+  return vargs.length === 1 ? `${text},),{})` : `${text}),{})`;
+}
+
+/** The hot path of serpentDumps: a scalar result's payload as ASCII text, else undefined. */
+export function serpentValueText(value: unknown): string | undefined {
+  const t = asciiScalarText(value);
+  return t === undefined ? undefined : SERPENT_HEADER + t;
+}
+
 export function serpentDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
   if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
   if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
@@ -930,10 +980,120 @@ function simpleCall(s: string, opts: ResolvedOptions): { objectId: string; metho
 /** The hot path of loadsCall: a small call with simple arguments, else undefined (the caller then uses the full parser). */
 export function serpentLoadsCallFast(data: Uint8Array, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
   if (data.length > 4096) return undefined;
+  if (Buffer.isBuffer(data)) {
+    const call = bytesCall(data, opts);
+    if (call !== undefined) return call;
+  }
   return simpleCall(serpentText(data), opts);
 }
 
+/**
+ * End of a plain ASCII string literal (printable, no backslash) whose quote
+ * is at `i` in the bytes: the index after the closing quote, or -1.
+ */
+function asciiStringEnd(b: Buffer, i: number, n: number): number {
+  const q = b[i];
+  if (q !== C_SQ && q !== C_DQ) return -1;
+  let j = i + 1;
+  for (; j < n; j++) {
+    const c = b[j]!;
+    if (c === q) break;
+    if (c === C_BSLASH || c < C_SPACE || c >= 0x7f) return -1;
+  }
+  if (j >= n) return -1;
+  const after = b[j + 1];
+  return after === C_SQ || after === C_DQ ? -1 : j + 1;
+}
+
+/** Latin-1 text of b[start, end) (Buffer's own slice method: no argument checks, no new Buffer). */
+function latin1Of(b: Buffer, start: number, end: number): string {
+  return (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+}
+
+/** Recently read object ids and method names: the same string object comes back for the same bytes (cheaper lookups by it). */
+const nameCache: Array<{ bytes: Buffer; text: string }> = [];
+
+function nameAt(b: Buffer, start: number, end: number): string {
+  const len = end - start;
+  if (len > 64) return latin1Of(b, start, end);
+  outer: for (let k = 0; k < nameCache.length; k++) {
+    const e = nameCache[k]!;
+    const eb = e.bytes;
+    if (eb.length !== len) continue;
+    for (let i = 0; i < len; i++) if (eb[i] !== b[start + i]) continue outer;
+    return e.text;
+  }
+  const text = latin1Of(b, start, end);
+  if (nameCache.length >= 32) nameCache.shift();
+  nameCache.push({ bytes: Buffer.from(b.subarray(start, end)), text });
+  return text;
+}
+
+/** simpleCall() read straight from the bytes, for calls that are all ASCII; undefined otherwise. */
+function bytesCall(b: Buffer, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
+  const n = b.length;
+  const h = HEADER_LEN;
+  if (n < h + 12 || b[h] !== C_LPAR || opts.maxDepth < 2 || opts.maxItems < 64) return undefined;
+  for (let i = 0; i < h; i++) if (b[i] !== HEADER_BYTES[i]) return undefined;
+  const e1 = asciiStringEnd(b, h + 1, n);
+  if (e1 < 0 || b[e1] !== C_COMMA || e1 - h - 3 > opts.maxStringLength) return undefined;
+  const e2 = asciiStringEnd(b, e1 + 1, n);
+  if (e2 < 0 || b[e2] !== C_COMMA || b[e2 + 1] !== C_LPAR || e2 - e1 - 3 > opts.maxStringLength) return undefined;
+  const args: unknown[] = [];
+  let j = e2 + 2;
+  while (j < n && b[j] !== C_RPAR) {
+    if (args.length >= 16) return undefined;
+    let e: number;
+    let v: unknown;
+    if (b[j] === C_SQ || b[j] === C_DQ) {
+      e = asciiStringEnd(b, j, n);
+      if (e < 0 || e - j - 2 > opts.maxStringLength) return undefined;
+      v = latin1Of(b, j + 1, e - 1);
+    } else {
+      e = j;
+      while (e < n && b[e] !== C_COMMA && b[e] !== C_RPAR) e++;
+      if (e === j || e - j > 16) return undefined;
+      v = simpleScalar(latin1Of(b, j, e), 0, e - j, opts);
+      if (v === NOT_SIMPLE_VALUE) return undefined;
+    }
+    args.push(v);
+    const c = b[e];
+    if (c === C_COMMA) j = e + 1;
+    else if (c === C_RPAR) j = e;
+    else return undefined;
+  }
+  // "(x)" without a comma is a parenthesized value, not a tuple
+  if (args.length === 1 && b[j - 1] !== C_COMMA) return undefined;
+  if (j !== n - 5 || b[j] !== C_RPAR || b[j + 1] !== C_COMMA || b[j + 2] !== C_LBRACE || b[j + 3] !== C_RBRACE || b[j + 4] !== C_RPAR) return undefined;
+  return { objectId: nameAt(b, h + 2, e1 - 1), method: nameAt(b, e1 + 2, e2 - 1), vargs: args, kwargs: {} };
+}
+
+const HEADER_BYTES = Buffer.from(SERPENT_HEADER, "latin1");
+
+/**
+ * The commonest result, read straight from the bytes: a document holding one
+ * plain ASCII string literal (no escapes, no control characters). Returns
+ * NOT_SIMPLE for anything else.
+ */
+function simpleStringDocument(data: Buffer, opts: ResolvedOptions): unknown {
+  const h = HEADER_LEN;
+  const n = data.length;
+  if (n < h + 2 || n - h - 2 > opts.maxStringLength) return NOT_SIMPLE;
+  const q = data[h];
+  if ((q !== C_SQ && q !== C_DQ) || data[n - 1] !== q) return NOT_SIMPLE;
+  for (let i = 0; i < h; i++) if (data[i] !== HEADER_BYTES[i]) return NOT_SIMPLE;
+  for (let j = h + 1; j < n - 1; j++) {
+    const c = data[j]!;
+    if (c === q || c === C_BSLASH || c < C_SPACE || c >= 0x7f) return NOT_SIMPLE;
+  }
+  return (data as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(h + 1, n - 1);
+}
+
 export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
+  if (Buffer.isBuffer(data) && data.length <= 4096) {
+    const v = simpleStringDocument(data, opts);
+    if (v !== NOT_SIMPLE) return v;
+  }
   const text0 = serpentText(data);
   if (text0.length <= 4096) {
     const v = simpleDocument(text0, opts);
