@@ -31,7 +31,7 @@ export function installPyroCommands(program: Command, io: PyroCliIo): void {
     .option("-p, --port <port>", "port (0 = any free port)", String(DEFAULT_NS_PORT))
     .option("-k, --hmac-key <key>", "HMAC key (default: the PYRO_HMAC_KEY environment variable)")
     .option("--bcport <port>", `UDP port of the broadcast responder (0 = any free port; default ${DEFAULT_NS_BCPORT})`)
-    .option("--bchost <host>", "address the broadcast responder binds (default: the name server's address; \"\" = all interfaces)")
+    .option("--bchost <host>", "address the broadcast responder binds (default: all interfaces; none for a loopback name server unless --bcport or --bchost is given)")
     .option("-x, --nobc", "don't start a broadcast responder")
     .action(async (opts: NsCliOptions) => {
       const hmacKey = opts.hmacKey ?? process.env["PYRO_HMAC_KEY"];

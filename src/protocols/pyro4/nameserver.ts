@@ -150,14 +150,18 @@ const log = getLogger("remoting.pyro.naming");
 
 export interface NameServerOptions extends PyroDaemonOptions {
   /**
-   * Start the UDP broadcast responder (default true). It is never started for
-   * a name server on a Unix socket, nor for one bound to an IPv6 address
-   * unless `bcHost` is given (IPv4 has broadcast, IPv6 does not).
+   * Start the UDP broadcast responder (default true). As in Pyro4 it is not
+   * started for a name server on a Unix socket, bound to an IPv6 address
+   * (unless `bcHost` is given) or to a loopback address (unless `bcHost` or
+   * `bcPort` is given).
    */
   broadcast?: boolean | undefined;
   /** UDP port of the responder (default 9091; 0 = any free port, see `broadcastPort`). */
   bcPort?: number | undefined;
-  /** Address the responder binds (default: the name server's own bound address; `""` = 0.0.0.0, all interfaces). */
+  /**
+   * Address the responder binds (default, as Pyro4: all IPv4 interfaces; for
+   * a loopback name server given a `bcPort`: its own address). `""` = 0.0.0.0.
+   */
   bcHost?: string | undefined;
 }
 
@@ -180,8 +184,8 @@ export interface NameServerHandle {
  * Starts a name server on host:port (default localhost:9090, no idle timeout): a daemon
  * serving `Pyro.NameServer`, registered in its own table with metadata
  * `class:Pyro4.naming.NameServer`, as Python's does; plus, unless
- * `broadcast: false`, a UDP responder on `bcHost:bcPort` (default: the same
- * address, port 9091) answering Pyro4's discovery requests with the name
+ * `broadcast: false` or bound to loopback, a UDP responder on `bcHost:bcPort`
+ * (default: all interfaces, port 9091) answering Pyro4's discovery requests with the name
  * server's URI. If the default broadcast port cannot be bound the name server
  * runs without a responder (`broadcastError` says why, and a warning is
  * logged); an explicit `bcPort` that cannot be bound is an error.
@@ -198,10 +202,13 @@ export async function startNameServer(options: NameServerOptions = {}): Promise<
   let responder: BroadcastResponder | null = null;
   let broadcastError: Error | null = null;
   const nsHost = daemon.host;
-  const canBroadcast = wantBroadcast !== false && !daemonOptions.unixPath && nsHost !== undefined && (bcHost !== undefined || isIP(nsHost) !== 6);
+  const asked = bcHost !== undefined || bcPort !== undefined;
+  const loopback = nsHost !== undefined && (nsHost.startsWith("127.") || nsHost === "::1" || nsHost === "localhost");
+  // IPv6 has no broadcast: only with an explicit (IPv4) bcHost
+  const canBroadcast = wantBroadcast !== false && !daemonOptions.unixPath && nsHost !== undefined && (isIP(nsHost) === 6 ? bcHost !== undefined : !loopback || asked);
   if (canBroadcast) {
     try {
-      responder = await BroadcastResponder.start(uri, { host: bcHost ?? nsHost, port: bcPort ?? DEFAULT_NS_BCPORT });
+      responder = await BroadcastResponder.start(uri, { host: bcHost ?? (loopback ? nsHost : "0.0.0.0"), port: bcPort ?? DEFAULT_NS_BCPORT });
     } catch (err) {
       if (bcPort !== undefined || !(err instanceof RemotingError) || err.code !== ErrorCodes.ERR_ADDRESS_IN_USE) {
         await daemon.close();

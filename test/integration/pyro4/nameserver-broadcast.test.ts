@@ -101,6 +101,10 @@ test("broadcast: false starts no responder; closing the name server closes the r
   t.after(() => off.close());
   assert.equal(off.broadcast, null);
   assert.equal(off.broadcastPort, null);
+  // as in Pyro4, a loopback name server starts none unless a bcPort or bcHost is given
+  const loop = await startNameServer({ host: "127.0.0.1", port: 0 });
+  t.after(() => loop.close());
+  assert.equal(loop.broadcast, null);
 
   const ns = await startNameServer({ host: "127.0.0.1", port: 0, bcPort: 0 });
   const port = ns.broadcastPort!;
