@@ -1031,7 +1031,12 @@ export class PyroDaemon {
     return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, corr);
   }
 
-  private async handleBatch(m: PyroMessage, ser: PyroSerializer, reg: Registration, vargs: unknown[], conn: Connection): Promise<Buffer | undefined> {
+  private async handleBatch(m: PyroMessage, ser: PyroSerializer, reg0: Registration, vargs: unknown[], conn: Connection): Promise<Buffer | undefined> {
+    let reg = reg0;
+    if (reg.instances !== undefined) {
+      // a registered class: one instance serves the whole batch (as in Pyro4, also for "percall")
+      reg = { ...reg, target: await reg.instances.instanceFor(conn), instances: undefined };
+    }
     const results: unknown[] = [];
     for (const c of vargs) {
       const triple = Array.isArray(c) ? c : [];

@@ -152,6 +152,10 @@ test("percall mode: a new instance for every call", async (t) => {
   const serials = await Promise.all([a.invoke("whoami"), a.invoke("whoami"), a.invoke("whoami")]);
   assert.equal(new Set(serials).size, 3);
   assert.equal(Counter.made, 8);
+  // a batch is one request: one instance serves all of its calls, as in Pyro4
+  const results = await a.batch().call("increment").call("increment").call("increment").execute();
+  assert.deepEqual(results, [1, 2, 3]);
+  assert.equal(Counter.made, 9);
 });
 
 test("a static pyroBehavior sets the class's defaults; register() options win", async (t) => {
