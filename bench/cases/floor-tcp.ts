@@ -6,15 +6,19 @@ import { measure, startServer, type BenchCase } from "../lib.js";
 
 const PAYLOAD = Buffer.from("x".repeat(64));
 
-async function pingPong(inFlight: number) {
+async function pingPong(inFlight: number, onread = false) {
   const server = await startServer(join(import.meta.dirname, "../servers/tcp-echo.ts"));
   try {
-    const sock = connect(server.port, "127.0.0.1");
+    // onread: the client reads into one reused buffer (no stream event, no Buffer per read), as the Pyro4 proxy does
+    const readInto = Buffer.allocUnsafe(64 * 1024);
+    const sock = onread
+      ? connect({ port: server.port, host: "127.0.0.1", onread: { buffer: readInto, callback: (n: number) => (onRead(n), true) } })
+      : connect(server.port, "127.0.0.1");
     sock.setNoDelay(true);
     await new Promise<void>((r, j) => sock.once("connect", () => r()).once("error", j));
     const waiters: Array<() => void> = [];
     let buf: Buffer = Buffer.alloc(0);
-    sock.on("data", (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       let off = 0;
       while (buf.length - off >= 4) {
@@ -24,7 +28,13 @@ async function pingPong(inFlight: number) {
         waiters.shift()?.();
       }
       buf = buf.subarray(off);
-    });
+    };
+    // bytes kept for the next read are copied out of the reused buffer
+    const onRead = (n: number): void => {
+      onData(readInto.subarray(0, n));
+      if (buf.length > 0 && buf.buffer === readInto.buffer) buf = Buffer.from(buf);
+    };
+    if (!onread) sock.on("data", onData);
     const frame = Buffer.alloc(4 + PAYLOAD.length);
     frame.writeUInt32BE(PAYLOAD.length, 0);
     PAYLOAD.copy(frame, 4);
@@ -45,6 +55,12 @@ async function pingPong(inFlight: number) {
 
 const cases: BenchCase[] = [
   { name: "floor: raw TCP ping-pong, 1 in flight", group: "tcp-1", floor: true, run: () => pingPong(1) },
+  {
+    name: "raw TCP ping-pong, 1 in flight, client reading with onread",
+    group: "tcp-1",
+    note: "the floor's client with the proxy's read path",
+    run: () => pingPong(1, true),
+  },
   { name: "floor: raw TCP ping-pong, 32 in flight", group: "tcp-32", floor: true, run: () => pingPong(32) },
 ];
 export default cases;

@@ -276,6 +276,13 @@ class Connection {
       return;
     }
     if (this.handshaken && this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
+    if (msgs.length === 1 && this.handshaken && this.inbox.length === 0 && this.slots.length === 0 && this.running < this.daemon.maxInFlight) {
+      // the common case: one request on an idle connection, served right away (a synchronous reply is written by emit() at once)
+      this.dispatch(msgs[0]!);
+      if (this.closing) this.maybeFinishClosing();
+      this.checkBackpressure();
+      return;
+    }
     this.batching = true;
     try {
       for (const m of msgs) {

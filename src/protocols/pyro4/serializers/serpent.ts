@@ -1029,6 +1029,9 @@ function nameAt(b: Buffer, start: number, end: number): string {
   return text;
 }
 
+/** The keyword arguments of a call that has none (shared, frozen). */
+const NO_KWARGS: Record<string, unknown> = Object.freeze({});
+
 /** simpleCall() read straight from the bytes, for calls that are all ASCII; undefined otherwise. */
 function bytesCall(b: Buffer, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
   const n = b.length;
@@ -1065,7 +1068,7 @@ function bytesCall(b: Buffer, opts: ResolvedOptions): { objectId: string; method
   // "(x)" without a comma is a parenthesized value, not a tuple
   if (args.length === 1 && b[j - 1] !== C_COMMA) return undefined;
   if (j !== n - 5 || b[j] !== C_RPAR || b[j + 1] !== C_COMMA || b[j + 2] !== C_LBRACE || b[j + 3] !== C_RBRACE || b[j + 4] !== C_RPAR) return undefined;
-  return { objectId: nameAt(b, h + 2, e1 - 1), method: nameAt(b, e1 + 2, e2 - 1), vargs: args, kwargs: {} };
+  return { objectId: nameAt(b, h + 2, e1 - 1), method: nameAt(b, e1 + 2, e2 - 1), vargs: args, kwargs: NO_KWARGS };
 }
 
 const HEADER_BYTES = Buffer.from(SERPENT_HEADER, "latin1");
