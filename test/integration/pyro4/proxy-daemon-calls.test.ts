@@ -205,3 +205,25 @@ test("compressed requests and replies work", async (t) => {
   const big = "x".repeat(100_000);
   assert.equal(await proxy.invoke("echo", [big]), big);
 });
+
+test("large replies split over many reads arrive whole, on several proxies at once", async (t) => {
+  const daemon = new PyroDaemon({ host: "127.0.0.1", port: 0 });
+  await daemon.listen();
+  daemon.register(new TestService(), "svc");
+  const proxies = [0, 1, 2].map(() => new PyroProxy(daemon.uriFor("svc"), { timeoutMs: 20_000 }));
+  t.after(async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+    await daemon.close();
+  });
+  // text that does not repeat, so each reply is ~300 kB on the wire (several 64 kB reads)
+  const text = (seed: number): string => Array.from({ length: 30_000 }, (_, i) => ((i * 7919 + seed) % 1_000_003).toString(36)).join(",");
+  const calls: Array<Promise<void>> = [];
+  for (let round = 0; round < 4; round++) {
+    proxies.forEach((p, k) => {
+      const big = text(round * 10 + k);
+      calls.push(p.invoke("echo", [big]).then((r) => assert.equal(r, big)));
+      calls.push(p.invoke("echo", [`small ${round}/${k}`]).then((r) => assert.equal(r, `small ${round}/${k}`)));
+    });
+  }
+  await Promise.all(calls);
+});
