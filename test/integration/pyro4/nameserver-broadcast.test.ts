@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Command } from "commander";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
@@ -12,16 +11,7 @@ import { BroadcastResponder, discoverNameServer, parseBroadcastAddrs } from "../
 import { installPyroCommands } from "../../../src/protocols/pyro4/cli.js";
 import { formatUri } from "../../../src/protocols/pyro4/uri.js";
 import { ErrorCodes, NamingError, RemotingError } from "../../../src/core/errors.js";
-import { TestService } from "./support.js";
-
-/** A TCP port nobody listens on (bound, then released). */
-async function closedTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { closedTcpPort, TestService } from "./support.js";
 
 async function udpSocket(t: { after: (fn: () => Promise<void>) => void }, port = 0, reuseAddr = false): Promise<Socket> {
   const s = createSocket({ type: "udp4", reuseAddr });

@@ -1,4 +1,5 @@
 /** A service used by the Pyro4 integration and interop tests. */
+import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export class PyValueError extends Error {
@@ -63,4 +64,13 @@ export class TestService {
 
 export function service(): TestService {
   return new TestService();
+}
+
+/** A TCP port nobody listens on (bound, then released). */
+export async function closedTcpPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

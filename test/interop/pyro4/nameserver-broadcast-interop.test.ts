@@ -1,23 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { requirePeers } from "../../helpers/peers.js";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy, type PyroProxyOptions } from "../../../src/protocols/pyro4/proxy.js";
 import { startNameServer } from "../../../src/protocols/pyro4/nameserver.js";
 import { locateNS, type LocateNSOptions } from "../../../src/protocols/pyro4/naming.js";
 import { formatUri } from "../../../src/protocols/pyro4/uri.js";
-import { TestService } from "../../integration/pyro4/support.js";
+import { closedTcpPort, TestService } from "../../integration/pyro4/support.js";
 import { runPython, startPython } from "./helpers.js";
-
-/** A TCP port nobody listens on, so that direct name-server tries fail and discovery has to work. */
-async function closedTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 // "0.0.0.0" is the part of Pyro4's default BROADCAST_ADDRS ("<broadcast>, 0.0.0.0") that reaches this host's
 // loopback-bound sockets; "<broadcast>" (255.255.255.255) only reaches sockets bound to all interfaces.

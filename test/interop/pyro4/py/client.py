@@ -14,17 +14,7 @@ import Pyro4.errors
 import Pyro4.util
 import serpent
 
-
-def out(name, ok, detail=None):
-    print(json.dumps({"name": name, "ok": bool(ok), "detail": repr(detail)}), flush=True)
-
-
-def check(name, fn):
-    try:
-        ok, detail = fn()
-        out(name, ok, detail)
-    except Exception as e:  # noqa
-        out(name, False, "%s: %s" % (type(e).__name__, e))
+from checks import check, out
 
 
 def main():

@@ -10,17 +10,7 @@ import sys
 import Pyro4
 import Pyro4.errors
 
-
-def out(name, ok, detail=None):
-    print(json.dumps({"name": name, "ok": bool(ok), "detail": repr(detail)}), flush=True)
-
-
-def check(name, fn):
-    try:
-        ok, detail = fn()
-        out(name, ok, detail)
-    except Exception as e:  # noqa
-        out(name, False, "%s: %s" % (type(e).__name__, e))
+from checks import check, out
 
 
 def main():
