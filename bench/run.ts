@@ -33,6 +33,8 @@ interface Row {
   unit?: string | undefined;
   atMost?: number | undefined;
   samples: number[];
+  /** The round each sample was taken in (for pairing a row's runs with its reference's). */
+  rounds: number[];
   skipped?: string;
   error?: string;
 }
@@ -52,7 +54,7 @@ for (const f of files) {
   const mod = (await import(pathToFileURL(file).href)) as { default: BenchCase[] };
   for (const c of mod.default) {
     if (filter && !c.name.includes(filter) && !c.group.includes(filter)) continue;
-    rows.push({ file, name: c.name, group: c.group, floor: !!c.floor, note: c.note, targets: c.targets ?? [], unit: c.unit, atMost: c.atMost, samples: [] });
+    rows.push({ file, name: c.name, group: c.group, floor: !!c.floor, note: c.note, targets: c.targets ?? [], unit: c.unit, atMost: c.atMost, samples: [], rounds: [] });
   }
 }
 if (args.includes("--list")) {
@@ -62,8 +64,15 @@ if (args.includes("--list")) {
 
 console.error(`running ${rows.length} rows x ${runs} runs on ${cpus().length} cores (node ${process.version})`);
 // Interleave runs (run 1 of every row, then run 2, ...) so drift on a noisy machine hits every row alike.
+// Within a round the rows of one group run back to back, the floor first in even rounds and last in odd
+// ones, so that each run of a row is seconds away from the run of its floor it is paired with.
+const groups = [...new Set(rows.map((r) => r.group))];
+const byGroup = groups.map((g) => {
+  const members = rows.filter((r) => r.group === g);
+  return [...members.filter((r) => r.floor), ...members.filter((r) => !r.floor)];
+});
 for (let i = 0; i < runs; i++) {
-  for (const r of rows) {
+  for (const r of byGroup.flatMap((members) => (i % 2 === 0 ? members : [...members].reverse()))) {
     if (r.skipped || r.error) continue;
     const res = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "run-case.ts"), r.file, r.name], {
       encoding: "utf8",
@@ -74,6 +83,7 @@ for (let i = 0; i < runs; i++) {
     if (m) {
       const out = JSON.parse(m[1]!) as BenchResult;
       r.samples.push(r.unit ? (out.value ?? NaN) : out.ops / out.seconds);
+      r.rounds.push(i);
       process.stderr.write(".");
     } else {
       const err = `${res.stderr ?? ""}`.trim().split("\n").slice(-3).join(" | ");
@@ -107,10 +117,24 @@ const results = rows.map((r) => {
   const targets = r.targets.map((t) => {
     const other = byName.get(t.against);
     const otherMed = other?.samples.length ? median(other.samples) : NaN;
-    const got = med / otherMed;
-    return { against: t.against, atLeast: t.atLeast, ratio: Number.isFinite(got) ? got : null, met: Number.isFinite(got) ? got >= t.atLeast : null };
+    const ofMedians = med / otherMed;
+    // the goal is judged on the median of per-round ratios (each run against its reference's run of the same round)
+    const paired: number[] = [];
+    if (other) r.rounds.forEach((round, k) => {
+      const j = other.rounds.indexOf(round);
+      if (j >= 0) paired.push(r.samples[k]! / other.samples[j]!);
+    });
+    const got = paired.length ? median(paired) : NaN;
+    return {
+      against: t.against,
+      atLeast: t.atLeast,
+      ratio: Number.isFinite(got) ? got : null,
+      pairedRatios: paired,
+      ratioOfMedians: Number.isFinite(ofMedians) ? ofMedians : null,
+      met: Number.isFinite(got) ? got >= t.atLeast : null,
+    };
   });
-  if (r.atMost !== undefined) targets.push({ against: `at most ${r.atMost} ${r.unit ?? ""}`.trim(), atLeast: NaN, ratio: med, met: Number.isFinite(med) ? med <= r.atMost : null });
+  if (r.atMost !== undefined) targets.push({ against: `at most ${r.atMost} ${r.unit ?? ""}`.trim(), atLeast: NaN, ratio: med, pairedRatios: [], ratioOfMedians: null, met: Number.isFinite(med) ? med <= r.atMost : null });
   return { group: r.group, name: r.name, floor: r.floor, note: r.note, unit: r.unit ?? "ops/s", median: med, medianOpsPerSec: r.unit ? null : med, minOpsPerSec: r.samples.length ? Math.min(...r.samples) : null, maxOpsPerSec: r.samples.length ? Math.max(...r.samples) : null, ratioToFloor: Number.isFinite(ratio) ? ratio : null, samples: r.samples, targets, skipped: r.skipped ?? null, error: r.error ?? null };
 });
 
@@ -121,11 +145,15 @@ for (const [i, row] of table.entries()) {
 }
 const checks = results.flatMap((r) => r.targets.map((t) => ({ row: r.name, ...t })));
 if (checks.length) {
-  console.log("\ngoals (median ratios measured in this run):");
+  console.log("\ngoals (median of the per-round ratios, each run against its reference's run of the same round; ratio of the medians after it):");
   for (const c of checks) {
     const mark = c.met === null ? "?" : c.met ? "ok  " : "MISS";
     if (Number.isNaN(c.atLeast)) console.log(`  ${mark} ${c.row} ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(1)}`);
-    else console.log(`  ${mark} ${c.row} >= ${c.atLeast}x ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(2) + "x"}`);
+    else {
+      const spread = c.pairedRatios.length ? ` [${Math.min(...c.pairedRatios).toFixed(2)}..${Math.max(...c.pairedRatios).toFixed(2)}]` : "";
+      const ofMedians = c.ratioOfMedians === null ? "" : `; ratio of medians ${c.ratioOfMedians.toFixed(2)}x`;
+      console.log(`  ${mark} ${c.row} >= ${c.atLeast}x ${c.against}: ${c.ratio === null ? "n/a" : c.ratio.toFixed(2) + "x"}${spread}${ofMedians}`);
+    }
   }
 }
 for (const r of results) if (r.error) console.log(`error in ${r.name}: ${r.error}`);
