@@ -7,6 +7,7 @@
  */
 import { ConfigError, ErrorCodes } from "./errors.js";
 import { getLogger, type Logger } from "./logging.js";
+import { aliasProperties } from "./property-aliases.js";
 
 export abstract class ServiceExporter {
   /** The object whose methods are served. */
@@ -22,12 +23,7 @@ export abstract class ServiceExporter {
   }
 
   /** snake_case aliases, so code written in the original's style works. */
-  get service_name(): string | undefined {
-    return this.serviceName;
-  }
-  set service_name(v: string | undefined) {
-    this.serviceName = v;
-  }
+  declare service_name: string | undefined;
 
   get started(): boolean {
     return this.#started;
@@ -63,6 +59,7 @@ export abstract class ServiceExporter {
   protected abstract start(): Promise<void>;
   protected abstract stop(): Promise<void>;
 }
+aliasProperties(ServiceExporter, { service_name: "serviceName" });
 
 /** Parses a port given as a number or a numeric string (XML values are strings). */
 export function coercePort(value: unknown, what = "port"): number {
@@ -84,16 +81,7 @@ export abstract class SocketServiceExporter extends ServiceExporter {
   /** Port to bind, a number or a numeric string (XML values are strings); 0 picks a free port. */
   servicePort: number | string = 0;
 
-  get service_host(): string {
-    return this.serviceHost;
-  }
-  set service_host(v: string) {
-    this.serviceHost = v;
-  }
-  get service_port(): number | string {
-    return this.servicePort;
-  }
-  set service_port(v: number | string) {
-    this.servicePort = v;
-  }
+  declare service_host: string;
+  declare service_port: number | string;
 }
+aliasProperties(SocketServiceExporter, { service_host: "serviceHost", service_port: "servicePort" });

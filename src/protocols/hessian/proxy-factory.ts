@@ -12,6 +12,7 @@ import { DEFAULT_CALL_TIMEOUT_MS, type Invoker } from "../../core/invocation.js"
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { DEFAULT_MAX_REPLY_SIZE, HessianClient, type HessianClientOptions, type PemInput } from "./client.js";
 import type { ClassRegistry, DecodeLimits } from "./types.js";
+import { aliasProperties } from "../../core/property-aliases.js";
 
 function toNumber(v: unknown, what: string, min: number): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
@@ -79,12 +80,7 @@ export class HessianProxyFactory extends ProxyFactory {
     if (this.connected) void this.resetInvoker();
   }
   /** The original's spelling. */
-  get service_url(): string | undefined {
-    return this.serviceUrl;
-  }
-  set service_url(v: string | undefined) {
-    this.serviceUrl = v;
-  }
+  declare service_url: string | undefined;
 
   protected createInvoker(): Invoker {
     const url = this.serviceUrl;
@@ -113,3 +109,4 @@ export class HessianProxyFactory extends ProxyFactory {
     await this.resetInvoker();
   }
 }
+aliasProperties(HessianProxyFactory, { service_url: "serviceUrl" });

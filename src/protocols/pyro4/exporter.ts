@@ -11,6 +11,7 @@ import { coercePort, SocketServiceExporter } from "../../core/exporter.js";
 import { getLogger } from "../../core/logging.js";
 import { PyroDaemon, resolveHost, type PyroDaemonOptions, type SerializerName } from "./daemon.js";
 import { toHmacKey } from "./message.js";
+import { aliasProperties } from "../../core/property-aliases.js";
 
 const holderLog = getLogger("remoting.pyro.PyroDaemonHolder");
 
@@ -148,12 +149,7 @@ export class PyroServiceExporter extends SocketServiceExporter {
     if (servicePort !== undefined) this.servicePort = servicePort;
   }
 
-  get hmac_key(): string | Uint8Array | undefined {
-    return this.hmacKey;
-  }
-  set hmac_key(v: string | Uint8Array | undefined) {
-    this.hmacKey = v;
-  }
+  declare hmac_key: string | Uint8Array | undefined;
 
   /** The PYRO URI of the exported service (after start). */
   get uri(): string | undefined {
@@ -222,6 +218,7 @@ export class PyroServiceExporter extends SocketServiceExporter {
     if (d && name !== undefined) await PyroDaemonHolder.deregister(name, d);
   }
 }
+aliasProperties(PyroServiceExporter, { hmac_key: "hmacKey" });
 
 /** The Pyro4-named exporter of Spring Python: same behaviour, URIs `PYRO:name@host:port`. */
 export class Pyro4ServiceExporter extends PyroServiceExporter {

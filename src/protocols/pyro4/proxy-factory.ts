@@ -8,6 +8,7 @@ import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import type { Invoker } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { PyroProxy, type PyroProxyOptions } from "./proxy.js";
+import { aliasProperties } from "../../core/property-aliases.js";
 
 function optionalNumber(v: unknown, what: string): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
@@ -48,18 +49,8 @@ export class PyroProxyFactory extends ProxyFactory {
     this[kUrl] = v;
     if (this.connected) void this.resetInvoker().catch(() => undefined);
   }
-  get service_url(): string | undefined {
-    return this.serviceUrl;
-  }
-  set service_url(v: string | undefined) {
-    this.serviceUrl = v;
-  }
-  get hmac_key(): string | Uint8Array | undefined {
-    return this.hmacKey;
-  }
-  set hmac_key(v: string | Uint8Array | undefined) {
-    this.hmacKey = v;
-  }
+  declare service_url: string | undefined;
+  declare hmac_key: string | Uint8Array | undefined;
 
   /** The underlying Pyro4 client (created on first use): batch(), getAttr(), setAttr(), ping(), close(). */
   get pyroProxy(): PyroProxy {
@@ -101,6 +92,7 @@ export class PyroProxyFactory extends ProxyFactory {
     await this.resetInvoker();
   }
 }
+aliasProperties(PyroProxyFactory, { service_url: "serviceUrl", hmac_key: "hmacKey" });
 
 /** The Pyro4-named proxy factory of Spring Python (URLs `PYRO:name@host:port`). */
 export class Pyro4ProxyFactory extends PyroProxyFactory {}

@@ -41,6 +41,7 @@ import { ProxyFactory } from "../../core/proxy-factory.js";
 import { readChunks } from "./body.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, XmlRpcParseError, XmlRpcParser, encodeCall, parseMethodResponse, type MethodResponse } from "./codec.js";
 import { type CertRequirement, type CertRequirementInput, coerceBoolean, coercePositive, isTlsErrorCode, minVersionFrom, normalizeCertRequirement, readPem } from "./tls.js";
+import { aliasProperties } from "../../core/property-aliases.js";
 
 const log = getLogger("remoting.xmlrpc.client");
 
@@ -659,36 +660,11 @@ export class XmlRpcProxyFactory extends ProxyFactory {
   certPem: string | Buffer | undefined = undefined;
   caPem: string | Buffer | undefined = undefined;
 
-  get service_url(): string | undefined {
-    return this.serviceUrl;
-  }
-  set service_url(v: string | undefined) {
-    this.serviceUrl = v;
-  }
-  get ca_certs(): string | undefined {
-    return this.caCerts;
-  }
-  set ca_certs(v: string | undefined) {
-    this.caCerts = v;
-  }
-  get keyfile(): string | undefined {
-    return this.keyFile;
-  }
-  set keyfile(v: string | undefined) {
-    this.keyFile = v;
-  }
-  get certfile(): string | undefined {
-    return this.certFile;
-  }
-  set certfile(v: string | undefined) {
-    this.certFile = v;
-  }
-  get cert_reqs(): CertRequirementInput | undefined {
-    return this.certRequirement;
-  }
-  set cert_reqs(v: CertRequirementInput | undefined) {
-    this.certRequirement = v;
-  }
+  declare service_url: string | undefined;
+  declare ca_certs: string | undefined;
+  declare keyfile: string | undefined;
+  declare certfile: string | undefined;
+  declare cert_reqs: CertRequirementInput | undefined;
 
   protected clientOptions(): XmlRpcClientOptions {
     return {
@@ -739,6 +715,7 @@ export class XmlRpcProxyFactory extends ProxyFactory {
     await this.resetInvoker();
   }
 }
+aliasProperties(XmlRpcProxyFactory, { service_url: "serviceUrl", ca_certs: "caCerts", keyfile: "keyFile", certfile: "certFile", cert_reqs: "certRequirement" });
 
 /** An XML-RPC client for a URL (http or https): `new XmlRpcClient("http://localhost:8000/RPC2")`. */
 export class XmlRpcClient extends XmlRpcProxyFactory {

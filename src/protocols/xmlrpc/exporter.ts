@@ -15,6 +15,7 @@ import { exposedMethods } from "../../core/service.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH } from "./codec.js";
 import { SSLServer, XmlRpcServer, type SSLServerOptions } from "./server.js";
 import { type CertRequirementInput, coerceBoolean, normalizeVerifyFields } from "./tls.js";
+import { aliasProperties } from "../../core/property-aliases.js";
 
 export class XmlRpcServiceExporter extends SocketServiceExporter {
   /** Interface to listen on (default "localhost"). */
@@ -39,36 +40,11 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
     super("remoting.xmlrpc.exporter");
   }
 
-  get keyfile(): string | undefined {
-    return this.keyFile;
-  }
-  set keyfile(v: string | undefined) {
-    this.keyFile = v;
-  }
-  get certfile(): string | undefined {
-    return this.certFile;
-  }
-  set certfile(v: string | undefined) {
-    this.certFile = v;
-  }
-  get ca_certs(): string | undefined {
-    return this.caCerts;
-  }
-  set ca_certs(v: string | undefined) {
-    this.caCerts = v;
-  }
-  get cert_reqs(): CertRequirementInput | undefined {
-    return this.certRequirement;
-  }
-  set cert_reqs(v: CertRequirementInput | undefined) {
-    this.certRequirement = v;
-  }
-  get verify_fields(): unknown {
-    return this.verifyFields;
-  }
-  set verify_fields(v: Record<string, string> | Map<string, string> | string | undefined) {
-    this.verifyFields = v;
-  }
+  declare keyfile: string | undefined;
+  declare certfile: string | undefined;
+  declare ca_certs: string | undefined;
+  declare cert_reqs: CertRequirementInput | undefined;
+  declare verify_fields: Record<string, string> | Map<string, string> | string | undefined;
 
   /** The port actually bound, once started. */
   get boundPort(): number | undefined {
@@ -130,3 +106,4 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
     await s?.close();
   }
 }
+aliasProperties(XmlRpcServiceExporter, { keyfile: "keyFile", certfile: "certFile", ca_certs: "caCerts", cert_reqs: "certRequirement", verify_fields: "verifyFields" });
