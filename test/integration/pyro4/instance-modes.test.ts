@@ -8,33 +8,8 @@ import { PyroProxy } from "../../../src/protocols/pyro4/proxy.js";
 import { PyroServiceExporter } from "../../../src/protocols/pyro4/exporter.js";
 import type { PyroBehavior } from "../../../src/protocols/pyro4/instances.js";
 import { ErrorCodes, RemoteInvocationError, RemotingError } from "../../../src/core/errors.js";
+import { Counter } from "./support.js";
 
-/** Counts how often its constructor runs; keeps a per-instance counter. */
-class Counter {
-  static made = 0;
-  readonly serial: number;
-  count = 0;
-  constructor() {
-    Counter.made++;
-    this.serial = Counter.made;
-  }
-  increment(): number {
-    return ++this.count;
-  }
-  whoami(): number {
-    return this.serial;
-  }
-  notify(): void {
-    this.count += 100;
-  }
-  async slowIncrement(ms: number): Promise<number> {
-    await sleep(ms);
-    return ++this.count;
-  }
-  _private(): string {
-    return "no";
-  }
-}
 
 async function daemonFor(t: TestContext): Promise<PyroDaemon> {
   const daemon = new PyroDaemon({ host: "127.0.0.1", port: 0 });

@@ -74,3 +74,30 @@ export async function closedTcpPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
+
+/** Counts how often its constructor runs; keeps a per-instance counter. */
+export class Counter {
+  static made = 0;
+  readonly serial: number;
+  count = 0;
+  constructor() {
+    Counter.made++;
+    this.serial = Counter.made;
+  }
+  increment(): number {
+    return ++this.count;
+  }
+  whoami(): number {
+    return this.serial;
+  }
+  notify(): void {
+    this.count += 100;
+  }
+  async slowIncrement(ms: number): Promise<number> {
+    await sleep(ms);
+    return ++this.count;
+  }
+  _private(): string {
+    return "no";
+  }
+}

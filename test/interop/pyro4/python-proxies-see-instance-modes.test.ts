@@ -3,28 +3,11 @@ import assert from "node:assert/strict";
 import { requirePeers } from "../../helpers/peers.js";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { runPython } from "./helpers.js";
+import { Counter } from "../../integration/pyro4/support.js";
 
 /** A Python-style ValueError raised by an instance creator. */
 class ValueError extends Error {
   override name = "ValueError";
-}
-
-class Counter {
-  static made = 0;
-  readonly serial: number;
-  count = 0;
-  constructor() {
-    this.serial = ++Counter.made;
-  }
-  increment(): number {
-    return ++this.count;
-  }
-  whoami(): number {
-    return this.serial;
-  }
-  notify(): void {
-    this.count += 100;
-  }
 }
 
 const EXPECTED = ["session:separate", "session:metadata", "session:oneway", "session:new_connection", "single:shared", "percall:fresh", "creator:error", "done"];
