@@ -20,7 +20,7 @@ import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,
   encodePlainFrame,
-  encodeTextFrame,
+  encodeTextReply,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -1028,14 +1028,13 @@ export class PyroDaemon {
       const ann = new Map([["STRM", Buffer.from(id, "ascii")]]);
       return conn.frame(MSG_RESULT, payload, m, FLAGS_EXCEPTION | FLAGS_ITEMSTREAMRESULT, undefined, ann);
     }
-    const corr = annotationOf(m, "CORR") ?? true;
     if (this.hmacKey === undefined) {
       // the hot path: a scalar result, written as text straight into the frame
       const text = ser.valueText(result);
       const threshold = this.options.compressThreshold;
-      if (text !== undefined && (typeof threshold !== "number" || text.length < threshold)) return encodeTextFrame(MSG_RESULT, 0, m.seq, m.serializerId, text, corr);
+      if (text !== undefined && (typeof threshold !== "number" || text.length < threshold)) return encodeTextReply(MSG_RESULT, 0, m, text);
     }
-    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, corr);
+    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, annotationOf(m, "CORR") ?? true);
   }
 
   private async handleBatch(m: PyroMessage, ser: PyroSerializer, reg0: Registration, vargs: unknown[], conn: Connection): Promise<Buffer | undefined> {

@@ -164,16 +164,48 @@ export function encodePlainFrame(type: number, flags: number, seq: number, seria
   return out;
 }
 
+/** Buffer's own Latin-1 writer (what `buf.write(text, at, "latin1")` ends in, without its argument handling). */
+function writeLatin1(out: Buffer, text: string, at: number): void {
+  (out as Buffer & { latin1Write(text: string, offset: number, length: number): number }).latin1Write(text, at, text.length);
+}
+
 /** encodePlainFrame() for a payload given as text of which every character is below 0x80 (written as is, no UTF-8 pass). */
 export function encodeTextFrame(type: number, flags: number, seq: number, serializerId: number, text: string, corr: Uint8Array | boolean): Buffer {
   const out = plainFrame(type, flags, seq, serializerId, text.length, corr);
-  out.write(text, out.length - text.length, "latin1");
+  writeLatin1(out, text, out.length - text.length);
   return out;
+}
+
+/**
+ * A reply frame whose payload is ASCII text, carrying the request's CORR
+ * annotation (copied straight from the received frame), or a new random one
+ * when the request had none.
+ */
+export function encodeTextReply(type: number, flags: number, req: PyroMessage, text: string): Buffer {
+  if (req instanceof LazyMessage) {
+    const at = req.annotationOffset("CORR");
+    if (at < 0) return encodeTextFrame(type, flags, req.seq, req.serializerId, text, true);
+    const src = req.source;
+    const len = (src[at + 4]! << 8) | src[at + 5]!;
+    const out = frameHead(type, flags, req.seq, req.serializerId, text.length, len);
+    for (let k = 0; k < len; k++) out[30 + k] = src[at + 6 + k]!;
+    writeLatin1(out, text, out.length - text.length);
+    return out;
+  }
+  return encodeTextFrame(type, flags, req.seq, req.serializerId, text, req.annotations.get("CORR") ?? true);
 }
 
 /** A frame Buffer with header and CORR annotation written; the last `plen` bytes are for the payload. */
 function plainFrame(type: number, flags: number, seq: number, serializerId: number, plen: number, corr: Uint8Array | boolean): Buffer {
-  const annLength = corr === false ? 0 : corr === true ? 22 : 6 + corr.length;
+  const out = frameHead(type, flags, seq, serializerId, plen, corr === false ? -1 : corr === true ? 16 : corr.length);
+  if (corr === true) writeRandomCorr(out, 30);
+  else if (corr !== false) out.set(corr, 30);
+  return out;
+}
+
+/** Header, and the CORR chunk's key and length when `corrLength` >= 0 (its value left to the caller, at offset 30). */
+function frameHead(type: number, flags: number, seq: number, serializerId: number, plen: number, corrLength: number): Buffer {
+  const annLength = corrLength < 0 ? 0 : 6 + corrLength;
   if (annLength > 0xffff) throw new ProtocolError("annotation 'CORR' is longer than 65535 bytes");
   if (plen > 0x7fffffff) throw new MessageTooLargeError(plen, 0x7fffffff, "payload");
   const fl = flags & ~FLAGS_COMPRESSED & 0xffff;
@@ -209,11 +241,8 @@ function plainFrame(type: number, flags: number, seq: number, serializerId: numb
     out[25] = 0x4f; // O
     out[26] = 0x52; // R
     out[27] = 0x52; // R
-    const clen = annLength - 6;
-    out[28] = clen >>> 8;
-    out[29] = clen & 0xff;
-    if (corr === true) writeRandomCorr(out, 30);
-    else if (corr !== false) out.set(corr, 30);
+    out[28] = corrLength >>> 8;
+    out[29] = corrLength & 0xff;
   }
   return out;
 }
@@ -292,17 +321,27 @@ class LazyMessage implements PyroMessage {
     this.ann = v;
   }
 
-  /** One annotation, found without building the map. */
-  annotation(key: string): Buffer | undefined {
-    if (this.ann !== undefined) return this.ann.get(key);
+  /** The frame bytes the message was read from. */
+  get source(): Buffer {
+    return this.src;
+  }
+
+  /** Offset in `source` of the chunk (key, length, value) of an annotation, or -1. */
+  annotationOffset(key: string): number {
     const b = this.src;
     const k0 = key.charCodeAt(0), k1 = key.charCodeAt(1), k2 = key.charCodeAt(2), k3 = key.charCodeAt(3);
     for (let off = this.annStart; off < this.annEnd; ) {
-      const len = (b[off + 4]! << 8) | b[off + 5]!;
-      if (b[off] === k0 && b[off + 1] === k1 && b[off + 2] === k2 && b[off + 3] === k3) return b.subarray(off + 6, off + 6 + len);
-      off += 6 + len;
+      if (b[off] === k0 && b[off + 1] === k1 && b[off + 2] === k2 && b[off + 3] === k3) return off;
+      off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
     }
-    return undefined;
+    return -1;
+  }
+
+  /** One annotation, found without building the map. */
+  annotation(key: string): Buffer | undefined {
+    if (this.ann !== undefined) return this.ann.get(key);
+    const off = this.annotationOffset(key);
+    return off < 0 ? undefined : this.src.subarray(off + 6, off + 6 + ((this.src[off + 4]! << 8) | this.src[off + 5]!));
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeMessage, encodeMessage, encodePlainFrame, FrameReader, MSG_INVOKE, MSG_RESULT, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
+import { annotationOf, decodeMessage, encodeMessage, encodePlainFrame, encodeTextFrame, encodeTextReply, FrameReader, MSG_INVOKE, MSG_RESULT, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
 import { ProtocolError } from "../../../src/core/errors.js";
 
 const payload = Buffer.from("# serpent utf-8 python3.2\n('bench','echo',('hello world',),{})");
@@ -59,4 +59,28 @@ test("a bad header after good frames in one chunk fails the reader, after nothin
   const reader = new FrameReader();
   assert.throws(() => reader.push(Buffer.concat([good, bad])), (e: unknown) => e instanceof ProtocolError && /checksum/.test(e.message));
   assert.throws(() => reader.push(good), ProtocolError);
+});
+
+test("text frames and text replies: the bytes of the general encoder, the request's CORR carried over", () => {
+  const text = "# serpent utf-8 python3.2\n'hello world'";
+  const corr = Buffer.from("0123456789abcdef");
+  assert.deepEqual(encodeTextFrame(MSG_RESULT, 0, 9, 1, text, corr), encodeMessage(MSG_RESULT, Buffer.from(text), { seq: 9, serializerId: 1, annotations: new Map([["CORR", corr]]) }));
+  // a received request (with an extra annotation before CORR, and a CORR of another length)
+  const odd = Buffer.from("a-correlation-id-of-27-byte");
+  for (const [ann, expect] of [
+    [new Map([["XTRA", Buffer.from("x")], ["CORR", corr]]), corr],
+    [new Map([["CORR", odd]]), odd],
+  ] as const) {
+    const req = new FrameReader({}).push(encodeMessage(MSG_INVOKE, payload, { seq: 300, serializerId: 2, annotations: ann }))[0]!;
+    assert.deepEqual(annotationOf(req, "CORR"), expect);
+    const reply = decodeMessage(encodeTextReply(MSG_RESULT, 0, req, text));
+    assert.equal(reply.seq, 300);
+    assert.equal(reply.serializerId, 2);
+    assert.deepEqual(reply.annotations.get("CORR"), expect);
+    assert.equal(reply.data.toString("latin1"), text);
+  }
+  // no CORR in the request: a fresh random one
+  const bare = new FrameReader({}).push(encodeMessage(MSG_INVOKE, payload, { seq: 1, serializerId: 1 }))[0]!;
+  assert.equal(annotationOf(bare, "CORR"), undefined);
+  assert.equal(decodeMessage(encodeTextReply(MSG_RESULT, 0, bare, text)).annotations.get("CORR")!.length, 16);
 });

@@ -210,8 +210,19 @@ const ASCII_PRINTABLE = /^[ !#-&(-[\]-~]*$/; // what pyStrRepr writes unchanged 
 
 /** The serpent text of a scalar when it is pure ASCII (plain strings, numbers, bools, None), else undefined. */
 function asciiScalarText(v: unknown): string | undefined {
-  if (typeof v === "string") return v.length <= 256 && ASCII_PRINTABLE.test(v) ? `'${v}'` : undefined;
+  if (typeof v === "string") return isPlainAscii(v) ? `'${v}'` : undefined;
   return scalarText(v);
+}
+
+/** At most 256 characters, each printable ASCII other than the quote and the backslash (what ASCII_PRINTABLE matches). */
+function isPlainAscii(v: string): boolean {
+  const n = v.length;
+  if (n > 256) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < C_SPACE || c > 0x7e || c === C_SQ || c === C_BSLASH) return false;
+  }
+  return true;
 }
 
 /** Cached `HEADER('object','method',(` prefixes of the calls a proxy makes. */
