@@ -458,13 +458,14 @@ export class FrameReader {
     return out;
   }
 
-  /** Adds bytes; returns every message completed by them. Throws ProtocolError/SecurityError on bad input; the reader is then unusable. */
-  push(chunk: Uint8Array): PyroMessage[] {
+  /** Adds the first `length` bytes of `chunk` (default: all); returns every message completed by them. Throws ProtocolError/SecurityError on bad input; the reader is then unusable. */
+  push(chunk: Uint8Array, length: number = chunk.length): PyroMessage[] {
     if (this.failed) throw new ProtocolError("frame reader already failed");
-    if (this.buffered === 0 && this.header === undefined && chunk.length > 0) return this.pushWhole(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    if (chunk.length) {
-      this.chunks.push(this.transient || !Buffer.isBuffer(chunk) ? Buffer.from(chunk) : chunk);
-      this.buffered += chunk.length;
+    if (this.buffered === 0 && this.header === undefined && length > 0) return this.pushWhole(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk), length);
+    if (length > 0) {
+      const part = length === chunk.length ? chunk : chunk.subarray(0, length);
+      this.chunks.push(this.transient || !Buffer.isBuffer(part) ? Buffer.from(part) : part);
+      this.buffered += length;
     }
     const out: PyroMessage[] = [];
     try {
@@ -489,12 +490,11 @@ export class FrameReader {
     return out;
   }
 
-  /** push() when nothing is buffered: frames are parsed in place, only a trailing partial frame is kept. */
-  private pushWhole(buf: Buffer): PyroMessage[] {
+  /** push() when nothing is buffered: frames are parsed in place (in buf[0, n)), only a trailing partial frame is kept. */
+  private pushWhole(buf: Buffer, n: number): PyroMessage[] {
     const out: PyroMessage[] = [];
     const max = this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     let off = 0;
-    const n = buf.length;
     try {
       while (n - off >= HEADER_SIZE) {
         const h = parseHeaderAt(buf, off, max);
@@ -514,7 +514,7 @@ export class FrameReader {
       throw err;
     }
     if (off < n) {
-      this.chunks.push(this.transient ? Buffer.from(buf.subarray(off)) : off === 0 ? buf : buf.subarray(off));
+      this.chunks.push(this.transient ? Buffer.from(buf.subarray(off, n)) : off === 0 && n === buf.length ? buf : buf.subarray(off, n));
       this.buffered = n - off;
     }
     return out;

@@ -119,6 +119,10 @@ function toStringSet(v: unknown): Set<string> {
   return out;
 }
 
+/** Shared, frozen: the keyword arguments and call options of a plain `invoke()`. */
+const NO_KWARGS: Record<string, unknown> = Object.freeze({});
+const NO_OPTIONS: CallOptions = Object.freeze({});
+
 /**
  * The read buffer of every plain-socket connection of this process. Bytes read
  * into it are parsed before the read callback returns (and partial frames
@@ -142,7 +146,7 @@ class ClientConnection {
   private outBytes = 0;
   private flushQueued = false;
   /** Where received bytes go: the handshake reader first, then onData(). */
-  private onChunk: (chunk: Buffer) => void = () => this.die(new ProtocolError("data received before the handshake"));
+  private onChunk: (chunk: Buffer, length: number) => void = () => this.die(new ProtocolError("data received before the handshake"));
 
   /**
    * `readsInto`: the socket was opened with `onread` (plain TCP and Unix
@@ -155,12 +159,12 @@ class ClientConnection {
     readsInto: boolean,
   ) {
     this.reader = new FrameReader({ hmacKey: proxy.hmacKey, maxMessageSize: proxy.maxMessageSize }, readsInto);
-    if (!readsInto) socket.on("data", (c: Buffer) => this.onChunk(c));
+    if (!readsInto) socket.on("data", (c: Buffer) => this.onChunk(c, c.length));
   }
 
-  /** The `onread` callback's target: `chunk` is only valid during this call. */
-  receive(chunk: Buffer): void {
-    this.onChunk(chunk);
+  /** The `onread` callback's target: the first `length` bytes of `chunk`, only valid during this call. */
+  receive(chunk: Buffer, length: number): void {
+    this.onChunk(chunk, length);
   }
 
   /** Runs the handshake; resolves when CONNECTOK arrived. */
@@ -185,10 +189,10 @@ class ClientConnection {
     }
     return new Promise<void>((resolve, reject) => {
       let done = false;
-      const onHandshakeData = (chunk: Buffer): void => {
+      const onHandshakeData = (chunk: Buffer, length: number): void => {
         let msgs: PyroMessage[];
         try {
-          msgs = this.reader.push(chunk);
+          msgs = this.reader.push(chunk, length);
         } catch (err) {
           finish(err);
           return;
@@ -220,7 +224,7 @@ class ClientConnection {
           finish(err);
           return;
         }
-        this.onChunk = (c: Buffer) => this.onData(c);
+        this.onChunk = (c: Buffer, n: number) => this.onData(c, n);
         finish(undefined);
         if (msgs.length > 1) log.warn("unexpected frames after CONNECTOK ignored");
       };
@@ -256,10 +260,10 @@ class ClientConnection {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, length: number): void {
     let msgs: PyroMessage[];
     try {
-      msgs = this.reader.push(chunk);
+      msgs = this.reader.push(chunk, length);
     } catch (err) {
       this.die(err instanceof Error ? err : new ProtocolError(String(err)));
       return;
@@ -614,7 +618,7 @@ export class PyroProxy implements Invoker {
     const onread = {
       buffer: sharedReadBuffer,
       callback: (n: number, buf: Uint8Array): boolean => {
-        sink.conn?.receive((buf as Buffer).subarray(0, n));
+        sink.conn?.receive(buf as Buffer, n);
         return true;
       },
     };
@@ -689,8 +693,8 @@ export class PyroProxy implements Invoker {
   // ---------------------------------------------------------------- calls
 
   /** Invoker: calls a method with positional arguments. */
-  invoke(method: string, args: readonly unknown[] = [], options: CallOptions = {}): Promise<unknown> {
-    return this.sendCall(undefined, method, args, {}, options, 0);
+  invoke(method: string, args: readonly unknown[] = [], options: CallOptions = NO_OPTIONS): Promise<unknown> {
+    return this.sendCall(undefined, method, args, NO_KWARGS, options, 0);
   }
 
   /** Calls a method with positional and keyword arguments (for Python services). */

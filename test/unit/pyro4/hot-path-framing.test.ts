@@ -50,6 +50,23 @@ test("the frame reader gives the same messages however the stream is split", () 
     assert.equal(reader.pending, 0);
     assert.deepEqual(summary(got), expected, `round ${round}`);
   }
+  // a transient reader fed from one reused buffer (as a socket's onread does): messages are read before the
+  // buffer is overwritten, the bytes of an incomplete frame are copied out
+  for (let round = 0; round < 20; round++) {
+    const reader = new FrameReader({}, true);
+    const reused = Buffer.alloc(256);
+    const got: unknown[] = [];
+    let off = 0;
+    while (off < stream.length) {
+      const n = Math.min(1 + rnd(256), stream.length - off);
+      stream.copy(reused, 0, off, off + n);
+      got.push(...summary(reader.push(reused, n)));
+      reused.fill(0xee); // the next read overwrites it
+      off += n;
+    }
+    assert.equal(reader.pending, 0);
+    assert.deepEqual(got, expected, `transient round ${round}`);
+  }
 });
 
 test("a bad header after good frames in one chunk fails the reader, after nothing is returned for it", () => {
