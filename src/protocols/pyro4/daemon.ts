@@ -21,6 +21,11 @@ import {
   encodeMessage,
   encodePlainFrame,
   encodeTextReply,
+  encodeTextReplyFrom,
+  decodeMessage,
+  headerChecksum,
+  HEADER_SIZE,
+  PROTOCOL_VERSION,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -212,6 +217,8 @@ class Connection {
   readonly reader: FrameReader;
   handshaken = false;
   handshakeStarted = false;
+  /** serveFast() may be tried (after the handshake, no HMAC, no compression, serpent accepted). */
+  private fastPath = false;
   closing = false;
   closed = false;
   private readonly slots: Slot[] = [];
@@ -268,6 +275,12 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
+    if (this.fastPath && this.reader.pending === 0 && this.reader.currentHeader === undefined && this.running === 0 && this.slots.length === 0 && this.inbox.length === 0 && this.serveFast(chunk)) {
+      if (this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
+      if (this.closing) this.maybeFinishClosing();
+      this.checkBackpressure();
+      return;
+    }
     let msgs: PyroMessage[];
     try {
       msgs = this.reader.push(chunk);
@@ -300,6 +313,58 @@ class Connection {
       this.writeOut();
     }
     this.checkBackpressure();
+  }
+
+  /**
+   * The hot path, for a chunk that is exactly one plain INVOKE frame (serpent,
+   * no flags, no HMAC, a small call of a plain object's method with scalar
+   * arguments): read in place, the method called, a scalar result written as
+   * text with the request's CORR. Returns false, having done nothing, for
+   * anything else (the general path then reads the chunk and reports any
+   * error). Once the method is called the request is answered here.
+   */
+  private serveFast(b: Buffer): boolean {
+    const n = b.length;
+    if (n < HEADER_SIZE || b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b[4] !== 0 || b[5] !== PROTOCOL_VERSION) return false;
+    const type = (b[6]! << 8) | b[7]!;
+    const flags = (b[8]! << 8) | b[9]!;
+    if (type !== MSG_INVOKE || flags !== 0) return false;
+    const seq = (b[10]! << 8) | b[11]!;
+    const plen = (b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!;
+    const sid = (b[16]! << 8) | b[17]!;
+    const alen = (b[18]! << 8) | b[19]!;
+    if (sid !== 1 || plen < 0 || HEADER_SIZE + alen + plen !== n || headerChecksum(type, flags, seq, plen, sid, alen) !== ((b[22]! << 8) | b[23]!)) return false;
+    const d = this.daemon;
+    if (d.maxMessageSize > 0 && plen + alen > d.maxMessageSize) return false;
+    let corrAt = -1;
+    const annEnd = HEADER_SIZE + alen;
+    for (let off = HEADER_SIZE; off < annEnd; ) {
+      if (off + 6 > annEnd) return false;
+      if (b[off] === 0x48 && b[off + 1] === 0x4d && b[off + 2] === 0x41 && b[off + 3] === 0x43) return false; // HMAC
+      if (b[off] === 0x43 && b[off + 1] === 0x4f && b[off + 2] === 0x52 && b[off + 3] === 0x52) corrAt = off; // CORR
+      off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
+      if (off > annEnd) return false;
+    }
+    const ser = d.serializer(1);
+    const call = ser.callAt(b, annEnd, n);
+    if (call === undefined) return false;
+    const target = d.plainMethodTarget(call.objectId, call.method);
+    if (target === undefined) return false;
+    let result: unknown;
+    try {
+      result = (target[call.method] as (...a: unknown[]) => unknown).apply(target, call.vargs);
+    } catch (err) {
+      this.completeNow(this.errorReply(decodeMessage(b, { maxMessageSize: d.maxMessageSize }), err));
+      return true;
+    }
+    const text = result === null || typeof result !== "object" ? ser.valueText(result) : undefined;
+    if (text !== undefined) {
+      this.emit(encodeTextReplyFrom(MSG_RESULT, 0, seq, sid, b, corrAt, text));
+      return true;
+    }
+    const m = decodeMessage(b, { maxMessageSize: d.maxMessageSize });
+    this.settle(m, () => (isPromiseLike(result) ? Promise.resolve(result).then((r) => d.invokeReply(m, ser, r, this)) : d.invokeReply(m, ser, result, this)));
+    return true;
   }
 
   /** Sends a frame now, or (while a received chunk is processed) with the other replies to it. */
@@ -409,6 +474,7 @@ class Connection {
       return this.fail(errorMessage(err), m.serializerId, m.seq);
     }
     this.handshaken = true;
+    this.fastPath = d.hmacKey === undefined && typeof d.options.compressThreshold !== "number" && d.accepts(1);
     this.emit(this.frame(MSG_CONNECTOK, payload, m, flags, annotationOf(m, "CORR") ?? true));
     this.armIdle(d.idleTimeoutMs);
   }
@@ -494,9 +560,14 @@ class Connection {
       this.onewayRunning.add(p);
       return;
     }
+    this.settle(m, () => this.daemon.handleInvoke(m, this));
+  }
+
+  /** Sends what `run` makes for request `m`: a reply now, a reply later (a promise), or an exception reply. */
+  private settle(m: PyroMessage, run: () => Buffer | undefined | Promise<Buffer | undefined>): void {
     let r: Buffer | undefined | Promise<Buffer | undefined>;
     try {
-      r = this.daemon.handleInvoke(m, this);
+      r = run();
     } catch (err) {
       this.completeNow(this.errorReply(m, err));
       return;
@@ -1011,7 +1082,8 @@ export class PyroDaemon {
     return this.invokeReply(m, ser, result, conn);
   }
 
-  private invokeReply(m: PyroMessage, ser: PyroSerializer, result: unknown, conn: Connection): Buffer | undefined {
+  /** @internal The reply frame for a call's result (undefined for oneway). */
+  invokeReply(m: PyroMessage, ser: PyroSerializer, result: unknown, conn: Connection): Buffer | undefined {
     if ((m.flags & FLAGS_ONEWAY) !== 0) {
       if (isStreamable(result)) {
         try {
@@ -1079,6 +1151,18 @@ export class PyroDaemon {
     if (vargs.length < 2) throw new PyroFault("builtins.TypeError", "__setattr__ needs a name and a value");
     t[name] = vargs[1];
     return null;
+  }
+
+  /**
+   * @internal The hot path's lookup: the served plain object (not a class, not
+   * `Pyro.Daemon`) when `method` is one of its exposed methods, else undefined
+   * (callMethod then gives the error reply).
+   */
+  plainMethodTarget(objectId: string, method: string): Record<string, unknown> | undefined {
+    const reg = this.objects.get(objectId);
+    if (reg === undefined || reg.instances !== undefined || reg.id === DAEMON_OBJECT_ID || !reg.methods.has(method) || method.charCodeAt(0) === 95) return undefined;
+    const target = reg.target as Record<string, unknown>;
+    return typeof target[method] === "function" ? target : undefined;
   }
 
   /** Calls a method; returns its value, or a promise when the method is async. Throws PyroFault for lookups. */

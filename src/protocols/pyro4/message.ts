@@ -182,17 +182,18 @@ export function encodeTextFrame(type: number, flags: number, seq: number, serial
  * when the request had none.
  */
 export function encodeTextReply(type: number, flags: number, req: PyroMessage, text: string): Buffer {
-  if (req instanceof LazyMessage) {
-    const at = req.annotationOffset("CORR");
-    if (at < 0) return encodeTextFrame(type, flags, req.seq, req.serializerId, text, true);
-    const src = req.source;
-    const len = (src[at + 4]! << 8) | src[at + 5]!;
-    const out = frameHead(type, flags, req.seq, req.serializerId, text.length, len);
-    for (let k = 0; k < len; k++) out[30 + k] = src[at + 6 + k]!;
-    writeLatin1(out, text, out.length - text.length);
-    return out;
-  }
+  if (req instanceof LazyMessage) return encodeTextReplyFrom(type, flags, req.seq, req.serializerId, req.source, req.annotationOffset("CORR"), text);
   return encodeTextFrame(type, flags, req.seq, req.serializerId, text, req.annotations.get("CORR") ?? true);
+}
+
+/** encodeTextReply() with the request's CORR chunk at `corrAt` in `src` (-1: none, a random one is made). */
+export function encodeTextReplyFrom(type: number, flags: number, seq: number, serializerId: number, src: Buffer, corrAt: number, text: string): Buffer {
+  if (corrAt < 0) return encodeTextFrame(type, flags, seq, serializerId, text, true);
+  const len = (src[corrAt + 4]! << 8) | src[corrAt + 5]!;
+  const out = frameHead(type, flags, seq, serializerId, text.length, len);
+  for (let k = 0; k < len; k++) out[30 + k] = src[corrAt + 6 + k]!;
+  writeLatin1(out, text, out.length - text.length);
+  return out;
 }
 
 /** A frame Buffer with header and CORR annotation written; the last `plen` bytes are for the payload. */

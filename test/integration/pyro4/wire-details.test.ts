@@ -166,3 +166,55 @@ test("a custom handshake check admits or refuses connections (sync and async)", 
   await assert.rejects(bad.invoke("echo", [1]), /rejected: bad handshake token/);
   assert.deepEqual(seen, ["let-me-in", "nope"]);
 });
+
+test("one plain call per read (the daemon's fast path): CORR echoed, errors, async and non-scalar results answered", async (t) => {
+  const d = new PyroDaemon({ host: "127.0.0.1" });
+  await d.listen();
+  const svc = new TestService();
+  d.register(svc, "svc");
+  const c = await rawClient(d.port!);
+  t.after(async () => {
+    c.s.destroy();
+    await d.close();
+  });
+  const serpent = getSerializer("serpent");
+  c.s.write(encodeMessage(MSG_CONNECT, serpent.dumps({ handshake: "hello", object: "svc" }), { seq: 1, serializerId: 1 }));
+  assert.equal((await c.next()).type, MSG_CONNECTOK);
+  let seq = 1;
+  const call = async (method: string, args: unknown[], corr?: Buffer): Promise<PyroMessage> => {
+    seq++;
+    c.s.write(encodeMessage(MSG_INVOKE, serpent.dumpsCall("svc", method, args, {}), { seq, serializerId: 1, annotations: corr ? new Map([["CORR", corr]]) : undefined }));
+    const r = await c.next();
+    assert.equal(r.seq, seq);
+    assert.equal(r.type, MSG_RESULT);
+    return r;
+  };
+  const corr = Buffer.from("0123456789abcdef");
+  const odd = Buffer.from("a longer correlation id, 39 bytes long");
+  let r = await call("echo", ["hello world"], corr);
+  assert.equal(serpent.loads(r.data), "hello world");
+  assert.deepEqual(r.annotations.get("CORR"), corr);
+  r = await call("add", [2, 3], odd);
+  assert.equal(serpent.loads(r.data), 5);
+  assert.deepEqual(r.annotations.get("CORR"), odd);
+  r = await call("echo", [null]);
+  assert.equal(serpent.loads(r.data), null);
+  assert.equal(r.annotations.get("CORR")?.length, 16, "a fresh CORR when the request had none");
+  r = await call("raise_value_error", ["boom"], corr);
+  assert.equal(r.flags & FLAGS_EXCEPTION, FLAGS_EXCEPTION);
+  assert.equal(r.annotations.has("CORR"), false, "as Pyro4's daemon, exception replies carry no CORR");
+  assert.match(JSON.stringify(serpent.loads(r.data)), /ValueError.*boom/);
+  r = await call("slow", [5, "later"], corr);
+  assert.equal(serpent.loads(r.data), "later");
+  assert.deepEqual(r.annotations.get("CORR"), corr);
+  r = await call("echo", ["caf\u00e9 \u2603"]);
+  assert.equal(serpent.loads(r.data), "caf\u00e9 \u2603");
+  r = await call("get_data", [7]);
+  assert.equal(serpent.loads(r.data), "You got remote data => 7");
+  for (const bad of ["_hidden", "no_such_method"]) {
+    r = await call(bad, []);
+    assert.equal(r.flags & FLAGS_EXCEPTION, FLAGS_EXCEPTION, bad);
+    assert.match(JSON.stringify(serpent.loads(r.data)), /AttributeError/, bad);
+  }
+  assert.equal(svc.counter, 0);
+});

@@ -1045,10 +1045,15 @@ const NO_KWARGS: Record<string, unknown> = Object.freeze({});
 
 /** simpleCall() read straight from the bytes, for calls that are all ASCII; undefined otherwise. */
 function bytesCall(b: Buffer, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
-  const n = b.length;
-  const h = HEADER_LEN;
-  if (n < h + 12 || b[h] !== C_LPAR || opts.maxDepth < 2 || opts.maxItems < 64) return undefined;
-  for (let i = 0; i < h; i++) if (b[i] !== HEADER_BYTES[i]) return undefined;
+  return serpentCallAt(b, 0, b.length, opts);
+}
+
+/** bytesCall() for the payload at b[start, end). */
+export function serpentCallAt(b: Buffer, start: number, end: number, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
+  const n = end;
+  const h = start + HEADER_LEN;
+  if (n - start < HEADER_LEN + 12 || n - start > 4096 || b[h] !== C_LPAR || opts.maxDepth < 2 || opts.maxItems < 64) return undefined;
+  for (let i = 0; i < HEADER_LEN; i++) if (b[start + i] !== HEADER_BYTES[i]) return undefined;
   const e1 = asciiStringEnd(b, h + 1, n);
   if (e1 < 0 || b[e1] !== C_COMMA || e1 - h - 3 > opts.maxStringLength) return undefined;
   const e2 = asciiStringEnd(b, e1 + 1, n);
