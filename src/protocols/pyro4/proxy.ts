@@ -32,6 +32,9 @@ import {
   encodeMessage,
   encodePlainFrame,
   encodeTextFrame,
+  headerChecksum,
+  HEADER_SIZE,
+  PROTOCOL_VERSION,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -146,6 +149,8 @@ class ClientConnection {
   private outBytes = 0;
   private flushQueued = false;
   /** Where received bytes go: the handshake reader first, then onData(). */
+  /** readFast() may be tried (no HMAC key). */
+  private readonly fastReplies: boolean;
   private onChunk: (chunk: Buffer, length: number) => void = () => this.die(new ProtocolError("data received before the handshake"));
 
   /**
@@ -159,6 +164,7 @@ class ClientConnection {
     readsInto: boolean,
   ) {
     this.reader = new FrameReader({ hmacKey: proxy.hmacKey, maxMessageSize: proxy.maxMessageSize }, readsInto);
+    this.fastReplies = proxy.hmacKey === undefined;
     if (!readsInto) socket.on("data", (c: Buffer) => this.onChunk(c, c.length));
   }
 
@@ -261,6 +267,7 @@ class ClientConnection {
   }
 
   private onData(chunk: Buffer, length: number): void {
+    if (this.fastReplies && this.reader.pending === 0 && this.reader.currentHeader === undefined && this.readFast(chunk, length)) return;
     let msgs: PyroMessage[];
     try {
       msgs = this.reader.push(chunk, length);
@@ -304,6 +311,47 @@ class ClientConnection {
       this.flush();
       this.socket.end();
     }
+  }
+
+  /**
+   * The hot path, for a read that is exactly one plain RESULT frame (no
+   * flags, no HMAC, the call's serializer) whose value is one plain ASCII
+   * string: the caller's promise is resolved straight from the bytes. Returns
+   * false, having done nothing, for anything else (onData then reads it).
+   */
+  private readFast(b: Buffer, n: number): boolean {
+    if (n < HEADER_SIZE || b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b[4] !== 0 || b[5] !== PROTOCOL_VERSION) return false;
+    const type = (b[6]! << 8) | b[7]!;
+    const flags = (b[8]! << 8) | b[9]!;
+    if (type !== MSG_RESULT || flags !== 0) return false;
+    const seq = (b[10]! << 8) | b[11]!;
+    const plen = (b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!;
+    const sid = (b[16]! << 8) | b[17]!;
+    const alen = (b[18]! << 8) | b[19]!;
+    if (plen < 0 || HEADER_SIZE + alen + plen !== n || headerChecksum(type, flags, seq, plen, sid, alen) !== ((b[22]! << 8) | b[23]!)) return false;
+    const max = this.proxy.maxMessageSize;
+    if (max > 0 && plen + alen > max) return false;
+    const annEnd = HEADER_SIZE + alen;
+    for (let off = HEADER_SIZE; off < annEnd; ) {
+      if (off + 6 > annEnd) return false;
+      if (b[off] === 0x48 && b[off + 1] === 0x4d && b[off + 2] === 0x41 && b[off + 3] === 0x43) return false; // HMAC
+      off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
+      if (off > annEnd) return false;
+    }
+    const pend = this.pending.get(seq);
+    const ser = this.proxy.serializer;
+    if (pend === undefined || pend.decode === undefined || pend.serializerId !== sid || ser.id !== sid) return false;
+    const value = ser.stringAt(b, annEnd, n);
+    if (value === undefined) return false;
+    this.pending.delete(seq);
+    if (pend.signal) pend.signal.removeEventListener("abort", pend.onAbort!);
+    pend.resolve(value);
+    this.proxy.connectionFreed(this);
+    if (this.retired && this.pending.size === 0) {
+      this.flush();
+      this.socket.end();
+    }
+    return true;
   }
 
   /** Registers a call; its deadline is watched by the connection's one timer. */

@@ -218,3 +218,49 @@ test("one plain call per read (the daemon's fast path): CORR echoed, errors, asy
   }
   assert.equal(svc.counter, 0);
 });
+
+test("replies read by the proxy's fast path and by its general path give the same values", async (t) => {
+  const serpent = getSerializer("serpent");
+  // a stand-in daemon: answers each call with the payload text named by the call's argument
+  const payloads: Record<string, { text: string; flags?: number; serializerId?: number }> = {
+    plain: { text: "'hello world'" },
+    quotes: { text: '"it\'s"' },
+    escaped: { text: "'a\\nb'" },
+    unicode: { text: "'caf\u00e9'" },
+    number: { text: "42" },
+    list: { text: "[1,'x']" },
+    error: { text: "{'__class__':'builtins.ValueError','__exception__':True,'args':('bad',),'attributes':{}}", flags: FLAGS_EXCEPTION },
+    otherSerializer: { text: "'x'", serializerId: 2 },
+  };
+  const server = createServer((s) => {
+    s.on("error", () => undefined);
+    const reader = new FrameReader();
+    s.on("data", (c: Buffer) => {
+      for (const m of reader.push(c)) {
+        if (m.type === MSG_CONNECT) {
+          s.write(encodeMessage(MSG_CONNECTOK, serpent.dumps("ok"), { seq: m.seq, serializerId: 1 }));
+          continue;
+        }
+        const which = String(serpent.loadsCall(m.data).vargs[0]);
+        const p = payloads[which]!;
+        const data = Buffer.from(`# serpent utf-8 python3.2\n${p.text}`, "utf8");
+        // one read per reply (written on its own), with a CORR as our daemon sends
+        s.write(encodeMessage(MSG_RESULT, data, { seq: m.seq, serializerId: p.serializerId ?? 1, flags: p.flags ?? 0, annotations: new Map([["CORR", Buffer.alloc(16, 7)]]) }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const p = new PyroProxy(`PYRO:x@127.0.0.1:${(server.address() as { port: number }).port}`, { timeoutMs: 3000, metadata: false });
+  t.after(async () => {
+    await p.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  assert.equal(await p.invoke("echo", ["plain"]), "hello world");
+  assert.equal(await p.invoke("echo", ["quotes"]), "it's");
+  assert.equal(await p.invoke("echo", ["escaped"]), "a\nb");
+  assert.equal(await p.invoke("echo", ["unicode"]), "caf\u00e9");
+  assert.equal(await p.invoke("echo", ["number"]), 42);
+  assert.deepEqual(await p.invoke("echo", ["list"]), [1, "x"]);
+  await assert.rejects(p.invoke("echo", ["error"]), /ValueError|bad/);
+  await assert.rejects(p.invoke("echo", ["otherSerializer"]), ProtocolError);
+});

@@ -6,7 +6,7 @@ import { SerializationError } from "../../../core/errors.js";
 import { asUint8Array, isPlainObject, resolveOptions, serError, type ResolvedOptions, type SerializerOptions } from "./common.js";
 import { jsonDumps, jsonDumpsCall, jsonLoads } from "./json.js";
 import { marshalDumps, marshalDumpsCall, marshalLoads } from "./marshal.js";
-import { serpentCallAt, serpentCallText, serpentDumps, serpentDumpsCall, serpentLoads, serpentLoadsCallFast, serpentValueText } from "./serpent.js";
+import { serpentCallAt, serpentCallText, serpentDumps, serpentStringAt, serpentDumpsCall, serpentLoads, serpentLoadsCallFast, serpentValueText } from "./serpent.js";
 
 export type { SerializerLimits, SerializerOptions } from "./common.js";
 export { DEFAULT_LIMITS, toBytes } from "./common.js";
@@ -35,6 +35,8 @@ export interface PyroSerializer {
   valueText(value: unknown): string | undefined;
   /** Hot path of loadsCall: a small plain call read straight from b[start, end), or undefined (then use loadsCall). */
   callAt(b: Buffer, start: number, end: number): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined;
+  /** Hot path of loads: a payload at b[start, end) that is one plain ASCII string, read straight from the bytes, or undefined (then use loads). */
+  stringAt(b: Buffer, start: number, end: number): string | undefined;
 }
 
 export const SERIALIZER_IDS: { readonly serpent: 1; readonly json: 2; readonly marshal: 3 } = Object.freeze({ serpent: 1, json: 2, marshal: 3 });
@@ -126,6 +128,9 @@ class Serializer implements PyroSerializer {
   }
   callAt(b: Buffer, start: number, end: number): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
     return this.id === 1 ? serpentCallAt(b, start, end, this.opts) : undefined;
+  }
+  stringAt(b: Buffer, start: number, end: number): string | undefined {
+    return this.id === 1 ? serpentStringAt(b, start, end, this.opts) : undefined;
   }
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } {
     if (this.id === 1) {

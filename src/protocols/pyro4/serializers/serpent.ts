@@ -1095,17 +1095,22 @@ const HEADER_BYTES = Buffer.from(SERPENT_HEADER, "latin1");
  * NOT_SIMPLE for anything else.
  */
 function simpleStringDocument(data: Buffer, opts: ResolvedOptions): unknown {
-  const h = HEADER_LEN;
-  const n = data.length;
-  if (n < h + 2 || n - h - 2 > opts.maxStringLength) return NOT_SIMPLE;
+  return serpentStringAt(data, 0, data.length, opts) ?? NOT_SIMPLE;
+}
+
+/** simpleStringDocument() for the payload at data[start, end): the string, or undefined when it is anything else. */
+export function serpentStringAt(data: Buffer, start: number, end: number, opts: ResolvedOptions): string | undefined {
+  const h = start + HEADER_LEN;
+  const n = end;
+  if (n < h + 2 || n - h - 2 > opts.maxStringLength) return undefined;
   const q = data[h];
-  if ((q !== C_SQ && q !== C_DQ) || data[n - 1] !== q) return NOT_SIMPLE;
-  for (let i = 0; i < h; i++) if (data[i] !== HEADER_BYTES[i]) return NOT_SIMPLE;
+  if ((q !== C_SQ && q !== C_DQ) || data[n - 1] !== q) return undefined;
+  for (let i = 0; i < HEADER_LEN; i++) if (data[start + i] !== HEADER_BYTES[i]) return undefined;
   for (let j = h + 1; j < n - 1; j++) {
     const c = data[j]!;
-    if (c === q || c === C_BSLASH || c < C_SPACE || c >= 0x7f) return NOT_SIMPLE;
+    if (c === q || c === C_BSLASH || c < C_SPACE || c >= 0x7f) return undefined;
   }
-  return (data as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(h + 1, n - 1);
+  return latin1Of(data, h + 1, n - 1);
 }
 
 export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
