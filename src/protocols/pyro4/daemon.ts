@@ -23,9 +23,7 @@ import {
   encodeTextReply,
   encodeTextReplyFrom,
   decodeMessage,
-  headerChecksum,
-  HEADER_SIZE,
-  PROTOCOL_VERSION,
+  soloPlainFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -324,29 +322,13 @@ class Connection {
    * error). Once the method is called the request is answered here.
    */
   private serveFast(b: Buffer): boolean {
-    const n = b.length;
-    if (n < HEADER_SIZE || b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b[4] !== 0 || b[5] !== PROTOCOL_VERSION) return false;
-    const type = (b[6]! << 8) | b[7]!;
-    const flags = (b[8]! << 8) | b[9]!;
-    if (type !== MSG_INVOKE || flags !== 0) return false;
-    const seq = (b[10]! << 8) | b[11]!;
-    const plen = (b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!;
-    const sid = (b[16]! << 8) | b[17]!;
-    const alen = (b[18]! << 8) | b[19]!;
-    if (sid !== 1 || plen < 0 || HEADER_SIZE + alen + plen !== n || headerChecksum(type, flags, seq, plen, sid, alen) !== ((b[22]! << 8) | b[23]!)) return false;
     const d = this.daemon;
-    if (d.maxMessageSize > 0 && plen + alen > d.maxMessageSize) return false;
-    let corrAt = -1;
-    const annEnd = HEADER_SIZE + alen;
-    for (let off = HEADER_SIZE; off < annEnd; ) {
-      if (off + 6 > annEnd) return false;
-      if (b[off] === 0x48 && b[off + 1] === 0x4d && b[off + 2] === 0x41 && b[off + 3] === 0x43) return false; // HMAC
-      if (b[off] === 0x43 && b[off + 1] === 0x4f && b[off + 2] === 0x52 && b[off + 3] === 0x52) corrAt = off; // CORR
-      off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
-      if (off > annEnd) return false;
-    }
+    const f = soloPlainFrame(b, b.length, MSG_INVOKE, d.maxMessageSize);
+    if (f === undefined || f.serializerId !== 1) return false;
+    const { seq, corrAt, payloadStart } = f;
+    const n = b.length;
     const ser = d.serializer(1);
-    const call = ser.callAt(b, annEnd, n);
+    const call = ser.callAt(b, payloadStart, n);
     if (call === undefined) return false;
     const target = d.plainMethodTarget(call.objectId, call.method);
     if (target === undefined) return false;
@@ -359,7 +341,7 @@ class Connection {
     }
     const text = result === null || typeof result !== "object" ? ser.valueText(result) : undefined;
     if (text !== undefined) {
-      this.emit(encodeTextReplyFrom(MSG_RESULT, 0, seq, sid, b, corrAt, text));
+      this.emit(encodeTextReplyFrom(MSG_RESULT, 0, seq, 1, b, corrAt, text));
       return true;
     }
     const m = decodeMessage(b, { maxMessageSize: d.maxMessageSize });

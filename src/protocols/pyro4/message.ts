@@ -248,6 +248,48 @@ function frameHead(type: number, flags: number, seq: number, serializerId: numbe
   return out;
 }
 
+/** What soloPlainFrame() found (one object, reused: read it before the next call). */
+export interface SoloFrame {
+  seq: number;
+  serializerId: number;
+  /** Where the payload starts; it ends at the end of the bytes. */
+  payloadStart: number;
+  /** Offset of the CORR annotation's chunk, or -1. */
+  corrAt: number;
+}
+const solo: SoloFrame = { seq: 0, serializerId: 0, payloadStart: 0, corrAt: -1 };
+
+/**
+ * The hot paths' frame check: whether b[0, n) is exactly one frame of `type`
+ * with no flags, a good checksum, within `maxMessageSize`, with well-formed
+ * annotations and no HMAC. Returns the frame's details, or undefined for
+ * anything else (the general reader then reads the bytes and reports errors).
+ */
+export function soloPlainFrame(b: Uint8Array, n: number, type: number, maxMessageSize: number): SoloFrame | undefined {
+  if (n < HEADER_SIZE || b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b[4] !== 0 || b[5] !== PROTOCOL_VERSION) return undefined;
+  if (((b[6]! << 8) | b[7]!) !== type || b[8] !== 0 || b[9] !== 0) return undefined;
+  const seq = (b[10]! << 8) | b[11]!;
+  const plen = (b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!;
+  const sid = (b[16]! << 8) | b[17]!;
+  const alen = (b[18]! << 8) | b[19]!;
+  if (plen < 0 || HEADER_SIZE + alen + plen !== n || headerChecksum(type, 0, seq, plen, sid, alen) !== ((b[22]! << 8) | b[23]!)) return undefined;
+  if (maxMessageSize > 0 && plen + alen > maxMessageSize) return undefined;
+  let corrAt = -1;
+  const annEnd = HEADER_SIZE + alen;
+  for (let off = HEADER_SIZE; off < annEnd; ) {
+    if (off + 6 > annEnd) return undefined;
+    if (b[off] === 0x48 && b[off + 1] === 0x4d && b[off + 2] === 0x41 && b[off + 3] === 0x43) return undefined; // HMAC
+    if (b[off] === 0x43 && b[off + 1] === 0x4f && b[off + 2] === 0x52 && b[off + 3] === 0x52) corrAt = off; // CORR
+    off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
+    if (off > annEnd) return undefined;
+  }
+  solo.seq = seq;
+  solo.serializerId = sid;
+  solo.payloadStart = annEnd;
+  solo.corrAt = corrAt;
+  return solo;
+}
+
 export interface FrameHeader {
   type: number;
   flags: number;

@@ -32,9 +32,7 @@ import {
   encodeMessage,
   encodePlainFrame,
   encodeTextFrame,
-  headerChecksum,
-  HEADER_SIZE,
-  PROTOCOL_VERSION,
+  soloPlainFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
@@ -320,28 +318,13 @@ class ClientConnection {
    * false, having done nothing, for anything else (onData then reads it).
    */
   private readFast(b: Buffer, n: number): boolean {
-    if (n < HEADER_SIZE || b[0] !== 0x50 || b[1] !== 0x59 || b[2] !== 0x52 || b[3] !== 0x4f || b[4] !== 0 || b[5] !== PROTOCOL_VERSION) return false;
-    const type = (b[6]! << 8) | b[7]!;
-    const flags = (b[8]! << 8) | b[9]!;
-    if (type !== MSG_RESULT || flags !== 0) return false;
-    const seq = (b[10]! << 8) | b[11]!;
-    const plen = (b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!;
-    const sid = (b[16]! << 8) | b[17]!;
-    const alen = (b[18]! << 8) | b[19]!;
-    if (plen < 0 || HEADER_SIZE + alen + plen !== n || headerChecksum(type, flags, seq, plen, sid, alen) !== ((b[22]! << 8) | b[23]!)) return false;
-    const max = this.proxy.maxMessageSize;
-    if (max > 0 && plen + alen > max) return false;
-    const annEnd = HEADER_SIZE + alen;
-    for (let off = HEADER_SIZE; off < annEnd; ) {
-      if (off + 6 > annEnd) return false;
-      if (b[off] === 0x48 && b[off + 1] === 0x4d && b[off + 2] === 0x41 && b[off + 3] === 0x43) return false; // HMAC
-      off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
-      if (off > annEnd) return false;
-    }
+    const f = soloPlainFrame(b, n, MSG_RESULT, this.proxy.maxMessageSize);
+    if (f === undefined) return false;
+    const { seq, serializerId: sid, payloadStart } = f;
     const pend = this.pending.get(seq);
     const ser = this.proxy.serializer;
     if (pend === undefined || pend.decode === undefined || pend.serializerId !== sid || ser.id !== sid) return false;
-    const value = ser.stringAt(b, annEnd, n);
+    const value = ser.stringAt(b, payloadStart, n);
     if (value === undefined) return false;
     this.pending.delete(seq);
     if (pend.signal) pend.signal.removeEventListener("abort", pend.onAbort!);

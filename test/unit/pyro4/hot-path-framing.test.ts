@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { annotationOf, decodeMessage, encodeMessage, encodePlainFrame, encodeTextFrame, encodeTextReply, FrameReader, MSG_INVOKE, MSG_RESULT, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
+import { annotationOf, soloPlainFrame, decodeMessage, encodeMessage, encodePlainFrame, encodeTextFrame, encodeTextReply, FrameReader, MSG_INVOKE, MSG_RESULT, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
 import { ProtocolError } from "../../../src/core/errors.js";
 
 const payload = Buffer.from("# serpent utf-8 python3.2\n('bench','echo',('hello world',),{})");
@@ -100,4 +100,30 @@ test("text frames and text replies: the bytes of the general encoder, the reques
   const bare = new FrameReader({}).push(encodeMessage(MSG_INVOKE, payload, { seq: 1, serializerId: 1 }))[0]!;
   assert.equal(annotationOf(bare, "CORR"), undefined);
   assert.equal(decodeMessage(encodeTextReply(MSG_RESULT, 0, bare, text)).annotations.get("CORR")!.length, 16);
+});
+
+test("the hot paths take only a lone plain frame of the expected type; anything else is left to the general reader", () => {
+  const corr = Buffer.alloc(16, 3);
+  const good = encodeMessage(MSG_INVOKE, payload, { seq: 77, serializerId: 1, annotations: new Map([["XTRA", Buffer.from("ab")], ["CORR", corr]]) });
+  const f = soloPlainFrame(good, good.length, MSG_INVOKE, 0);
+  assert.ok(f);
+  assert.equal(f.seq, 77);
+  assert.equal(f.serializerId, 1);
+  assert.deepEqual(good.subarray(f.payloadStart), payload);
+  assert.deepEqual(good.subarray(f.corrAt + 6, f.corrAt + 22), corr);
+  assert.equal(soloPlainFrame(good, good.length, MSG_INVOKE, 10_000)?.seq, 77);
+  const bare = encodePlainFrame(MSG_RESULT, 0, 5, 2, payload, false);
+  assert.equal(soloPlainFrame(bare, bare.length, MSG_RESULT, 0)?.corrAt, -1);
+  const badSum = Buffer.from(good);
+  badSum[23] = badSum[23]! ^ 1;
+  const refused: Array<[string, Buffer, number?]> = [
+    ["another type", good],
+    ["flags", encodeMessage(MSG_RESULT, payload, { seq: 1, serializerId: 1, flags: 4 })],
+    ["checksum", badSum],
+    ["two frames", Buffer.concat([bare, bare])],
+    ["a partial frame", bare.subarray(0, bare.length - 1)],
+    ["an HMAC", encodeMessage(MSG_RESULT, payload, { seq: 1, serializerId: 1, hmacKey: Buffer.from("k") })],
+    ["over the size limit", bare, 10],
+  ];
+  for (const [why, frame, max] of refused) assert.equal(soloPlainFrame(frame, frame.length, MSG_RESULT, max ?? 0), undefined, why);
 });
