@@ -245,3 +245,35 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Error codes Node and OpenSSL give for a refused TLS connection or an unverifiable certificate. */
+export function isTlsErrorCode(code: unknown): boolean {
+  if (typeof code !== "string") return false;
+  return (
+    code.startsWith("ERR_SSL_") ||
+    code.startsWith("ERR_TLS_") ||
+    code === "EPROTO" ||
+    /CERT|ISSUER|SELF_SIGNED|SIGNATURE|INVALID_PURPOSE|HOSTNAME_MISMATCH|PATH_LENGTH|CHAIN_TOO_LONG/.test(code)
+  );
+}
+
+/**
+ * A socket or HTTP failure talking to `where`, as the error hierarchy sees it:
+ * refused (CommunicationError ERR_CONNECTION_REFUSED), TLS or certificate
+ * trouble (SecurityError), a connection dropped on the way
+ * (ConnectionClosedError), anything else (CommunicationError). Remoting
+ * errors pass through unchanged. Every client transport maps its failures
+ * here, after its own special cases.
+ */
+export function networkError(err: unknown, where: string): RemotingError {
+  if (err instanceof RemotingError) return err;
+  const code = (err as { code?: unknown }).code;
+  const msg = errorMessage(err);
+  if (isTlsErrorCode(code)) return new SecurityError(`TLS failure with ${where}: ${String(code)}: ${msg}`, { cause: err });
+  if (code === "ECONNREFUSED") return new CommunicationError(`cannot connect to ${where}: connection refused`, ErrorCodes.ERR_CONNECTION_REFUSED, { cause: err });
+  if (/certificate|ssl|tls/i.test(msg)) return new SecurityError(`TLS failure with ${where}: ${msg}`, { cause: err });
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || /socket hang up|premature close/i.test(msg)) {
+    return new ConnectionClosedError(`connection to ${where} lost: ${msg}`, { cause: err });
+  }
+  return new CommunicationError(`cannot talk to ${where}: ${msg}`, ErrorCodes.ERR_COMMUNICATION, { cause: err });
+}

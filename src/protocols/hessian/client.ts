@@ -7,7 +7,6 @@ import https from "node:https";
 import { readFileSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import {
-  CommunicationError,
   ConfigError,
   ConnectionClosedError,
   ErrorCodes,
@@ -15,9 +14,9 @@ import {
   ProtocolError,
   RemoteInvocationError,
   RemotingError,
-  SecurityError,
   TimeoutError,
   errorMessage,
+  networkError,
 } from "../../core/errors.js";
 import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../core/invocation.js";
 import { getLogger } from "../../core/logging.js";
@@ -73,18 +72,6 @@ export function readPem(v: PemInput | undefined, what: string): PemInput | undef
   } catch (err) {
     throw new ConfigError(`cannot read ${what} file '${v}': ${errorMessage(err)}`, ErrorCodes.ERR_CONFIG_FILE_NOT_FOUND, { cause: err });
   }
-}
-
-const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH)/;
-
-function mapNetworkError(err: unknown, url: string): RemotingError {
-  if (err instanceof RemotingError) return err;
-  const code = (err as { code?: string }).code ?? "";
-  const msg = `${url}: ${errorMessage(err)}`;
-  if (code === "ECONNREFUSED") return new CommunicationError(msg, ErrorCodes.ERR_CONNECTION_REFUSED, { cause: err });
-  if (code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(errorMessage(err))) return new ConnectionClosedError(msg, { cause: err });
-  if (TLS_ERROR.test(code) || /certificate|ssl|tls/i.test(errorMessage(err))) return new SecurityError(msg, { cause: err });
-  return new CommunicationError(msg, ErrorCodes.ERR_COMMUNICATION, { cause: err });
 }
 
 /** Turns a Hessian fault into the RemoteInvocationError thrown to the caller. */
@@ -356,7 +343,7 @@ class PendingCall implements Http1Callbacks {
       this.send(true);
       return;
     }
-    this.finish(mapNetworkError(err, this.client.where));
+    this.finish(networkError(err, this.client.where));
   }
 
   private onRequestError(err: Error): void {
@@ -367,7 +354,7 @@ class PendingCall implements Http1Callbacks {
       this.send();
       return;
     }
-    this.finish(mapNetworkError(err, this.client.where));
+    this.finish(networkError(err, this.client.where));
   }
 
   private onAbort(): void {
@@ -383,7 +370,7 @@ class PendingCall implements Http1Callbacks {
     }
     this.deflate = info.deflate;
     res.on("data", (c: Buffer) => this.onData(res, c));
-    res.on("error", (err) => this.finish(mapNetworkError(err, this.client.where)));
+    res.on("error", (err) => this.finish(networkError(err, this.client.where)));
     res.on("aborted", () => this.finish(new ConnectionClosedError(`${this.client.where}: the reply was cut short`)));
     res.on("end", () => this.onEnd(res));
   }

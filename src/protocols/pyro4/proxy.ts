@@ -21,6 +21,7 @@ import {
   SecurityError,
   TimeoutError,
   errorMessage,
+  networkError,
 } from "../../core/errors.js";
 import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../core/invocation.js";
 import { getLogger } from "../../core/logging.js";
@@ -233,7 +234,7 @@ class ClientConnection {
         if (msgs.length > 1) log.warn("unexpected frames after CONNECTOK ignored");
       };
       const onClose = (): void => finish(new ConnectionClosedError(`connection to ${p.location} closed during the handshake`));
-      const onError = (err: Error): void => finish(connectError(err, p.location));
+      const onError = (err: Error): void => finish(networkError(err, p.location));
       const timer = setTimeout(() => finish(new TimeoutError(`connecting to ${p.location} timed out`, p.connectTimeoutMs)), p.connectTimeoutMs);
       const finish = (err: unknown): void => {
         if (done) return;
@@ -248,7 +249,7 @@ class ClientConnection {
           reject(err);
         } else {
           this.socket.off("error", onError);
-          this.socket.on("error", (e) => this.die(connectError(e, p.location)));
+          this.socket.on("error", (e) => this.die(networkError(e, p.location)));
           this.socket.on("close", () => this.die(new ConnectionClosedError(`connection to ${p.location} closed`)));
           // the daemon never half-closes while it still reads: treat its FIN as the end of the connection
           this.socket.on("end", () => this.die(new ConnectionClosedError(`connection to ${p.location} closed by the server`)));
@@ -425,14 +426,6 @@ class ClientConnection {
       this.socket.end();
     }
   }
-}
-
-function connectError(err: Error, location: string): CommunicationError | SecurityError {
-  const code = (err as { code?: string }).code;
-  if (code === "ECONNREFUSED") return new CommunicationError(`cannot connect to ${location}: connection refused`, ErrorCodes.ERR_CONNECTION_REFUSED, { cause: err });
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || /certificate|SSL|TLS/i.test(err.message)) return new SecurityError(`TLS failure with ${location}: ${err.message}`, { cause: err });
-  if (code === "ECONNRESET" || code === "EPIPE") return new ConnectionClosedError(`connection to ${location} lost: ${err.message}`, { cause: err });
-  return new CommunicationError(`cannot talk to ${location}: ${err.message}`, ErrorCodes.ERR_COMMUNICATION, { cause: err });
 }
 
 function isStopIteration(err: unknown): boolean {

@@ -23,7 +23,6 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { createGunzip } from "node:zlib";
 import {
-  CommunicationError,
   ConfigError,
   ConnectionClosedError,
   ErrorCodes,
@@ -34,13 +33,14 @@ import {
   SecurityError,
   TimeoutError,
   errorMessage,
+  networkError,
 } from "../../core/errors.js";
 import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../core/invocation.js";
 import { getLogger } from "../../core/logging.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { readChunks } from "./body.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, XmlRpcParseError, XmlRpcParser, encodeCall, parseMethodResponse, type MethodResponse } from "./codec.js";
-import { type CertRequirement, type CertRequirementInput, coerceBoolean, coercePositive, isTlsErrorCode, minVersionFrom, normalizeCertRequirement, readPem } from "./tls.js";
+import { type CertRequirement, type CertRequirementInput, coerceBoolean, coercePositive, minVersionFrom, normalizeCertRequirement, readPem } from "./tls.js";
 import { aliasProperties } from "../../core/property-aliases.js";
 
 const log = getLogger("remoting.xmlrpc.client");
@@ -185,10 +185,6 @@ function classify(err: unknown, c: ResolvedConfig, phase: { secured: boolean; re
   if (err instanceof RemotingError) return err;
   const e = err as NodeJS.ErrnoException;
   const where = `${c.url.protocol}//${c.url.host}`;
-  if (isTlsErrorCode(e.code)) {
-    return new SecurityError(`TLS connection to ${where} refused: ${e.code}: ${errorMessage(err)}`, { cause: err });
-  }
-  if (e.code === "ECONNREFUSED") return new CommunicationError(`connection to ${where} refused`, ErrorCodes.ERR_CONNECTION_REFUSED, { cause: err });
   const dropped = e.code === "ECONNRESET" || e.code === "EPIPE" || e.code === "ECONNABORTED" || /socket hang up|premature close/i.test(errorMessage(err));
   if (dropped && c.tls && phase.secured && !phase.reused && !phase.gotResponse) {
     return new SecurityError(
@@ -203,8 +199,7 @@ function classify(err: unknown, c: ResolvedConfig, phase: { secured: boolean; re
   if (c.tls && /before secure TLS connection was established/.test(errorMessage(err))) {
     return new SecurityError(`the TLS handshake with ${where} did not complete: the server closed the connection`, { cause: err });
   }
-  if (dropped) return new ConnectionClosedError(`connection to ${where} closed: ${errorMessage(err)}`, { cause: err });
-  return new CommunicationError(`XML-RPC call to ${where} failed: ${errorMessage(err)}`, ErrorCodes.ERR_COMMUNICATION, { cause: err });
+  return networkError(err, where);
 }
 
 /** Parses Python's `"<class 'X'>:message"` fault strings for the remote type. */

@@ -205,13 +205,5 @@ export function describeCert(cert: PeerCertificate | Record<string, never> | nul
   });
 }
 
-/** Error codes Node and OpenSSL give for a refused TLS connection or an unverifiable certificate. */
-export function isTlsErrorCode(code: unknown): boolean {
-  if (typeof code !== "string") return false;
-  return (
-    code.startsWith("ERR_SSL_") ||
-    code.startsWith("ERR_TLS_") ||
-    code === "EPROTO" ||
-    /CERT|ISSUER|SELF_SIGNED|SIGNATURE|INVALID_PURPOSE|HOSTNAME_MISMATCH|PATH_LENGTH|CHAIN_TOO_LONG/.test(code)
-  );
-}
+/** Error codes Node and OpenSSL give for a refused TLS connection or an unverifiable certificate (defined with the error hierarchy). */
+export { isTlsErrorCode } from "../../core/errors.js";

@@ -7,12 +7,15 @@ import {
   ConfigError,
   ErrorCodes,
   MessageTooLargeError,
+  ConnectionClosedError,
+  SecurityError,
   ProtocolError,
   RemoteInvocationError,
   RemotingError,
   SerializationError,
   TimeoutError,
 } from "../../../src/index.js";
+import { networkError } from "../../../src/core/errors.js";
 
 const DOC = readFileSync(join(import.meta.dirname, "../../../docs/errors.md"), "utf8");
 
@@ -49,5 +52,24 @@ describe("error codes", () => {
   it("formats configuration errors with location, object and path", () => {
     const e = new ConfigError("boom", ErrorCodes.ERR_CONFIG_CYCLE, { location: { file: "a.xml", line: 3, column: 5 }, objectId: "x", path: ["a", "x"] });
     assert.equal(e.message, "a.xml:3:5: object 'x': boom (resolving a -> x)");
+  });
+});
+
+describe("networkError", () => {
+  const e = (code: string | undefined, message: string): Error => Object.assign(new Error(message), code ? { code } : {});
+  it("maps socket and TLS failures of every client transport to one hierarchy", () => {
+    const refused = networkError(e("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1"), "PYRO:x@h:1");
+    assert.ok(refused instanceof CommunicationError && refused.code === ErrorCodes.ERR_CONNECTION_REFUSED);
+    const tls = networkError(e("UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the first certificate"), "https://h");
+    assert.ok(tls instanceof SecurityError && /UNABLE_TO_VERIFY_LEAF_SIGNATURE/.test(tls.message));
+    assert.ok(networkError(e("ECONNRESET", "Client network socket disconnected before secure TLS connection was established"), "h") instanceof SecurityError);
+    for (const [code, message] of [["ECONNRESET", "read ECONNRESET"], ["EPIPE", "write EPIPE"], [undefined, "socket hang up"], [undefined, "premature close"]] as const) {
+      assert.ok(networkError(e(code, message), "h") instanceof ConnectionClosedError, message);
+    }
+    const other = networkError(e("EHOSTUNREACH", "no route"), "h");
+    assert.ok(other instanceof CommunicationError && !(other instanceof ConnectionClosedError) && other.code === ErrorCodes.ERR_COMMUNICATION);
+    assert.equal((other as Error & { cause?: unknown }).cause instanceof Error, true);
+    const already = new ProtocolError("bad frame");
+    assert.equal(networkError(already, "h"), already);
   });
 });
