@@ -338,3 +338,36 @@ export function typedItems(v: ArrayBufferView): unknown[] {
 }
 
 export { tuple };
+
+/**
+ * What the text parsers (serpent, json) share: the position in the text, the
+ * item and depth limits, and errors that quote the text where they occur.
+ */
+export abstract class TextReader {
+  protected i = 0;
+  protected readonly n: number;
+  private items = 0;
+
+  constructor(
+    protected readonly s: string,
+    protected readonly opts: ResolvedOptions,
+    private readonly format: string,
+  ) {
+    this.n = s.length;
+  }
+
+  protected fail(msg: string): never {
+    const at = this.i;
+    // eslint-disable-next-line no-control-regex
+    const snippet = this.s.slice(at, at + 20).replace(/[\x00-\x1f]/g, " ");
+    throw serError(`invalid ${this.format} data at offset ${at}: ${msg}${at < this.n ? ` near '${snippet}'` : " (end of data)"}`);
+  }
+
+  protected count(): void {
+    if (++this.items > this.opts.maxItems) throw limitError(`${this.format} data has more than ${this.opts.maxItems} items`);
+  }
+
+  protected enter(depth: number): void {
+    if (depth >= this.opts.maxDepth) throw limitError(`${this.format} data nested deeper than ${this.opts.maxDepth} levels`);
+  }
+}

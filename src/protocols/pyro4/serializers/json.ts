@@ -17,6 +17,7 @@ import {
   serError,
   typedItems,
   unsupported,
+  TextReader,
   WriteGuard,
   type ResolvedOptions,
 } from "./common.js";
@@ -197,16 +198,9 @@ export function jsonDumpsCall(objectId: string, method: string, vargs: readonly 
 
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
-export class JsonParser {
-  private i = 0;
-  private readonly n: number;
-  private items = 0;
-
-  constructor(
-    private readonly s: string,
-    private readonly opts: ResolvedOptions,
-  ) {
-    this.n = s.length;
+export class JsonParser extends TextReader {
+  constructor(s: string, opts: ResolvedOptions) {
+    super(s, opts, "json");
   }
 
   parseDocument(): unknown {
@@ -218,13 +212,6 @@ export class JsonParser {
     return v;
   }
 
-  private fail(msg: string): never {
-    const at = this.i;
-    // eslint-disable-next-line no-control-regex
-    const snippet = this.s.slice(at, at + 20).replace(/[\x00-\x1f]/g, " ");
-    throw serError(`invalid json data at offset ${at}: ${msg}${at < this.n ? ` near '${snippet}'` : " (end of data)"}`);
-  }
-
   private ws(): void {
     const s = this.s;
     for (;;) {
@@ -232,10 +219,6 @@ export class JsonParser {
       if (c === 32 || c === 10 || c === 13 || c === 9) this.i++;
       else return;
     }
-  }
-
-  private count(): void {
-    if (++this.items > this.opts.maxItems) throw limitError(`json data has more than ${this.opts.maxItems} items`);
   }
 
   private word(w: string, v: unknown): unknown {
@@ -276,10 +259,6 @@ export class JsonParser {
         if (this.i >= this.n) this.fail("value expected");
         return this.fail("unexpected character");
     }
-  }
-
-  private enter(depth: number): void {
-    if (depth >= this.opts.maxDepth) throw limitError(`json data nested deeper than ${this.opts.maxDepth} levels`);
   }
 
   private array(depth: number): unknown[] {

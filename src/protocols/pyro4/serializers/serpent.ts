@@ -24,6 +24,7 @@ import {
   tuple,
   typedItems,
   unsupported,
+  TextReader,
   WriteGuard,
   type ResolvedOptions,
 } from "./common.js";
@@ -346,16 +347,9 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 /** Marks a Complex that came from a bare imaginary literal such as `2j` (for `a+bj` sums). */
 const IMAG = new WeakSet<Complex>();
 
-export class SerpentParser {
-  private i = 0;
-  private readonly n: number;
-  private items = 0;
-
-  constructor(
-    private readonly s: string,
-    private readonly opts: ResolvedOptions,
-  ) {
-    this.n = s.length;
+export class SerpentParser extends TextReader {
+  constructor(s: string, opts: ResolvedOptions) {
+    super(s, opts, "serpent");
   }
 
   parseDocument(): unknown {
@@ -365,17 +359,6 @@ export class SerpentParser {
     this.skipWs();
     if (this.i < this.n) this.fail("unexpected text after the value");
     return v;
-  }
-
-  private fail(msg: string): never {
-    const at = this.i;
-    // eslint-disable-next-line no-control-regex
-    const snippet = this.s.slice(at, at + 20).replace(/[\x00-\x1f]/g, " ");
-    throw serError(`invalid serpent data at offset ${at}: ${msg}${at < this.n ? ` near '${snippet}'` : " (end of data)"}`);
-  }
-
-  private count(): void {
-    if (++this.items > this.opts.maxItems) throw limitError(`serpent data has more than ${this.opts.maxItems} items`);
   }
 
   private skipWs(): void {
@@ -444,10 +427,6 @@ export class SerpentParser {
     const r = new Complex(-v.real, -v.imag);
     if (IMAG.has(v)) IMAG.add(r);
     return r;
-  }
-
-  private enter(depth: number): void {
-    if (depth >= this.opts.maxDepth) throw limitError(`serpent data nested deeper than ${this.opts.maxDepth} levels`);
   }
 
   private parsePrimary(depth: number): unknown {
