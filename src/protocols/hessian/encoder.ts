@@ -400,6 +400,38 @@ abstract class ByteWriter {
   abstract writeDate(ms: number): void;
   abstract writeString(s: string): void;
   abstract writeBinary(b: Uint8Array): void;
+
+  /**
+   * Writes all but the last chunk of a long string, each as `code`, a u16
+   * length and that many UTF-16 units (a surrogate pair is never split);
+   * returns where the final chunk starts.
+   */
+  protected stringChunks(s: string, code: number): number {
+    const len = s.length;
+    let off = 0;
+    while (len - off > STRING_CHUNK) {
+      let sub = STRING_CHUNK;
+      const last = s.charCodeAt(off + sub - 1);
+      if (last >= 0xd800 && last <= 0xdbff) sub--;
+      this.byte(code);
+      this.u16(sub);
+      this.utf16(s, off, sub);
+      off += sub;
+    }
+    return off;
+  }
+
+  /** stringChunks() for bytes, in chunks of `size`. */
+  protected binaryChunks(b: Uint8Array, code: number, size: number): number {
+    let off = 0;
+    while (b.length - off > size) {
+      this.byte(code);
+      this.u16(size);
+      this.raw(b, off, off + size);
+      off += size;
+    }
+    return off;
+  }
   protected abstract writeRef(n: number): void;
   protected abstract writeList(items: readonly unknown[], type: string | undefined): void;
   protected abstract writeMap(entries: Iterable<[unknown, unknown]>, type: string | undefined): void;
@@ -533,18 +565,8 @@ export class Hessian2Encoder extends ByteWriter {
   }
 
   writeString(s: string): void {
-    const len = s.length;
-    let off = 0;
-    while (len - off > STRING_CHUNK) {
-      let sub = STRING_CHUNK;
-      const last = s.charCodeAt(off + sub - 1);
-      if (last >= 0xd800 && last <= 0xdbff) sub--;
-      this.byte(0x52);
-      this.u16(sub);
-      this.utf16(s, off, sub);
-      off += sub;
-    }
-    const rem = len - off;
+    const off = this.stringChunks(s, 0x52);
+    const rem = s.length - off;
     if (rem <= 31) this.byte(rem);
     else if (rem <= 1023) {
       this.byte(0x30 + (rem >> 8));
@@ -557,14 +579,8 @@ export class Hessian2Encoder extends ByteWriter {
   }
 
   writeBinary(b: Uint8Array): void {
-    let off = 0;
+    const off = this.binaryChunks(b, 0x41, BINARY_CHUNK_V2);
     const len = b.length;
-    while (len - off > BINARY_CHUNK_V2) {
-      this.byte(0x41);
-      this.u16(BINARY_CHUNK_V2);
-      this.raw(b, off, off + BINARY_CHUNK_V2);
-      off += BINARY_CHUNK_V2;
-    }
     const rem = len - off;
     if (rem <= 15) this.byte(0x20 + rem);
     else if (rem <= 1023) {
@@ -718,18 +734,8 @@ export class Hessian1Encoder extends ByteWriter {
   }
 
   writeString(s: string): void {
-    const len = s.length;
-    let off = 0;
-    while (len - off > STRING_CHUNK) {
-      let sub = STRING_CHUNK;
-      const last = s.charCodeAt(off + sub - 1);
-      if (last >= 0xd800 && last <= 0xdbff) sub--;
-      this.byte(0x73);
-      this.u16(sub);
-      this.utf16(s, off, sub);
-      off += sub;
-    }
-    const rem = len - off;
+    const off = this.stringChunks(s, 0x73);
+    const rem = s.length - off;
     this.byte(0x53);
     this.u16(rem);
     this.utf16(s, off, rem);
@@ -743,14 +749,8 @@ export class Hessian1Encoder extends ByteWriter {
   }
 
   writeBinary(b: Uint8Array): void {
-    let off = 0;
+    const off = this.binaryChunks(b, 0x62, BINARY_CHUNK_V1);
     const len = b.length;
-    while (len - off > BINARY_CHUNK_V1) {
-      this.byte(0x62);
-      this.u16(BINARY_CHUNK_V1);
-      this.raw(b, off, off + BINARY_CHUNK_V1);
-      off += BINARY_CHUNK_V1;
-    }
     this.byte(0x42);
     this.u16(len - off);
     this.raw(b, off, len);
