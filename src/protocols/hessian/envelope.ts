@@ -121,22 +121,9 @@ export function encodeReply(value: unknown, version: 1 | 2 = 2, options?: Encode
 }
 
 export function encodeFault(fault: HessianFault, version: 1 | 2 = 2, options?: EncodeOptions): Buffer {
-  if (version === 1) {
-    const e = new Hessian1Encoder(options);
-    e.writeRaw([0x72, 0x01, 0x00, 0x66]);
-    e.writeString("code");
-    e.writeString(fault.code);
-    e.writeString("message");
-    e.writeString(fault.message);
-    if (fault.detail !== undefined) {
-      e.writeString("detail");
-      e.write(fault.detail);
-    }
-    e.writeRaw([0x7a, 0x7a]);
-    return e.toBuffer();
-  }
-  const e = new Hessian2Encoder(options);
-  e.writeRaw([0x48, 0x02, 0x00, 0x46, 0x48]);
+  // the fault is a map of code, message and (optional) detail, framed per version
+  const e = version === 1 ? new Hessian1Encoder(options) : new Hessian2Encoder(options);
+  e.writeRaw(version === 1 ? [0x72, 0x01, 0x00, 0x66] : [0x48, 0x02, 0x00, 0x46, 0x48]);
   e.writeString("code");
   e.writeString(fault.code);
   e.writeString("message");
@@ -145,7 +132,7 @@ export function encodeFault(fault: HessianFault, version: 1 | 2 = 2, options?: E
     e.writeString("detail");
     e.write(fault.detail);
   }
-  e.writeRaw([0x5a]);
+  e.writeRaw(version === 1 ? [0x7a, 0x7a] : [0x5a]);
   return e.toBuffer();
 }
 
