@@ -2,7 +2,7 @@
 // Runs the test tiers with node's test runner (TypeScript through tsx).
 // Usage: node scripts/run-tests.mjs [unit|integration|interop ...] [--only-file substring]
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const TIERS = ["unit", "integration", "interop"];
@@ -33,10 +33,26 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
+// Tests that act as a user install the packed package into a folder outside
+// the repository; do it once for the whole run (test/helpers/user-project.ts).
+let userRoot = process.env.REMOTING_USER_ROOT;
+if (!userRoot) {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", 'const m = await import("./test/helpers/user-project.ts"); console.log(m.installPackedPackage());'],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  if (r.status !== 0) {
+    console.error("could not pack and install the package for the user-project tests");
+    process.exit(1);
+  }
+  userRoot = r.stdout.trim();
+}
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
 const res = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
-  { stdio: "inherit", env: { ...process.env, REMOTING_TEST: "1" } },
+  { stdio: "inherit", env: { ...process.env, REMOTING_TEST: "1", REMOTING_USER_ROOT: userRoot } },
 );
+if (!process.env.REMOTING_USER_ROOT) rmSync(userRoot, { recursive: true, force: true });
 process.exit(res.status ?? 1);

@@ -10,7 +10,9 @@
  *    file's folder, with `.ts`, `.mts`, `.js`, `.mjs` (or `/index.*`) tried,
  *    then as a package (`module/path`, then `module.path`).
  *
- * TypeScript modules load without a build step (through tsx).
+ * TypeScript modules load without a build step (through tsx, whose ESM and
+ * CommonJS loaders are both registered: a `.ts` file is CommonJS in a folder
+ * with no package.json or with "type": "commonjs").
  */
 import { existsSync, statSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
@@ -40,8 +42,14 @@ async function ensureTypeScript(): Promise<void> {
     tsxRegistered = (async () => {
       // Already running under tsx (tests, `node --import tsx`): nothing to do.
       if (process.execArgv.some((a) => a.includes("tsx")) || (process as { _tsxRegistered?: boolean })._tsxRegistered) return;
-      const api = (await import("tsx/esm/api")) as { register: () => unknown };
-      api.register();
+      // Both loaders, as `node --import tsx` does: a `.ts` file in a folder
+      // with no package.json or with "type": "commonjs" is a CommonJS module,
+      // which Node loads through require() and the ESM hooks alone cannot
+      // compile ("Cannot require() ES Module ... in a cycle").
+      const esm = (await import("tsx/esm/api")) as { register: () => unknown };
+      const cjs = (await import("tsx/cjs/api")) as { register: () => unknown };
+      esm.register();
+      cjs.register();
       (process as { _tsxRegistered?: boolean })._tsxRegistered = true;
     })();
   }
