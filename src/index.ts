@@ -14,15 +14,39 @@ export {
   RemoteInvocationError,
   SecurityError,
   NamingError,
+  requestMayHaveRun,
+  type CallPhase,
   type ErrorCode,
   type SourceLocation,
   type RemoteErrorInit,
 } from "./core/errors.js";
 export type { Remote, RemoteMethod } from "./core/remote.js";
-export { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker, type Invocation } from "./core/invocation.js";
+export {
+  DEFAULT_CALL_TIMEOUT_MS,
+  Client,
+  compose,
+  newInvocation,
+  timeoutPolicy,
+  setMetadata,
+  type CallOptions,
+  type ClientOptions,
+  type Interceptor,
+  type Invocation,
+  type InvocationKind,
+  type Invoke,
+  type Invoker,
+} from "./core/invocation.js";
+export { MAX_TIMER_MS, deadlineAfter, remaining } from "./core/deadline.js";
+export { retryPolicy, loggingPolicy, tracingPolicy, policyInterceptors, type RetryOptions, type CallPolicies } from "./core/policies/index.js";
+export { registerEndpoint, createClient, endpointFor, registeredEndpoints, type EndpointOptions, type EndpointEntry } from "./core/endpoints.js";
 export { ProxyFactory, isProxyFactory, releaseProxy } from "./core/proxy-factory.js";
 export { ServiceExporter, SocketServiceExporter, coercePort } from "./core/exporter.js";
-export { exposedMethods, exposedAttributes, MethodNotFoundError, type ExposeOptions } from "./core/service.js";
+export { exposedMethods, exposedAttributes, parametersOf, MethodNotFoundError, ServiceError, type ExposeOptions, type ServiceErrorReason } from "./core/server/exposure.js";
+export { ServiceTable, PARAMS, type ServerCall, type ServerInterceptor, type ServerInvoke, type RegisterOptions, type ServiceEntry } from "./core/server/service-table.js";
+export { callContext, type CallContext } from "./core/server/call-context.js";
+export { defineProperties, declaredProperties, type PropertySpec, type DeclaredProperty } from "./core/config/properties.js";
+export { parseBoolean, parseSize, parseDuration, parsePort } from "./core/config/values.js";
+export { type TlsSettings, type PeerCertificateInfo } from "./core/tls.js";
 export { getLogger, setLogLevel, getLogLevel, setLogSink, type Logger, type LogLevel } from "./core/logging.js";
 
 export { ApplicationContext, type ApplicationContextOptions } from "./context/application-context.js";
@@ -73,4 +97,6 @@ export * as xmlrpc from "./protocols/xmlrpc/index.js";
 export * as hessianProtocol from "./protocols/hessian/index.js";
 
 import { registerBuiltinAliases } from "./aliases.js";
+import { registerBuiltinEndpoints } from "./endpoints.js";
 registerBuiltinAliases();
+registerBuiltinEndpoints();

@@ -8,7 +8,7 @@
  *
  *   RemotingError
  *   ├── ConfigError                 bad configuration (XML or code)
- *   ├── CommunicationError          the link failed
+ *   ├── CommunicationError          the link failed; `phase` says how far the call got
  *   │   ├── ConnectionClosedError
  *   │   ├── TimeoutError
  *   │   └── ProtocolError           the peer sent something we cannot read
@@ -24,6 +24,8 @@ export const ErrorCodes = {
   ERR_REMOTING: "ERR_REMOTING",
   ERR_INVALID_ARGUMENT: "ERR_INVALID_ARGUMENT",
   ERR_CLOSED: "ERR_CLOSED",
+  ERR_ABORTED: "ERR_ABORTED",
+  ERR_NOT_SUPPORTED: "ERR_NOT_SUPPORTED",
   // configuration
   ERR_CONFIG: "ERR_CONFIG",
   ERR_CONFIG_XML_MALFORMED: "ERR_CONFIG_XML_MALFORMED",
@@ -59,6 +61,9 @@ export const ErrorCodes = {
   // remote side
   ERR_REMOTE: "ERR_REMOTE",
   ERR_METHOD_NOT_FOUND: "ERR_METHOD_NOT_FOUND",
+  ERR_ARITY: "ERR_ARITY",
+  ERR_SERVICE_NOT_FOUND: "ERR_SERVICE_NOT_FOUND",
+  ERR_NO_MEMBER_AVAILABLE: "ERR_NO_MEMBER_AVAILABLE",
   // security and naming
   ERR_SECURITY: "ERR_SECURITY",
   ERR_NAMING: "ERR_NAMING",
@@ -145,16 +150,33 @@ export class ConfigError extends RemotingError {
 }
 branded(ConfigError, "ConfigError");
 
+/**
+ * How far a call got before its link failed, so that a retry can be judged:
+ * - `connect`: nothing of the request was written (no connection, refused,
+ *   TLS handshake failed, no slot before the deadline): it cannot have run;
+ * - `send`: the request was being written when the link failed: it may have
+ *   reached the server;
+ * - `reply`: the request was sent and the reply did not come: it may have run.
+ */
+export type CallPhase = "connect" | "send" | "reply";
+
+export interface CommunicationErrorOptions extends RemotingErrorOptions {
+  phase?: CallPhase | undefined;
+}
+
 /** The link to the peer failed. */
 export class CommunicationError extends RemotingError {
-  constructor(message: string, code: string = ErrorCodes.ERR_COMMUNICATION, options?: RemotingErrorOptions) {
+  /** How far the call got; undefined when the error is not about one call. */
+  phase: CallPhase | undefined;
+  constructor(message: string, code: string = ErrorCodes.ERR_COMMUNICATION, options?: CommunicationErrorOptions) {
     super(message, code, options);
+    this.phase = options?.phase;
   }
 }
 branded(CommunicationError, "CommunicationError");
 
 export class ConnectionClosedError extends CommunicationError {
-  constructor(message = "connection closed", options?: RemotingErrorOptions) {
+  constructor(message = "connection closed", options?: CommunicationErrorOptions) {
     super(message, ErrorCodes.ERR_CONNECTION_CLOSED, options);
   }
 }
@@ -162,7 +184,7 @@ branded(ConnectionClosedError, "ConnectionClosedError");
 
 export class TimeoutError extends CommunicationError {
   readonly timeoutMs: number | undefined;
-  constructor(message = "timed out", timeoutMs?: number, options?: RemotingErrorOptions) {
+  constructor(message = "timed out", timeoutMs?: number, options?: CommunicationErrorOptions) {
     super(message, ErrorCodes.ERR_TIMEOUT, options);
     this.timeoutMs = timeoutMs;
   }
@@ -171,7 +193,7 @@ branded(TimeoutError, "TimeoutError");
 
 /** The peer sent bytes that do not follow the protocol. */
 export class ProtocolError extends CommunicationError {
-  constructor(message: string, code: string = ErrorCodes.ERR_PROTOCOL, options?: RemotingErrorOptions) {
+  constructor(message: string, code: string = ErrorCodes.ERR_PROTOCOL, options?: CommunicationErrorOptions) {
     super(message, code, options);
   }
 }
@@ -227,8 +249,11 @@ branded(RemoteInvocationError, "RemoteInvocationError");
 
 /** A TLS handshake, HMAC check or certificate field check failed. */
 export class SecurityError extends RemotingError {
-  constructor(message: string, options?: RemotingErrorOptions) {
+  /** How far the call got (a refused TLS handshake: `connect`, the request was not sent). */
+  phase: CallPhase | undefined;
+  constructor(message: string, options?: CommunicationErrorOptions) {
     super(message, ErrorCodes.ERR_SECURITY, options);
+    this.phase = options?.phase;
   }
 }
 branded(SecurityError, "SecurityError");
@@ -239,6 +264,34 @@ export class NamingError extends RemotingError {
   }
 }
 branded(NamingError, "NamingError");
+
+/**
+ * Whether the request of a failed call can have reached the server and run:
+ * false only for errors that say so (a CommunicationError of phase
+ * `connect`, a call refused before sending: aborted or timed out while
+ * waiting for a connection, a configuration or argument error, an
+ * unsupported feature). A remote error means it ran.
+ */
+export function requestMayHaveRun(err: unknown): boolean {
+  if (err instanceof CommunicationError || err instanceof SecurityError) return err.phase !== "connect";
+  if (err instanceof RemoteInvocationError) return true;
+  if (err instanceof ConfigError) return false;
+  if (err instanceof RemotingError) {
+    const phase = (err as { phase?: unknown }).phase;
+    if (phase === "connect") return false;
+    return !(err.code === ErrorCodes.ERR_NOT_SUPPORTED || err.code === ErrorCodes.ERR_INVALID_ARGUMENT || err.code === ErrorCodes.ERR_NO_MEMBER_AVAILABLE);
+  }
+  return true;
+}
+
+/** Sets the phase of a communication error that has none yet (a transport knows how far its call got). */
+export function withPhase<E>(err: E, phase: CallPhase): E {
+  if ((err instanceof CommunicationError || err instanceof SecurityError) && err.phase === undefined) err.phase = phase;
+  else if (err instanceof RemotingError && err.code === ErrorCodes.ERR_ABORTED && (err as { phase?: unknown }).phase === undefined) {
+    (err as { phase?: CallPhase }).phase = phase;
+  }
+  return err;
+}
 
 /** Reads a message from anything that was thrown. */
 export function errorMessage(err: unknown): string {
@@ -265,15 +318,18 @@ export function isTlsErrorCode(code: unknown): boolean {
  * errors pass through unchanged. Every client transport maps its failures
  * here, after its own special cases.
  */
-export function networkError(err: unknown, where: string): RemotingError {
-  if (err instanceof RemotingError) return err;
+export function networkError(err: unknown, where: string, phase?: CallPhase): RemotingError {
+  if (err instanceof RemotingError) return phase ? withPhase(err, phase) : err;
   const code = (err as { code?: unknown }).code;
   const msg = errorMessage(err);
-  if (isTlsErrorCode(code)) return new SecurityError(`TLS failure with ${where}: ${String(code)}: ${msg}`, { cause: err });
-  if (code === "ECONNREFUSED") return new CommunicationError(`cannot connect to ${where}: connection refused`, ErrorCodes.ERR_CONNECTION_REFUSED, { cause: err });
-  if (/certificate|ssl|tls/i.test(msg)) return new SecurityError(`TLS failure with ${where}: ${msg}`, { cause: err });
-  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || /socket hang up|premature close/i.test(msg)) {
-    return new ConnectionClosedError(`connection to ${where} lost: ${msg}`, { cause: err });
+  if (isTlsErrorCode(code)) return new SecurityError(`TLS failure with ${where}: ${String(code)}: ${msg}`, { cause: err, phase });
+  if (code === "ECONNREFUSED") return new CommunicationError(`cannot connect to ${where}: connection refused`, ErrorCodes.ERR_CONNECTION_REFUSED, { cause: err, phase: "connect" });
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new CommunicationError(`cannot connect to ${where}: ${msg}`, ErrorCodes.ERR_COMMUNICATION, { cause: err, phase: "connect" });
   }
-  return new CommunicationError(`cannot talk to ${where}: ${msg}`, ErrorCodes.ERR_COMMUNICATION, { cause: err });
+  if (/certificate|ssl|tls/i.test(msg)) return new SecurityError(`TLS failure with ${where}: ${msg}`, { cause: err, phase });
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED" || /socket hang up|premature close/i.test(msg)) {
+    return new ConnectionClosedError(`connection to ${where} lost: ${msg}`, { cause: err, phase });
+  }
+  return new CommunicationError(`cannot talk to ${where}: ${msg}`, ErrorCodes.ERR_COMMUNICATION, { cause: err, phase });
 }

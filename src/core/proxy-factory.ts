@@ -1,9 +1,16 @@
 /**
  * The base of every client-side proxy factory (PyroProxyFactory,
- * HessianProxyFactory, XmlRpcProxyFactory, ...). As in Spring Python, the
- * factory *is* the proxy: any member that the factory itself does not have
- * becomes a remote method, so `await factory.get_data("Hello")` calls the
- * service. The connection is made lazily, on the first call.
+ * HessianProxyFactory, XmlRpcProxyFactory, HighAvailabilityProxyFactory, ...).
+ * As in Spring Python, the factory *is* the proxy: any member that the
+ * factory itself does not have becomes a remote method, so
+ * `await factory.get_data("Hello")` calls the service. The client is made
+ * lazily, on the first call.
+ *
+ * Every factory has the call policies (timeoutMs, retry*, idempotentMethods,
+ * logCalls, tracing, interceptors; see core/policies) and passes them to its
+ * client, so every entry point of the protocol runs through one stack.
+ * Changing any declared property after the first call drops the client; the
+ * next call builds a new one with the new settings (e.g. a new serviceUrl).
  *
  * A few names are never remote, so that the container, `await` and inspection
  * do not trigger calls: `then`, the lifecycle hooks (`afterPropertiesSet`,
@@ -11,8 +18,11 @@
  * `toJSON`, `inspect` and every symbol.
  */
 import { ErrorCodes, RemotingError } from "./errors.js";
-import type { CallOptions, Invoker } from "./invocation.js";
+import { Client, type CallOptions, type ClientOptions, type Invocation, type Invoker } from "./invocation.js";
 import type { Remote } from "./remote.js";
+import { defineProperties, kPropertyChanged, string } from "./config/properties.js";
+import { definePolicyProperties, policiesOf, policyInterceptors, type PolicySettings } from "./policies/index.js";
+import type { Interceptor } from "./invocation.js";
 
 /** Marks an object as a proxy factory: the container runs no lifecycle callback on it. */
 export const kProxyFactory: unique symbol = Symbol.for("remoting.proxyFactory");
@@ -42,7 +52,7 @@ const NEVER_REMOTE = new Set([
   "prototype",
 ]);
 
-const kInvokerSlot: unique symbol = Symbol("invoker");
+const kClientSlot: unique symbol = Symbol("client");
 const kMethodsSlot: unique symbol = Symbol("methods");
 
 function methodOf(pf: ProxyFactory, name: string): (...args: unknown[]) => Promise<unknown> {
@@ -64,6 +74,36 @@ function methodOf(pf: ProxyFactory, name: string): (...args: unknown[]) => Promi
   return fn;
 }
 
+/** A stack over a raw Invoker (a pool, a failover set): what a factory gets when its createInvoker returns no Client. */
+class StackedInvoker extends Client {
+  constructor(
+    private readonly inner: Invoker,
+    private readonly protocolName: string,
+    private readonly serviceName: string,
+    options: ClientOptions,
+  ) {
+    super(options);
+  }
+  get protocol(): string {
+    return this.protocolName;
+  }
+  get service(): string {
+    return this.serviceName;
+  }
+  dispatch(inv: Invocation): Promise<unknown> {
+    // MIGRATION SHIM (removed once every protocol client implements dispatch): an old-style invoke(method, args, options).
+    const legacy = this.inner as unknown as { dispatch?: unknown; invoke(m: string, a: readonly unknown[], o: object): Promise<unknown> };
+    if (typeof legacy.dispatch !== "function") {
+      const left = inv.deadline === Infinity ? 0 : Math.max(1, inv.deadline - Date.now());
+      return legacy.invoke(inv.method, inv.args, { timeoutMs: left, signal: inv.signal, oneway: inv.oneway });
+    }
+    return this.inner.dispatch(inv);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 export abstract class ProxyFactory {
   /** Remote methods: any name the factory does not have itself. */
   [remoteMethod: string]: any;
@@ -71,15 +111,35 @@ export abstract class ProxyFactory {
   declare readonly [kProxyFactory]: true;
   // Symbol-keyed state, not #private fields: methods run with `this` bound to
   // the Proxy, which has no private slots.
-  declare [kInvokerSlot]: Invoker | undefined;
+  declare [kClientSlot]: Client | undefined;
   declare [kMethodsSlot]: Map<string, (...args: unknown[]) => Promise<unknown>>;
+
+  // Declared properties (core/config/properties): see definePolicyProperties below.
+  declare serviceUrl: string | undefined;
+  declare service_url: string | undefined;
+  declare timeoutMs: number;
+  declare retryAttempts: number;
+  declare retryInitialBackoffMs: number;
+  declare retryMaxBackoffMs: number;
+  declare retryMultiplier: number;
+  declare retryJitter: number;
+  declare idempotentMethods: string[] | undefined;
+  declare logCalls: boolean;
+  declare tracing: boolean;
+  declare interceptors: Interceptor[] | undefined;
 
   constructor() {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     Object.defineProperty(this, kProxyFactory, { value: true, enumerable: false });
-    Object.defineProperty(this, kInvokerSlot, { value: undefined, writable: true, enumerable: false });
+    Object.defineProperty(this, kClientSlot, { value: undefined, writable: true, enumerable: false });
     Object.defineProperty(this, kMethodsSlot, { value: new Map(), writable: true, enumerable: false });
+    Object.defineProperty(this, kPropertyChanged, {
+      value: () => {
+        if (self[kClientSlot] !== undefined) void self.resetInvoker().catch(() => undefined);
+      },
+      enumerable: false,
+    });
     const handler: ProxyHandler<this> = {
       get(target, prop, receiver) {
         if (typeof prop === "symbol" || prop in target || NEVER_REMOTE.has(prop)) {
@@ -92,18 +152,37 @@ export abstract class ProxyFactory {
     return proxy;
   }
 
-  /** Creates the protocol client. Called once, on the first remote call. */
-  protected abstract createInvoker(): Invoker;
+  /** The protocol's name, for invocations, logs and traces ("pyro4", "hessian", ...). */
+  protected abstract get protocolName(): string;
+
+  /**
+   * Creates the protocol client with the factory's call policies (pass
+   * `options` on to it). Called once, on the first remote call (and again
+   * after a property changed). May return a raw Invoker (a pool): the
+   * factory then puts the stack around it.
+   */
+  protected abstract createInvoker(options: ClientOptions): Client | Invoker;
+
+  /** The client options of this factory's policies. */
+  protected clientOptions(): ClientOptions {
+    return { timeoutMs: this.timeoutMs, interceptors: policyInterceptors(policiesOf(this as unknown as PolicySettings)) };
+  }
 
   /** The protocol client, created on first use. */
-  protected get invoker(): Invoker {
-    if (!this[kInvokerSlot]) this[kInvokerSlot] = this.createInvoker();
-    return this[kInvokerSlot];
+  protected get invoker(): Client {
+    let c = this[kClientSlot];
+    if (!c) {
+      const options = this.clientOptions();
+      const made = this.createInvoker(options);
+      c = made instanceof Client ? made : new StackedInvoker(made, this.protocolName, this.serviceUrl ?? this.protocolName, options);
+      this[kClientSlot] = c;
+    }
+    return c;
   }
 
   /** Whether a protocol client has been created yet (no traffic happens before). */
   protected get connected(): boolean {
-    return this[kInvokerSlot] !== undefined;
+    return this[kClientSlot] !== undefined;
   }
 
   /** Calls a remote method by name, with per-call options. Reaches names the factory itself uses. */
@@ -118,8 +197,8 @@ export abstract class ProxyFactory {
 
   /** Drops the protocol client; the next call creates a new one (e.g. after the URL changed). */
   protected async resetInvoker(): Promise<void> {
-    const inv = this[kInvokerSlot];
-    this[kInvokerSlot] = undefined;
+    const inv = this[kClientSlot];
+    this[kClientSlot] = undefined;
     this[kMethodsSlot].clear();
     if (inv) await inv.close();
   }
@@ -128,7 +207,10 @@ export abstract class ProxyFactory {
     await this.resetInvoker();
   }
 }
-
+definePolicyProperties(ProxyFactory);
+defineProperties(ProxyFactory, {
+  serviceUrl: string("the service's URL (each protocol's factory lists the forms it takes)", undefined, { aliases: ["service_url"], connection: true }),
+});
 
 export function isProxyFactory(obj: unknown): boolean {
   return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[kProxyFactory] === true;

@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCodes, MessageTooLargeError, errorMessage } from "../../core/errors.js";
 import { getLogger } from "../../core/logging.js";
-import { exposedMethods, invokeExposed } from "../../core/service.js";
+import { exposedMethods, invokeExposed } from "../../core/server/exposure.js";
 import { decodeCall, encodeFault, encodeReply, javaExceptionDetail, replyVersionFor, type CallKind, type HessianFault } from "./envelope.js";
 import { HESSIAN_CONTENT_TYPE } from "./client.js";
 import { HESSIAN_CLASS, type ClassRegistry, type DecodeLimits } from "./types.js";

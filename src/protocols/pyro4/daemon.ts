@@ -13,9 +13,9 @@ import { isIP, createServer as createNetServer, type Server, type Socket, type A
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import { CommunicationError, ErrorCodes, MessageTooLargeError, RemoteInvocationError, RemotingError, errorMessage } from "../../core/errors.js";
 import { getLogger } from "../../core/logging.js";
-import { exposedAttributes, exposedMethods, type ExposeOptions } from "../../core/service.js";
+import { exposedAttributes, exposedMethods, type ExposeOptions } from "../../core/server/exposure.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
-import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type InstanceCreator, type InstanceMode, type PyroClass } from "./instances.js";
+import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type InstanceCreator, type InstanceMode, type PyroClass } from "../../core/server/instances.js";
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,

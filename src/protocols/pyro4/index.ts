@@ -19,7 +19,7 @@ export {
   type SerializerName,
   type ClassRegisterOptions,
 } from "./daemon.js";
-export { INSTANCE_MODES, DEFAULT_INSTANCE_MODE, type InstanceMode, type InstanceCreator, type PyroBehavior, type PyroClass } from "./instances.js";
+export { INSTANCE_MODES, DEFAULT_INSTANCE_MODE, type InstanceMode, type InstanceCreator, type PyroBehavior, type PyroClass } from "../../core/server/instances.js";
 export { PyroProxy, PyroBatch, RemoteIterator, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT, type PyroProxyOptions, type RemoteMetadata } from "./proxy.js";
 export { parseUri, formatUri, DEFAULT_PYROLOC_PORT, DEFAULT_NS_PORT, DEFAULT_NS_HOST, type PyroURI, type PyroProtocol } from "./uri.js";
 export { NameServerClient, locateNS, resolveUri, NAMESERVER_OBJECT_ID, type LocateNSOptions, type NameServerLocateOptions } from "./naming.js";

@@ -11,7 +11,7 @@
  */
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import { SocketServiceExporter, coercePort } from "../../core/exporter.js";
-import { exposedMethods } from "../../core/service.js";
+import { exposedMethods } from "../../core/server/exposure.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH } from "./codec.js";
 import { SSLServer, XmlRpcServer, type SSLServerOptions } from "./server.js";
 import { type CertRequirementInput, coerceBoolean, normalizeVerifyFields } from "./tls.js";

@@ -17,7 +17,7 @@ import { createGunzip } from "node:zlib";
 import { ConfigError, ErrorCodes, MessageTooLargeError, RemotingError, errorMessage } from "../../core/errors.js";
 import { coercePort } from "../../core/exporter.js";
 import { getLogger, type Logger } from "../../core/logging.js";
-import { exposedMethods } from "../../core/service.js";
+import { exposedMethods } from "../../core/server/exposure.js";
 import { readChunks } from "./body.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
 import {

@@ -6,7 +6,7 @@ import { runInNewContext } from "node:vm";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy } from "../../../src/protocols/pyro4/proxy.js";
 import { PyroServiceExporter } from "../../../src/protocols/pyro4/exporter.js";
-import type { PyroBehavior } from "../../../src/protocols/pyro4/instances.js";
+import type { PyroBehavior } from "../../../src/core/server/instances.js";
 import { ErrorCodes, RemoteInvocationError, RemotingError } from "../../../src/core/errors.js";
 import { Counter } from "./support.js";
 

@@ -84,10 +84,12 @@ describe("lifecycle", () => {
     const calls: string[] = [];
     let released = 0;
     class FakeFactory extends ProxyFactory {
-      serviceUrl: string | undefined = undefined;
+      protected get protocolName(): string {
+        return "fake";
+      }
       protected createInvoker(): Invoker {
         return {
-          invoke: async (method: string) => {
+          dispatch: async ({ method }) => {
             calls.push(method);
             return `remote ${method}`;
           },

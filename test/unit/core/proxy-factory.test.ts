@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { exposedMethods, isProxyFactory, ProxyFactory, type Invoker, type Remote } from "../../../src/index.js";
+import { exposedMethods, isProxyFactory, ProxyFactory, type Invocation, type Invoker, type Remote } from "../../../src/index.js";
 
 class Recorder extends ProxyFactory {
-  serviceUrl: string | undefined = undefined;
   created = 0;
   calls: Array<[string, readonly unknown[]]> = [];
+  protected get protocolName(): string {
+    return "test";
+  }
   protected createInvoker(): Invoker {
     this.created++;
     return {
-      invoke: async (m, args) => {
-        this.calls.push([m, args]);
-        return `${m}(${args.join(",")})`;
+      dispatch: async (inv: Invocation) => {
+        this.calls.push([inv.method, inv.args]);
+        return `${inv.method}(${inv.args.join(",")})`;
       },
       close: async () => undefined,
     };

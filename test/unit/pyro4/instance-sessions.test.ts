@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type PyroBehavior } from "../../../src/protocols/pyro4/instances.js";
+import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type PyroBehavior } from "../../../src/core/server/instances.js";
 import { ErrorCodes, RemotingError } from "../../../src/core/errors.js";
 
 class Thing {

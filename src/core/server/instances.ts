@@ -1,9 +1,10 @@
 /**
- * Instance modes of classes registered with a PyroDaemon, as Pyro4's
+ * Instance modes of served classes (every protocol), as Pyro4's
  * `@Pyro4.behavior(instance_mode=..., instance_creator=...)`:
  *
  * - `"single"`: one instance for every client, created on first use;
- * - `"session"` (the default for a class): one instance per client connection,
+ * - `"session"` (the default for a class): one instance per client connection
+ *   (a Pyro connection, an HTTP keep-alive connection, a NATS client),
  *   created on that connection's first call and dropped when it closes;
  * - `"percall"`: a new instance for every call.
  *
@@ -12,10 +13,10 @@
  * the class (otherwise the call fails with a `TypeError`, as in Pyro4). A
  * creation that fails is not remembered: the next call tries again.
  */
-import { ErrorCodes, RemotingError, errorMessage } from "../../core/errors.js";
-import { getLogger } from "../../core/logging.js";
+import { ErrorCodes, RemotingError, errorMessage } from "../errors.js";
+import { getLogger } from "../logging.js";
 
-const log = getLogger("remoting.pyro.daemon");
+const log = getLogger("remoting.server.instances");
 
 export type InstanceMode = "single" | "session" | "percall";
 
@@ -24,7 +25,7 @@ export const INSTANCE_MODES: readonly InstanceMode[] = ["single", "session", "pe
 /** The mode of a registered class that sets none (Pyro4's default). */
 export const DEFAULT_INSTANCE_MODE: InstanceMode = "session";
 
-/** A class the daemon can instantiate (with `new cls()` unless a creator is given). */
+/** A class a server can instantiate (with `new cls()` unless a creator is given). */
 export type PyroClass<T extends object = object> = new (...args: never[]) => T;
 
 /** Makes an instance of a registered class; may be async. */
@@ -40,7 +41,7 @@ export interface PyroBehavior<C extends PyroClass = PyroClass> {
   instanceCreator?: InstanceCreator<C> | undefined;
 }
 
-/** What identifies a session: the daemon's connection object. */
+/** What identifies a session: the server's connection object. */
 export interface SessionKey {
   readonly closed: boolean;
 }
