@@ -8,6 +8,8 @@
  */
 import { ErrorCodes, RemotingError } from "../errors.js";
 
+export { parametersOf, type Parameters } from "../parameters.js";
+
 const FORBIDDEN = new Set([
   "constructor",
   "__proto__",
@@ -118,120 +120,6 @@ export class MethodNotFoundError extends ServiceError {
   constructor(method: string, serviceName?: string, reason: "no-method" | "private" | "unexposed" = "no-method", message?: string) {
     super(reason, message ?? (serviceName ? `service '${serviceName}' has no exposed method '${method}'` : `no exposed method '${method}'`));
   }
-}
-
-/** What a method takes, read from its source. */
-export interface Parameters {
-  /** Names of the positional parameters, in order (undefined for a destructured one). */
-  names: ReadonlyArray<string | undefined>;
-  /** Arguments required: those before the first default or rest parameter (the function's `length`). */
-  min: number;
-  /** Arguments taken at most: Infinity with a rest parameter or when the source cannot be read. */
-  max: number;
-  /** The name of a rest parameter (`...args`), if any. */
-  rest: string | undefined;
-}
-
-const UNKNOWN_PARAMS = (fn: { length: number }): Parameters => ({ names: [], min: fn.length, max: Infinity, rest: undefined });
-
-/** The text between the parentheses of a function's parameter list, or undefined when it cannot be found. */
-function parameterText(src: string): string | undefined {
-  // skip a leading "async", "function", "*", a name: find the first "(" that opens the parameter list
-  const arrow = src.indexOf("=>");
-  const open = src.indexOf("(");
-  if (arrow >= 0 && (open < 0 || arrow < open)) {
-    // a paren-less arrow: `x => ...` or `async x => ...`
-    const m = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src.trim());
-    return m ? m[1] : undefined;
-  }
-  if (open < 0) return undefined;
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = open; i < src.length; i++) {
-    const c = src[i]!;
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === "/" && src[i + 1] === "/") {
-      const nl = src.indexOf("\n", i);
-      if (nl < 0) return undefined;
-      i = nl;
-      continue;
-    }
-    if (c === "/" && src[i + 1] === "*") {
-      const end = src.indexOf("*/", i + 2);
-      if (end < 0) return undefined;
-      i = end + 1;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === "`") quote = c;
-    else if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") {
-      depth--;
-      if (depth === 0) return src.slice(open + 1, i);
-    }
-  }
-  return undefined;
-}
-
-/** Splits a parameter list at its top-level commas. */
-function splitParameters(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = undefined;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === "`") quote = c;
-    else if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === "," && depth === 0) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out.map((s) => s.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/[^\n]*/g, "").trim()).filter((s) => s !== "");
-}
-
-const paramCache = new WeakMap<object, Parameters>();
-
-/**
- * The parameters of a function, read once from its source. A bound or
- * native function, or source this reader does not follow, gives what
- * `fn.length` tells and no upper bound.
- */
-export function parametersOf(fn: (...args: never[]) => unknown): Parameters {
-  const cached = paramCache.get(fn);
-  if (cached) return cached;
-  let result: Parameters;
-  const src = Function.prototype.toString.call(fn);
-  const text = /\{\s*\[native code\]\s*\}\s*$/.test(src) ? undefined : parameterText(src);
-  if (text === undefined) result = UNKNOWN_PARAMS(fn);
-  else {
-    const parts = splitParameters(text);
-    const names: Array<string | undefined> = [];
-    let rest: string | undefined;
-    for (const p of parts) {
-      if (p.startsWith("...")) {
-        rest = /^\.\.\.\s*([A-Za-z_$][\w$]*)/.exec(p)?.[1] ?? "args";
-        break;
-      }
-      const m = /^([A-Za-z_$][\w$]*)/.exec(p);
-      names.push(m ? m[1] : undefined);
-    }
-    result = { names, min: Math.min(fn.length, names.length), max: rest !== undefined ? Infinity : names.length, rest };
-    if (result.max < result.min) result = UNKNOWN_PARAMS(fn);
-  }
-  paramCache.set(fn, result);
-  return result;
 }
 
 /**
