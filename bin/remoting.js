@@ -9,12 +9,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Exit when the command is done, whatever a loaded service still holds (a
+// timer, a socket): `remoting run` has closed its context by then, within its
+// grace period. Writes to pipes, files and terminals are synchronous on the
+// systems this runs on, so nothing printed is lost.
 main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err) => {
     console.error(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

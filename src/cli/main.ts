@@ -9,11 +9,16 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { ApplicationContext } from "../context/application-context.js";
+import { validateDefinitions } from "../context/validate.js";
+import { findProperty, displayValue } from "../core/config/properties.js";
+import { ServiceExporter } from "../core/exporter.js";
 import type { ObjectDefinition, ValueDef } from "../context/definitions.js";
 import { ConfigError, RemotingError } from "../core/errors.js";
 import { getLogger, LOG_LEVELS, setLogLevel } from "../core/logging.js";
 import { registerBuiltinAliases } from "../aliases.js";
+import { registerBuiltinEndpoints } from "../endpoints.js";
 import { extraCommands } from "./commands.js";
+import { runCall, type CallCliOptions } from "./call.js";
 
 const log = getLogger("remoting.cli");
 
@@ -44,6 +49,12 @@ function describeValue(v: ValueDef): string {
   }
 }
 
+/** A property's value as printed: secrets (keys, passwords) are never shown. */
+function propertyText(d: ObjectDefinition, name: string, v: ValueDef): string {
+  const decl = d.factory?.type ? findProperty(d.factory.type, name) : undefined;
+  return displayValue(decl, describeValue(v));
+}
+
 function definitionToJson(d: ObjectDefinition): Record<string, unknown> {
   return {
     id: d.id,
@@ -55,7 +66,7 @@ function definitionToJson(d: ObjectDefinition): Record<string, unknown> {
     parent: d.parent ?? null,
     constructorArgs: d.positionalArgs.map(describeValue),
     namedArgs: Object.fromEntries([...d.namedArgs].map(([k, v]) => [k, describeValue(v)])),
-    properties: Object.fromEntries(d.properties.map((p) => [p.name, describeValue(p.value)])),
+    properties: Object.fromEntries(d.properties.map((p) => [p.name, propertyText(d, p.name, p.value)])),
     source: d.location?.file ? `${d.location.file}:${d.location.line ?? "?"}:${d.location.column ?? "?"}` : (d.source ?? null),
   };
 }
@@ -69,7 +80,7 @@ function printDefinitions(defs: ObjectDefinition[], out: (s: string) => void): v
     out(`  class: ${d.className ?? "-"}${d.factory ? `  [${d.factory.describe()}]` : ""}`);
     d.positionalArgs.forEach((v, i) => out(`  arg[${i}]: ${describeValue(v)}`));
     for (const [k, v] of d.namedArgs) out(`  arg ${k}: ${describeValue(v)}`);
-    for (const p of d.properties) out(`  property ${p.name}: ${describeValue(p.value)}`);
+    for (const p of d.properties) out(`  property ${p.name}: ${propertyText(d, p.name, p.value)}`);
     if (d.location?.file) out(`  defined at ${d.location.file}:${d.location.line}:${d.location.column}`);
   }
   out(`${defs.length} definition${defs.length === 1 ? "" : "s"}`);
@@ -88,6 +99,7 @@ const defaultIo: CliIo = {
 /** Runs the CLI; resolves with the exit code (the `run` command resolves when the context is closed). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   registerBuiltinAliases();
+  registerBuiltinEndpoints();
   let exitCode = 0;
   const program = new Command();
   program
@@ -106,10 +118,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     .command("run")
     .description("start an application context from XML files and keep serving until SIGINT or SIGTERM")
     .argument("<contexts...>", "XML context files")
-    .action(async (files: string[]) => {
+    .option("--json", "print what is served as one JSON line on stdout (for scripts)")
+    .option("--grace <ms>", "on SIGINT/SIGTERM, how long closing may take before the process exits anyway", "10000")
+    .action(async (files: string[], opts: { json?: boolean; grace: string }) => {
+      const grace = Number(opts.grace);
+      if (!Number.isFinite(grace) || grace < 0) throw new ConfigError(`--grace must be a number of milliseconds, not '${opts.grace}'`, "ERR_CONFIG_INVALID_VALUE");
       const ctx = await ApplicationContext.create(files);
       log.info("context started from %s", files.join(", "));
-      io.err(`remoting: context started (${ctx.objectIds.length} objects); press Ctrl-C to stop`);
+      const served = [...ctx.getObjectsByType(ServiceExporter)].map(([id, e]) => ({ id, class: e.constructor.name, url: e.url ?? null }));
+      if (opts.json) io.out(JSON.stringify({ event: "started", pid: process.pid, objects: ctx.objectIds.length, serving: served }));
+      else {
+        for (const s of served) io.err(`remoting: serving ${s.id} (${s.class}) at ${s.url ?? "(no address)"}`);
+        io.err(`remoting: context started (${ctx.objectIds.length} objects${served.length ? `, ${served.length} served` : ""}); press Ctrl-C to stop`);
+      }
       // Keep the process alive until a signal, even when no socket holds it.
       const keepAlive = setInterval(() => undefined, 1 << 30);
       await new Promise<void>((resolve) => {
@@ -119,9 +140,20 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           closing = true;
           io.err(`remoting: ${signal} received, closing the context`);
           clearInterval(keepAlive);
+          // whatever a service holds (timers, sockets), the process ends after the grace period
+          const force = setTimeout(() => {
+            io.err(`remoting: closing took longer than ${grace} ms; exiting`);
+            exitCode = 1;
+            resolve();
+          }, grace);
+          force.unref();
           ctx.close().then(
-            () => resolve(),
+            () => {
+              clearTimeout(force);
+              resolve();
+            },
             (err: unknown) => {
+              clearTimeout(force);
               io.err(`remoting: error while closing: ${err instanceof Error ? err.message : String(err)}`);
               exitCode = 1;
               resolve();
@@ -135,13 +167,44 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
 
   program
     .command("check-config")
-    .description("read XML context files and print the resolved definitions, without creating any object")
+    .description("read XML context files, check them as run would (classes, references, cycles, property names and values), print the resolved definitions; creates nothing, opens no socket")
     .argument("<contexts...>", "XML context files")
     .option("--json", "print JSON")
     .action(async (files: string[], opts: { json?: boolean }) => {
       const defs = await ApplicationContext.load(files);
-      if (opts.json) io.out(JSON.stringify(defs.map(definitionToJson), null, 2));
+      const problems = validateDefinitions(defs);
+      if (opts.json) io.out(JSON.stringify({ definitions: defs.map(definitionToJson), problems: problems.map((p) => ({ code: p.code, objectId: p.objectId ?? null, message: p.message })) }, null, 2));
       else printDefinitions(defs, io.out);
+      for (const p of problems) io.err(`remoting: configuration error [${p.code}]: ${p.message}`);
+      if (problems.length > 0) {
+        if (!opts.json) io.err(`remoting: ${problems.length} problem${problems.length === 1 ? "" : "s"} found`);
+        exitCode = 2;
+      }
+    });
+
+  program
+    .command("call")
+    .description("call a method of any service and print the result as JSON (exit 0 ok, 1 remote error, 2 usage, 3 connection/TLS failure)")
+    .argument("<url>", "service URL: PYRO:obj@host:port, PYROLOC://host:port/name, PYRONAME:name, PYROMETA:tag, http(s)://... with --protocol")
+    .argument("<method>", "method name")
+    .argument("[args...]", "arguments, each as JSON (text that is not JSON is a string)")
+    .option("--protocol <name>", "protocol for http(s) URLs: hessian or xmlrpc")
+    .option("--kwargs <json>", "keyword arguments as a JSON object (Pyro)")
+    .option("-k, --kwarg <name=json>", "one keyword argument (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("-t, --timeout <duration>", "time limit: ms or 30s/2m; 0 or none for no limit", "30s")
+    .option("--oneway", "send without waiting for a result")
+    .option("--serializer <name>", "Pyro serializer: serpent (default), json, marshal")
+    .option("--hmac-key <key>", "Pyro HMAC key (default: PYRO_HMAC_KEY)")
+    .option("--tls-ca <file>", "CA certificates that sign the server's certificate (PEM)")
+    .option("--tls-cert <file>", "client certificate (PEM), for servers that require one")
+    .option("--tls-key <file>", "client private key (PEM)")
+    .option("--tls-servername <name>", "host name to check in the server certificate instead of the URL's")
+    .option("--no-tls-check-hostname", "do not check the server certificate's host name")
+    .option("--insecure", "do not verify the server certificate at all (testing only)")
+    .option("--max-items <n>", "for a remote iterator, stop after this many items", "10000")
+    .action(async (url: string, method: string, args: string[], opts: CallCliOptions) => {
+      if (opts.hmacKey === undefined && process.env["PYRO_HMAC_KEY"]) opts.hmacKey = process.env["PYRO_HMAC_KEY"];
+      exitCode = await runCall(url, method, args, opts, io);
     });
 
   for (const add of extraCommands) add(program, io);
@@ -150,7 +213,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     await program.parseAsync(argv as string[]);
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode;
+      // help and version exit 0; every usage error (unknown option, missing argument) exits 2
+      return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof ConfigError) {
       io.err(`remoting: configuration error [${err.code}]: ${err.message}`);
