@@ -35,6 +35,8 @@ export interface ServerCall {
   readonly context: CallContext;
   /** What identifies the client's session (its connection), for session instances. */
   readonly session?: SessionKey | undefined;
+  /** For a served class: the instance to call, already chosen (one instance for every call of a Pyro batch, as Pyro4 does). */
+  readonly instance?: object | undefined;
 }
 
 export type ServerInvoke = (call: ServerCall) => unknown;
@@ -270,6 +272,7 @@ export class ServiceTable {
   private runMethod(call: ServerCall): unknown {
     const e = this.check(call.service, call.method);
     if (e.instances) {
+      if (call.instance !== undefined) return this.apply(call.instance, e, call);
       const inst = e.instances.instanceFor(call.session ?? NO_SESSION);
       if (inst instanceof Promise) return inst.then((obj) => this.apply(obj, e, call));
       return this.apply(inst, e, call);
