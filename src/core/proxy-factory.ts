@@ -28,6 +28,8 @@ import type { Interceptor } from "./invocation.js";
 export const kProxyFactory: unique symbol = Symbol.for("remoting.proxyFactory");
 /** Internal: releases the factory's connections (called by the container on close). */
 export const kRelease: unique symbol = Symbol.for("remoting.proxyFactory.release");
+/** Internal: the factory's client. */
+const kClientOf: unique symbol = Symbol.for("remoting.proxyFactory.client");
 
 const NEVER_REMOTE = new Set([
   "then",
@@ -206,11 +208,21 @@ export abstract class ProxyFactory {
   async [kRelease](): Promise<void> {
     await this.resetInvoker();
   }
+
+  /** @internal The factory's client (made on first use): how a high-availability pool uses a factory as a member. */
+  [kClientOf](): Client {
+    return this.invoker;
+  }
 }
 definePolicyProperties(ProxyFactory);
 defineProperties(ProxyFactory, {
   serviceUrl: string("the service's URL (each protocol's factory lists the forms it takes)", undefined, { aliases: ["service_url"], connection: true }),
 });
+
+/** The client behind a proxy factory (created on first use); its `dispatch` applies none of the factory's policies. */
+export function clientOf(factory: ProxyFactory): Client {
+  return factory[kClientOf]();
+}
 
 export function isProxyFactory(obj: unknown): boolean {
   return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[kProxyFactory] === true;
