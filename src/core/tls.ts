@@ -384,7 +384,8 @@ export function checkClient(socket: TLSSocket, s: TlsSettings): string | undefin
   if (s.clientCert === "none") return undefined;
   const cert = socket.getPeerCertificate();
   const presented = cert !== null && cert !== undefined && Object.keys(cert).length > 0;
-  if (!presented) return s.clientCert === "required" ? "no client certificate was presented" : undefined;
+  // verifyFields cannot be checked without a certificate: refused in optional mode too (never fails open)
+  if (!presented) return s.clientCert === "required" || s.verifyFields !== undefined ? "no client certificate was presented" : undefined;
   if (!socket.authorized) return `the client certificate does not verify: ${String(socket.authorizationError ?? "unknown error")}`;
   if (s.verifyFields) {
     const subject = subjectToLongNames(cert.subject as unknown as Record<string, string | string[]>);

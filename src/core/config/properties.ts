@@ -89,21 +89,22 @@ export function defineProperties(cls: AnyClass, specs: Readonly<Record<string, P
     own.set(name, decl);
     const target = spec.aliasOf;
     if (target !== undefined) {
-      const via: PropertyDescriptor = {
+      // each spelling parses under its own name, so an error names what was written
+      const via = (shown: string): PropertyDescriptor => ({
         get(this: Record<string, unknown>): unknown {
           return this[target];
         },
         set(this: Record<string, unknown>, value: unknown) {
-          this[target] = value === undefined ? undefined : spec.parse(value, name);
+          this[target] = value === undefined ? undefined : spec.parse(value, shown);
         },
         enumerable: false,
         configurable: true,
-      };
-      Object.defineProperty(proto, name, via);
-      for (const alias of spec.aliases ?? []) Object.defineProperty(proto, alias, via);
+      });
+      Object.defineProperty(proto, name, via(name));
+      for (const alias of spec.aliases ?? []) Object.defineProperty(proto, alias, via(alias));
       continue;
     }
-    const accessor: PropertyDescriptor = {
+    const accessor = (shown: string, enumerable: boolean): PropertyDescriptor => ({
       get(this: Holder): unknown {
         const v = this[kValues];
         return v !== undefined && v.has(name) ? v.get(name) : spec.default;
@@ -112,15 +113,16 @@ export function defineProperties(cls: AnyClass, specs: Readonly<Record<string, P
         const values = valuesOf(this);
         const before = values.has(name) ? values.get(name) : spec.default;
         if (value === undefined) values.delete(name);
-        else values.set(name, spec.parse(value, name));
+        else values.set(name, spec.parse(value, shown));
         const after = values.has(name) ? values.get(name) : spec.default;
         if (spec.connection && !sameValue(before, after)) this[kPropertyChanged]?.(name);
       },
-      enumerable: true,
+      enumerable,
       configurable: true,
-    };
-    Object.defineProperty(proto, name, accessor);
-    for (const alias of spec.aliases ?? []) Object.defineProperty(proto, alias, { ...accessor, enumerable: false });
+    });
+    Object.defineProperty(proto, name, accessor(name, true));
+    // each spelling parses under its own name, so an error names what was written
+    for (const alias of spec.aliases ?? []) Object.defineProperty(proto, alias, accessor(alias, false));
   }
 }
 

@@ -48,6 +48,12 @@ export interface RegisterOptions extends ExposeOptions {
   instanceMode?: InstanceMode | undefined;
   /** For a class: makes an instance (default `new cls()`); may be async. */
   instanceCreator?: InstanceCreator | undefined;
+  /**
+   * For an object: what its methods are called on, when that is not the
+   * object itself (a table of functions served as one object, each called
+   * on its owner, as Python's bound methods are).
+   */
+  receiver?: object | undefined;
 }
 
 /** A served object as the table holds it. */
@@ -60,6 +66,8 @@ export interface ServiceEntry {
   readonly className: string;
   /** Only for a class: its instances. */
   readonly instances: ClassInstances | undefined;
+  /** What the methods are called on, when not `target` (see RegisterOptions.receiver). */
+  readonly receiver?: object | undefined;
 }
 
 /**
@@ -153,6 +161,7 @@ export class ServiceTable {
     if (this.entries.has(name)) throw new RemotingError(`a service named '${name}' is already registered`, ErrorCodes.ERR_DUPLICATE_NAME);
     let entry: ServiceEntry;
     if (isPyroClass(target)) {
+      if (options.receiver !== undefined) throw new RemotingError("receiver applies to served objects only", ErrorCodes.ERR_INVALID_ARGUMENT);
       const { mode, creator } = resolveBehavior(target, options);
       const proto = target.prototype as object;
       const methods = new Set(exposedMethods(proto, options));
@@ -177,6 +186,7 @@ export class ServiceTable {
         oneway: new Set((options.oneway ?? []).filter((n) => methods.has(n))),
         className: typeof ctor?.name === "string" && ctor.name ? ctor.name : "object",
         instances: undefined,
+        receiver: options.receiver,
       };
     }
     this.entries.set(name, entry);
@@ -290,7 +300,7 @@ export class ServiceTable {
       const msg = arityMessage(call.method, p, args.length);
       if (msg) throw new ServiceError("arity", msg);
     }
-    return f.apply(target, args as unknown[]);
+    return f.apply(e.receiver ?? target, args as unknown[]);
   }
 
   /** Reads a public data attribute of a served object (Pyro's `__getattr__`). */
@@ -327,6 +337,7 @@ export class ServiceTable {
     const params = parametersOf(fn as (...a: unknown[]) => unknown);
     const plain = this.interceptors.length === 0 && !this.tracing;
     const target = e.target;
+    const receiver = e.receiver ?? target;
     const f = fn as (...a: unknown[]) => unknown;
     return {
       entry: e,
@@ -337,7 +348,7 @@ export class ServiceTable {
           const msg = arityMessage(method, params, args.length);
           if (msg) throw new ServiceError("arity", msg);
         }
-        if (plain && (context.deadline === Infinity || !this.enforceDeadlines)) return runInCallContext(context, () => f.apply(target, args as unknown[]));
+        if (plain && (context.deadline === Infinity || !this.enforceDeadlines)) return runInCallContext(context, () => f.apply(receiver, args as unknown[]));
         return this.invoke({ service, method, args, context });
       },
     };
