@@ -1,6 +1,6 @@
 /**
  * Serves the exposed methods of a service object over XML-RPC (HTTP, or
- * HTTPS when keyFile and certFile are set), configured from an XML context:
+ * HTTPS when tlsKey and tlsCert are set), configured from an XML context:
  *
  *   <object id="exporter" class="remoting.xmlrpc.XmlRpcServiceExporter">
  *     <property name="service" ref="service"/>
@@ -8,31 +8,52 @@
  *     <property name="keyfile"><value>./server-key.pem</value></property>
  *     ...
  *   </object>
+ *
+ * Every property is declared (./settings.ts) and parsed where it is set:
+ * sizes take units (`maxBodyBytes` "1kB" is 1000 bytes), TLS properties are
+ * the core's with Spring Python's names as aliases.
  */
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import { SocketServiceExporter, coercePort } from "../../core/exporter.js";
-import { exposedMethods } from "../../core/server/exposure.js";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH } from "./codec.js";
-import { SSLServer, XmlRpcServer, type SSLServerOptions } from "./server.js";
-import { type CertRequirementInput, coerceBoolean, normalizeVerifyFields } from "./tls.js";
-import { aliasProperties } from "../../core/property-aliases.js";
+import { SocketServiceExporter } from "../../core/exporter.js";
+import { defineProperties } from "../../core/config/properties.js";
+import { readTlsSettings, type CertRequirement, type PemInput, type TlsVersion } from "../../core/tls.js";
+import { SSLServer, XmlRpcServer, type SSLServerOptions, type XmlRpcServerOptions } from "./server.js";
+import { DEFAULT_SERVICE_NAME, EXPORTER_PROPERTIES } from "./settings.js";
+
+/** The path the exporter's URL names (the server also answers on "/"). */
+const PATH = "/RPC2";
 
 export class XmlRpcServiceExporter extends SocketServiceExporter {
-  /** Interface to listen on (default "localhost"). */
-  override serviceHost: string = "localhost";
-  /** Port (default 8000; 0 picks a free one, see `boundPort`). */
-  override servicePort: number | string = 8000;
-  keyFile: string | undefined = undefined;
-  certFile: string | undefined = undefined;
-  caCerts: string | undefined = undefined;
-  certRequirement: CertRequirementInput | undefined = undefined;
-  sslVersion: string | undefined = undefined;
-  ciphers: string | undefined = undefined;
-  verifyFields: Record<string, string> | Map<string, string> | string | undefined = undefined;
-  logRequests: boolean | string = false;
-  allowNone: boolean | string = false;
-  maxBodyBytes: number | string = DEFAULT_MAX_BODY_BYTES;
-  maxDepth: number | string = DEFAULT_MAX_DEPTH;
+  declare tlsKey: PemInput | undefined;
+  declare tlsCert: PemInput | undefined;
+  declare tlsCa: PemInput | undefined;
+  declare tlsClientCert: CertRequirement;
+  declare tlsVerifyFields: Record<string, string> | undefined;
+  declare tlsMinVersion: TlsVersion;
+  declare tlsMaxVersion: TlsVersion | undefined;
+  declare tlsCiphers: string | undefined;
+  // historic spellings (aliases of the tls* properties)
+  declare keyFile: PemInput | undefined;
+  declare keyfile: PemInput | undefined;
+  declare certFile: PemInput | undefined;
+  declare certfile: PemInput | undefined;
+  declare caCerts: PemInput | undefined;
+  declare ca_certs: PemInput | undefined;
+  declare certRequirement: CertRequirement;
+  declare cert_reqs: CertRequirement;
+  declare verifyFields: Record<string, string> | undefined;
+  declare verify_fields: Record<string, string> | undefined;
+  declare sslVersion: TlsVersion;
+  declare ciphers: string | undefined;
+  declare logRequests: boolean;
+  declare allowNone: boolean;
+  declare maxBodyBytes: number;
+  declare maxDepth: number;
+  declare keepAliveTimeoutMs: number;
+  declare requestTimeoutMs: number;
+  declare handshakeTimeoutMs: number;
+  declare introspection: boolean;
+  declare onewayMethods: string[] | undefined;
 
   private server: XmlRpcServer | undefined;
 
@@ -40,51 +61,63 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
     super("remoting.xmlrpc.exporter");
   }
 
-  declare keyfile: string | undefined;
-  declare certfile: string | undefined;
-  declare ca_certs: string | undefined;
-  declare cert_reqs: CertRequirementInput | undefined;
-  declare verify_fields: Record<string, string> | Map<string, string> | string | undefined;
-
   /** The port actually bound, once started. */
   get boundPort(): number | undefined {
     return this.server?.port;
   }
 
-  /** Whether the exporter serves HTTPS. */
+  /** Whether the exporter serves HTTPS (tlsKey or tlsCert is set). */
   get secure(): boolean {
-    return this.keyFile !== undefined || this.certFile !== undefined;
+    return this.tlsKey !== undefined || this.tlsCert !== undefined;
+  }
+
+  /** `http(s)://host:port/RPC2` once started. */
+  override get url(): string | undefined {
+    const s = this.server;
+    if (!s) return undefined;
+    const host = s.host.includes(":") ? `[${s.host}]` : s.host;
+    return `${this.secure ? "https" : "http"}://${host}:${s.port}${PATH}`;
   }
 
   protected async start(): Promise<void> {
     this.require("service");
     const service = this.service;
-    if (typeof service !== "object" && typeof service !== "function") {
+    if (service === null || (typeof service !== "object" && typeof service !== "function")) {
       throw new ConfigError("service must be an object", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     }
     const target = service as object;
-    const names = exposedMethods(target);
-    const register = (srv: XmlRpcServer) => srv.registerInstance(target);
-    const base = {
+    // checks the TLS settings as a whole (a client certificate requirement without keys, half a key pair, unreadable files)
+    const tls = readTlsSettings(this, "server");
+    const oneway = this.onewayMethods;
+    const register = (srv: XmlRpcServer): void => srv.registerInstance(target, "", { oneway });
+    const base: XmlRpcServerOptions = {
       host: this.serviceHost,
-      port: coercePort(this.servicePort, "servicePort"),
-      logRequests: coerceBoolean(this.logRequests, "logRequests"),
-      allowNone: coerceBoolean(this.allowNone, "allowNone"),
-      maxBodyBytes: Number(this.maxBodyBytes),
-      maxDepth: Number(this.maxDepth),
+      port: this.servicePort,
+      logRequests: this.logRequests,
+      allowNone: this.allowNone,
+      maxBodyBytes: this.maxBodyBytes,
+      maxDepth: this.maxDepth,
+      keepAliveTimeoutMs: this.keepAliveTimeoutMs,
+      requestTimeoutMs: this.requestTimeoutMs,
+      introspection: this.introspection,
       loggerName: "remoting.xmlrpc.exporter",
+      serviceName: this.serviceName ?? DEFAULT_SERVICE_NAME,
+      tracing: this.tracing,
+      interceptors: this.interceptors,
     };
     let server: XmlRpcServer;
-    if (this.secure) {
+    if (tls) {
       const opts: SSLServerOptions = {
         ...base,
-        keyFile: this.keyFile,
-        certFile: this.certFile,
-        caCerts: this.caCerts,
-        certRequirement: this.certRequirement,
-        sslVersion: this.sslVersion,
-        ciphers: this.ciphers,
-        verifyFields: normalizeVerifyFields(this.verifyFields),
+        tlsKey: this.tlsKey,
+        tlsCert: this.tlsCert,
+        tlsCa: this.tlsCa,
+        tlsClientCert: this.tlsClientCert,
+        tlsVerifyFields: this.tlsVerifyFields,
+        tlsMinVersion: this.tlsMinVersion,
+        tlsMaxVersion: this.tlsMaxVersion,
+        tlsCiphers: this.tlsCiphers,
+        handshakeTimeoutMs: this.handshakeTimeoutMs,
       };
       server = new (class ExportedSSLServer extends SSLServer {
         override registerFunctions(): void {
@@ -97,7 +130,7 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
     }
     await server.listen();
     this.server = server;
-    this.log.debug("exported %d methods on %s://%s:%d", names.length, this.secure ? "https" : "http", this.serviceHost, server.port);
+    this.log.debug("exported %s on %s", base.serviceName, this.url);
   }
 
   protected async stop(): Promise<void> {
@@ -106,4 +139,4 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
     await s?.close();
   }
 }
-aliasProperties(XmlRpcServiceExporter, { keyfile: "keyFile", certfile: "certFile", ca_certs: "caCerts", cert_reqs: "certRequirement", verify_fields: "verifyFields" });
+defineProperties(XmlRpcServiceExporter, EXPORTER_PROPERTIES);

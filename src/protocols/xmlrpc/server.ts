@@ -3,10 +3,21 @@
  * client certificates and subject-field checks), after Spring Python's
  * `springpython.remoting.xmlrpc.SSLServer` and Python's SimpleXMLRPCServer.
  *
- * A refused client (no certificate, an untrusted one, wrong subject fields)
- * gets its connection dropped right after the TLS handshake with no HTTP
- * response at all; the reason is logged at ERROR on the logger named after
- * the server's class. At DEBUG every client's certificate and address is logged.
+ * Calls are dispatched through the core's ServiceTable (core/server): the
+ * functions given to `registerFunction` are served as one object (called on
+ * the server, like Python's bound methods), each `registerInstance` object
+ * as another, and `system.*` as a third; the XML-RPC method name is routed
+ * to one of them. The table checks arity (Python's TypeError wording;
+ * nothing runs), the client's deadline (`remoting-timeout`), runs server
+ * interceptors and tracing spans, and gives the method its `callContext()`
+ * (request headers, client address and certificate). Oneway methods are
+ * answered at once and run after.
+ *
+ * A refused TLS client (no certificate, an untrusted one, wrong subject
+ * fields) gets its connection dropped right after the TLS handshake with no
+ * HTTP response at all; the reason is logged at ERROR on the logger named
+ * after the server's class. At DEBUG every client's certificate and address
+ * is logged.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerOptions as HttpServerOptions, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -15,23 +26,29 @@ import { StringDecoder } from "node:string_decoder";
 import type { PeerCertificate, TLSSocket } from "node:tls";
 import { createGunzip } from "node:zlib";
 import { ConfigError, ErrorCodes, MessageTooLargeError, RemotingError, errorMessage } from "../../core/errors.js";
-import { coercePort } from "../../core/exporter.js";
+import { applyOptions, defineProperties } from "../../core/config/properties.js";
 import { getLogger, type Logger } from "../../core/logging.js";
-import { exposedMethods } from "../../core/server/exposure.js";
-import { readChunks } from "./body.js";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
+import { callContext, deadlineFromMetadata, MetadataKeys, newCallContext, runInCallContext, type CallContext } from "../../core/server/call-context.js";
+import { exposedMethods, isExposableName, ServiceError, type ExposeOptions } from "../../core/server/exposure.js";
+import { ServiceTable, type ServerInterceptor } from "../../core/server/service-table.js";
 import {
+  checkClient as checkTlsClient,
+  checkSubjectFields,
+  describeCert,
+  peerCertificateInfo,
+  readTlsSettings,
+  serverTlsOptions,
+  subjectToLongNames,
   type CertRequirement,
   type CertRequirementInput,
-  checkSubjectFields,
-  coerceBoolean,
-  describeCert,
-  minVersionFrom,
-  normalizeCertRequirement,
-  normalizeVerifyFields,
-  readPem,
-  subjectToLongNames,
-} from "./tls.js";
+  type PeerCertificateInfo,
+  type PemInput,
+  type TlsSettings,
+  type TlsVersion,
+} from "../../core/tls.js";
+import { readChunks } from "./body.js";
+import { FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
+import { DEFAULT_SERVICE_NAME, SERVER_PROPERTIES, SSL_SERVER_PROPERTIES } from "./settings.js";
 
 export type XmlRpcFunction = (...args: any[]) => unknown;
 
@@ -40,6 +57,8 @@ export interface FunctionInfo {
   help?: string | undefined;
   /** Returned by `system.methodSignature`: lists of type names, return type first. */
   signature?: string[][] | undefined;
+  /** Answer at once (an empty response) and run the function after: the caller does not wait. */
+  oneway?: boolean | undefined;
 }
 
 export interface XmlRpcServerOptions {
@@ -51,59 +70,108 @@ export interface XmlRpcServerOptions {
   logRequests?: boolean | string | undefined;
   /** Send null/undefined results as `<nil/>` (default false: a fault, as in Python). */
   allowNone?: boolean | string | undefined;
-  /** Largest request body in bytes, after gunzip (default 10 MiB). */
-  maxBodyBytes?: number | undefined;
+  /** Largest request body, after gunzip (default 10 MiB; "64kB", "16MiB"). */
+  maxBodyBytes?: number | string | undefined;
   /** Deepest array/struct nesting accepted and sent (default 64). */
-  maxDepth?: number | undefined;
-  /** Close idle keep-alive connections after this many ms (default 5000). */
-  keepAliveTimeoutMs?: number | undefined;
-  /** Whole-request receive timeout in ms (default 30000). */
-  requestTimeoutMs?: number | undefined;
-  /** Register system.listMethods, methodHelp, methodSignature and multicall (default true). */
-  introspection?: boolean | undefined;
+  maxDepth?: number | string | undefined;
+  /** Close idle keep-alive connections after this (default 5000 ms; "5s"; 0 or "none": never). */
+  keepAliveTimeoutMs?: number | string | undefined;
+  /** A whole request must arrive within this (default 30000 ms; 0 or "none": no limit). */
+  requestTimeoutMs?: number | string | undefined;
+  /** Serve system.listMethods, methodHelp, methodSignature and multicall (default true). */
+  introspection?: boolean | string | undefined;
   /** Request paths served (default ["/", "/RPC2"]); others get 404. */
-  paths?: readonly string[] | undefined;
+  paths?: readonly string[] | string | undefined;
   /** Logger name (default: the class name, as Spring Python). */
   loggerName?: string | undefined;
+  /** The name calls are served and traced under, `callContext().service` (default "RPC2"). */
+  serviceName?: string | undefined;
+  /** OpenTelemetry SERVER spans (default true; a no-op without an SDK). */
+  tracing?: boolean | string | undefined;
+  /** Server interceptors around every call: (next) => (call) => result. */
+  interceptors?: ServerInterceptor[] | ServerInterceptor | undefined;
 }
 
 export interface SSLServerOptions extends XmlRpcServerOptions {
-  /** PEM private key file of the server. */
-  keyFile?: string | undefined;
-  /** PEM certificate file of the server; may hold the chain (leaf first, then intermediates). */
-  certFile?: string | undefined;
-  /** PEM file of the CA certificates that sign client certificates. */
-  caCerts?: string | undefined;
-  /** Whether clients must present a certificate (default "none"). */
+  /** The server's private key (PEM file or text). Also `tlsKey`, `keyfile`, `key`. */
+  keyFile?: PemInput | undefined;
+  /** The server's certificate (PEM file or text); may hold the chain (leaf first, then intermediates). Also `tlsCert`, `certfile`, `cert`. */
+  certFile?: PemInput | undefined;
+  /** CA certificates that sign client certificates (PEM file or text). Also `tlsCa`, `ca_certs`, `ca`. */
+  caCerts?: PemInput | undefined;
+  /** Whether clients must present a certificate (default "none"; Python's CERT_* names accepted). Also `tlsClientCert`, `cert_reqs`. */
   certRequirement?: CertRequirementInput | undefined;
   /** Python's name for certRequirement. */
   certReqs?: CertRequirementInput | undefined;
-  /** Python's ssl_version; only a minimum of TLS 1.2 or 1.3 is honoured. */
+  /** Python's ssl_version, as the lowest TLS version: TLS 1.2 or 1.3 (older ones are refused). Also `tlsMinVersion`, `minVersion`. */
   sslVersion?: string | undefined;
   /** Lowest TLS version (default TLSv1.2). */
-  minVersion?: "TLSv1.2" | "TLSv1.3" | undefined;
-  /** OpenSSL cipher string. */
+  minVersion?: TlsVersion | string | undefined;
+  /** Highest TLS version (default: Node's, TLSv1.3). */
+  maxVersion?: TlsVersion | string | undefined;
+  /** OpenSSL cipher string. Also `tlsCiphers`. */
   ciphers?: string | undefined;
-  /** Required client subject fields, by RFC 3280 long name (short names are mapped). */
+  /** Required client subject fields, by RFC 3280 long name (short names are mapped). Also `tlsVerifyFields`, `verify_fields`. */
   verifyFields?: Record<string, string> | Map<string, string> | string | undefined;
-  /** A TLS handshake must finish within this many ms (default 10000). */
-  handshakeTimeoutMs?: number | undefined;
+  /** A TLS handshake must finish within this (default 10000 ms). */
+  handshakeTimeoutMs?: number | string | undefined;
   /** Accepted for compatibility; Node always handshakes first and tolerates ragged EOFs. */
-  doHandshakeOnConnect?: boolean | undefined;
-  suppressRaggedEofs?: boolean | undefined;
-  /** PEM contents instead of files. */
-  key?: string | Buffer | undefined;
-  cert?: string | Buffer | undefined;
-  ca?: string | Buffer | undefined;
+  doHandshakeOnConnect?: boolean | string | undefined;
+  suppressRaggedEofs?: boolean | string | undefined;
+  /** PEM contents (or files) instead of keyFile / certFile / caCerts. */
+  key?: PemInput | undefined;
+  cert?: PemInput | undefined;
+  ca?: PemInput | undefined;
+  tlsKey?: PemInput | undefined;
+  tlsCert?: PemInput | undefined;
+  tlsCa?: PemInput | undefined;
+  tlsClientCert?: CertRequirementInput | undefined;
+  tlsVerifyFields?: Record<string, string> | Map<string, string> | string | undefined;
+  tlsMinVersion?: TlsVersion | string | undefined;
+  tlsMaxVersion?: TlsVersion | string | undefined;
+  tlsCiphers?: string | undefined;
 }
 
-interface Registered {
-  fn: XmlRpcFunction;
-  info: FunctionInfo;
+/** Where an XML-RPC method name leads: a served object of the table and its method. */
+interface Route {
+  readonly key: string;
+  readonly method: string;
+  readonly info: FunctionInfo;
+}
+
+/** What a request tells every call it carries (headers, client, deadline). */
+interface RequestInfo {
+  readonly metadata: ReadonlyMap<string, string>;
+  readonly clientAddress: string | undefined;
+  readonly clientPort: number | undefined;
+  readonly clientCertificate: PeerCertificateInfo | undefined;
+  readonly deadline: number;
+  readonly correlationId: string | undefined;
+}
+
+/** The settings read on every request, fixed when the server starts listening. */
+interface Running {
+  readonly paths: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxDepth: number;
+  readonly allowNone: boolean;
+  readonly logRequests: boolean;
+  readonly introspection: boolean;
 }
 
 /** Request bodies up to this size (declared by Content-Length, not compressed) are read whole and parsed in one go. */
 const SMALL_BODY_BYTES = 64 * 1024;
+
+/** The table key of the system.* functions. */
+const SYSTEM_KEY = "system";
+const SYSTEM_METHODS = ["listMethods", "methodHelp", "methodSignature", "multicall"] as const;
+
+/** The answer to a oneway call: sent at once, before the function runs. */
+const ONEWAY_RESPONSE = encodeResponse(null, { allowNone: true });
+
+/** The client certificate of an accepted TLS connection, read once per connection. */
+const kPeer: unique symbol = Symbol("remoting.xmlrpc.peer");
+type WithPeer = { [kPeer]?: PeerCertificateInfo | undefined };
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
@@ -115,55 +183,105 @@ export function pythonFaultString(err: unknown): string {
   return `<class 'Exception'>:${String(err)}`;
 }
 
+/**
+ * A refusal of the service table. (Not `instanceof`: the error classes'
+ * cross-copy `instanceof` is RemotingError's, inherited, so it would match
+ * any RemotingError.)
+ */
+function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === "object" && err !== null && Object.prototype.isPrototypeOf.call(ServiceError.prototype, err);
+}
+
+function notSupportedFault(method: string): XmlRpcFault {
+  return new XmlRpcFault(FaultCodes.APPLICATION, `<class 'Exception'>:method "${method}" is not supported`);
+}
+
+/** The fault of a call the service table refused: Python's TypeError for arity, "not supported" for what is not served. */
+function serviceFault(err: ServiceError, method: string): XmlRpcFault {
+  switch (err.reason) {
+    case "arity":
+    case "keyword":
+      return new XmlRpcFault(FaultCodes.APPLICATION, `<class 'TypeError'>:${err.message}`);
+    case "deadline":
+      return new XmlRpcFault(FaultCodes.APPLICATION, `<class 'TimeoutError'>:${err.message}`);
+    default:
+      return notSupportedFault(method);
+  }
+}
+
 /** A plain-HTTP XML-RPC server. Register functions in `registerFunctions()` (override) or from outside with `registerFunction()`. */
 export class XmlRpcServer {
   static readonly constructorParameters: readonly string[] = ["host", "port", "options"];
 
-  host: string = "localhost";
-  port: number = 8000;
-  logRequests: boolean = true;
-  allowNone: boolean = false;
-  maxBodyBytes: number = DEFAULT_MAX_BODY_BYTES;
-  maxDepth: number = DEFAULT_MAX_DEPTH;
-  keepAliveTimeoutMs: number = 5000;
-  requestTimeoutMs: number = 30_000;
-  introspection: boolean = true;
-  paths: readonly string[] = ["/", "/RPC2"];
+  // Declared properties (./settings.ts): options and fields, parsed where they are set.
+  declare host: string;
+  declare port: number;
+  declare logRequests: boolean;
+  declare allowNone: boolean;
+  declare maxBodyBytes: number;
+  declare maxDepth: number;
+  declare keepAliveTimeoutMs: number;
+  declare requestTimeoutMs: number;
+  declare introspection: boolean;
+  declare paths: string[];
+  declare loggerName: string | undefined;
+  declare serviceName: string;
+  declare tracing: boolean;
+  declare interceptors: ServerInterceptor[] | undefined;
 
-  protected readonly logger: Logger;
-  protected readonly functions = new Map<string, Registered>();
   protected listener: HttpServer | undefined;
   private readonly sockets = new Set<Socket>();
   private closedPromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
   private registered = false;
+  private loggerCache: Logger | undefined;
+  /** XML-RPC method names to served objects. */
+  private readonly routes = new Map<string, Route>();
+  /** Everything registered, by table key (the table is built from it). */
+  private readonly registry = new Map<string, { target: object; oneway: string[]; allow: readonly string[] | undefined; receiver: object | undefined }>();
+  /** The functions given to registerFunction, served as one object called on the server. */
+  private readonly functionHolder: Record<string, XmlRpcFunction> = Object.create(null) as Record<string, XmlRpcFunction>;
+  private functionsKey: string | undefined;
+  private readonly onewayFunctions = new Set<string>();
+  private tableCache: ServiceTable | undefined;
+  private running: Running | undefined;
 
   constructor(hostOrOptions?: string | XmlRpcServerOptions, port?: number | string, options?: XmlRpcServerOptions) {
-    const opts: XmlRpcServerOptions = typeof hostOrOptions === "object" && hostOrOptions !== null ? hostOrOptions : { ...options };
+    const opts: XmlRpcServerOptions = typeof hostOrOptions === "object" && hostOrOptions !== null ? { ...hostOrOptions } : { ...options };
     if (typeof hostOrOptions === "string") opts.host = hostOrOptions;
     if (port !== undefined && port !== null) opts.port = port;
-    if (opts.host !== undefined) this.host = opts.host;
-    if (opts.port !== undefined) this.port = coercePort(opts.port);
-    if (opts.logRequests !== undefined) this.logRequests = coerceBoolean(opts.logRequests, "logRequests");
-    if (opts.allowNone !== undefined) this.allowNone = coerceBoolean(opts.allowNone, "allowNone");
-    if (opts.maxBodyBytes !== undefined) this.maxBodyBytes = opts.maxBodyBytes;
-    if (opts.maxDepth !== undefined) this.maxDepth = opts.maxDepth;
-    if (opts.keepAliveTimeoutMs !== undefined) this.keepAliveTimeoutMs = opts.keepAliveTimeoutMs;
-    if (opts.requestTimeoutMs !== undefined) this.requestTimeoutMs = opts.requestTimeoutMs;
-    if (opts.introspection !== undefined) this.introspection = opts.introspection;
-    if (opts.paths !== undefined) this.paths = [...opts.paths];
-    this.logger = getLogger(opts.loggerName ?? this.constructor.name);
+    applyOptions(this, opts as Record<string, unknown>);
+  }
+
+  /** The server's logger: `loggerName`, or the class name (as Spring Python). */
+  protected get logger(): Logger {
+    return (this.loggerCache ??= getLogger(this.loggerName ?? this.constructor.name));
+  }
+
+  protected get log(): Logger {
+    return this.logger;
   }
 
   /** The override point: call `this.registerFunction(fn, name?)` for each exposed function. */
   registerFunctions(): void {}
 
-  /** Exposes a function under `name` (default: the function's name). It is called with `this` = the server. */
+  /**
+   * Exposes a function under `name` (default: the function's name). It is
+   * called with `this` = the server, so `this.registerFunction(this.listdir)`
+   * works like a Python bound method. Names starting with `_`, `constructor`,
+   * `toString` and the like are never served.
+   */
   registerFunction(fn: XmlRpcFunction, name?: string, info: FunctionInfo = {}): void {
     if (typeof fn !== "function") throw new ConfigError("registerFunction needs a function", ErrorCodes.ERR_INVALID_ARGUMENT);
     const n = name ?? fn.name.replace(/^bound /, "");
     if (!n) throw new ConfigError("registerFunction needs a name for an anonymous function", ErrorCodes.ERR_INVALID_ARGUMENT);
-    this.functions.set(n, { fn, info });
+    if (!isExposableName(n)) throw new ConfigError(`'${n}' cannot be served (names starting with '_', constructor and Object's own methods never are)`, ErrorCodes.ERR_INVALID_ARGUMENT);
+    this.functionHolder[n] = fn;
+    if (info.oneway) this.onewayFunctions.add(n);
+    else this.onewayFunctions.delete(n);
+    const key = (this.functionsKey ??= this.freeKey(this.serviceName));
+    this.routes.set(n, { key, method: n, info });
+    this.serve(key, this.functionHolder, { oneway: [...this.onewayFunctions], receiver: this });
   }
 
   /** Python's spelling. */
@@ -175,23 +293,80 @@ export class XmlRpcServer {
    * Exposes the public methods of an object (as `exposedMethods` lists them:
    * never `_private` names, `constructor` or lifecycle hooks), called with
    * `this` = the object; `prefix` gives dotted names (`"math."` -> `math.pow`).
+   * `options.oneway` names methods answered at once; `options.allow` limits
+   * what is served.
    */
-  registerInstance(obj: object, prefix = ""): void {
-    const target = obj as Record<string, (...a: unknown[]) => unknown>;
-    for (const name of exposedMethods(obj)) this.registerFunction((...args: unknown[]) => target[name]!.apply(target, args), prefix + name);
+  registerInstance(obj: object, prefix = "", options: ExposeOptions = {}): void {
+    if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) throw new ConfigError("registerInstance needs an object", ErrorCodes.ERR_INVALID_ARGUMENT);
+    const key = this.freeKey(prefix ? prefix.replace(/\.$/, "") : this.serviceName);
+    this.serve(key, obj, { oneway: [...(options.oneway ?? [])], allow: options.allow });
+    for (const m of exposedMethods(obj, options)) this.routes.set(prefix + m, { key, method: m, info: {} });
   }
 
   register_instance(obj: object): void {
     this.registerInstance(obj);
   }
 
+  /** Adds a server interceptor around every call (outermost first, in the order added). */
+  use(interceptor: ServerInterceptor): void {
+    this.interceptors = [...(this.interceptors ?? []), interceptor];
+    this.tableCache?.use(interceptor);
+  }
+
+  /** A free table key: `preferred`, else `preferred#2`, ... (`system` is the system.* functions'). */
+  private freeKey(preferred: string): string {
+    let key = preferred;
+    for (let i = 2; key === SYSTEM_KEY || this.registry.has(key); i++) key = `${preferred}#${i}`;
+    return key;
+  }
+
+  private serve(key: string, target: object, o: { oneway: string[]; allow?: readonly string[] | undefined; receiver?: object | undefined }): void {
+    const entry = { target, oneway: o.oneway, allow: o.allow, receiver: o.receiver };
+    this.registry.set(key, entry);
+    const t = this.tableCache;
+    if (t) {
+      t.unregister(key);
+      t.register(key, target, entry);
+    }
+  }
+
+  /** The ServiceTable every call goes through (built on first use, with the server's tracing and interceptors). */
+  protected get serviceTable(): ServiceTable {
+    let t = this.tableCache;
+    if (!t) {
+      t = new ServiceTable({ tracing: this.tracing });
+      for (const ic of this.interceptors ?? []) t.use(ic);
+      t.register(SYSTEM_KEY, this.systemFunctions(), { receiver: this });
+      for (const [key, e] of this.registry) t.register(key, e.target, e);
+      this.tableCache = t;
+    }
+    return t;
+  }
+
+  /** system.listMethods, methodHelp, methodSignature, multicall. */
+  private systemFunctions(): object {
+    const functions = Object.create(null) as Record<string, XmlRpcFunction>;
+    functions["listMethods"] = () => this.listMethods();
+    functions["methodHelp"] = (name: string) => this.routes.get(String(name))?.info.help ?? "";
+    functions["methodSignature"] = (name: string) => this.routes.get(String(name))?.info.signature ?? "signatures not supported";
+    functions["multicall"] = (calls: unknown) => this.multicall(calls);
+    return functions;
+  }
+
+  /** Where an XML-RPC method name leads, or undefined when nothing serves it. */
+  private route(method: string): Route | undefined {
+    const r = this.routes.get(method);
+    if (r !== undefined) return r;
+    if (method.startsWith("system.") && (this.running?.introspection ?? this.introspection)) {
+      const m = method.slice(7);
+      if ((SYSTEM_METHODS as readonly string[]).includes(m)) return { key: SYSTEM_KEY, method: m, info: {} };
+    }
+    return undefined;
+  }
+
   /** Python's `server_address`: [host, port]. */
   get serverAddress(): [string, number] {
     return [this.host, this.port];
-  }
-
-  protected get log(): Logger {
-    return this.logger;
   }
 
   /** Binds and starts serving. Resolves once listening; `port` then holds the bound port. */
@@ -201,15 +376,26 @@ export class XmlRpcServer {
       this.registered = true;
       this.registerFunctions();
     }
+    void this.serviceTable;
+    this.running = {
+      paths: [...this.paths],
+      maxBodyBytes: this.maxBodyBytes,
+      maxDepth: this.maxDepth,
+      allowNone: this.allowNone,
+      logRequests: this.logRequests,
+      introspection: this.introspection,
+    };
+    const keepAlive = Number.isFinite(this.keepAliveTimeoutMs) ? this.keepAliveTimeoutMs : 0;
+    const requestTimeout = Number.isFinite(this.requestTimeoutMs) ? this.requestTimeoutMs : 0;
     const http = this.createListener(
       {
-        keepAliveTimeout: this.keepAliveTimeoutMs,
-        requestTimeout: this.requestTimeoutMs,
-        headersTimeout: Math.min(60_000, this.requestTimeoutMs),
+        keepAliveTimeout: keepAlive,
+        requestTimeout,
+        headersTimeout: requestTimeout === 0 ? 60_000 : Math.min(60_000, requestTimeout),
       },
       (req, res) => this.handle(req, res),
     );
-    http.keepAliveTimeout = this.keepAliveTimeoutMs;
+    http.keepAliveTimeout = keepAlive;
     http.on("clientError", (err, socket) => {
       this.log.debug("HTTP client error from %s: %s", (socket as Socket).remoteAddress, errorMessage(err));
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -278,7 +464,6 @@ export class XmlRpcServer {
   }
 
   private requestLine(req: IncomingMessage, status: number): void {
-    if (!this.logRequests) return;
     const d = new Date();
     const mon = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getMonth()];
     const p = (n: number) => String(n).padStart(2, "0");
@@ -287,7 +472,7 @@ export class XmlRpcServer {
   }
 
   private plain(req: IncomingMessage, res: ServerResponse, status: number, body: string, close = false): void {
-    this.requestLine(req, status);
+    if (this.running?.logRequests ?? this.logRequests) this.requestLine(req, status);
     const headers: Record<string, string | number> = { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(body) };
     if (close) headers["Connection"] = "close";
     res.writeHead(status, headers);
@@ -296,7 +481,7 @@ export class XmlRpcServer {
   }
 
   private xml(req: IncomingMessage, res: ServerResponse, body: string): void {
-    if (this.logRequests) this.requestLine(req, 200);
+    if (this.running!.logRequests) this.requestLine(req, 200);
     // One write: the headers as a flat list (no header object) with the body's length; a string body
     // is sent together with the head as one string (a Buffer would make it a two-chunk writev).
     res.writeHead(200, ["Content-Type", "text/xml", "Content-Length", String(Buffer.byteLength(body, "utf8"))]);
@@ -308,6 +493,7 @@ export class XmlRpcServer {
   private readonly onRequestError = (err: Error): void => this.log.debug("request error: %s", errorMessage(err));
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    const cfg = this.running!;
     res.on("error", this.onResponseError);
     req.on("error", this.onRequestError);
     if (req.method !== "POST") {
@@ -315,40 +501,37 @@ export class XmlRpcServer {
       this.plain(req, res, 501, `Unsupported method ('${req.method ?? ""}')`);
       return;
     }
-    if (!this.paths.includes(req.url ?? "")) {
+    if (!cfg.paths.includes(req.url ?? "")) {
       req.resume();
       this.plain(req, res, 404, "No such page");
       return;
     }
-    // Read from the raw header list in one pass (the first of each): cheaper than building req.headers.
+    // The request headers, read from the raw list in one pass (the first of each, lower-case names):
+    // the call's metadata, and the two this reader needs.
     const raw = req.rawHeaders;
-    let encodingHeader: string | undefined;
-    let lengthHeader: string | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const k = raw[i]!;
-      if (k.length === 14) {
-        if (lengthHeader === undefined && k.toLowerCase() === "content-length") lengthHeader = raw[i + 1];
-      } else if (k.length === 16) {
-        if (encodingHeader === undefined && k.toLowerCase() === "content-encoding") encodingHeader = raw[i + 1];
-      }
+    const metadata = new Map<string, string>();
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const k = raw[i]!.toLowerCase();
+      if (!metadata.has(k)) metadata.set(k, raw[i + 1]!);
     }
+    const encodingHeader = metadata.get("content-encoding");
     const encoding = encodingHeader === undefined ? "identity" : encodingHeader.toLowerCase();
     if (encoding !== "identity" && encoding !== "gzip") {
       req.resume();
       this.plain(req, res, 501, `encoding ${encoding} not supported`);
       return;
     }
-    const declared = Number(lengthHeader ?? NaN);
-    if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
-      this.log.error("request body of %d bytes from %s exceeds maxBodyBytes %d", declared, req.socket.remoteAddress, this.maxBodyBytes);
-      this.plain(req, res, 413, `request body exceeds ${this.maxBodyBytes} bytes`, true);
+    const declared = Number(metadata.get("content-length") ?? NaN);
+    if (Number.isFinite(declared) && declared > cfg.maxBodyBytes) {
+      this.log.error("request body of %d bytes from %s exceeds maxBodyBytes %d", declared, req.socket.remoteAddress, cfg.maxBodyBytes);
+      this.plain(req, res, 413, `request body exceeds ${cfg.maxBodyBytes} bytes`, true);
       return;
     }
     if (encoding === "identity" && declared <= SMALL_BODY_BYTES) {
-      this.readSmallCall(req, res);
+      this.readSmallCall(req, res, metadata);
       return;
     }
-    this.readCall(req, res, encoding === "gzip").catch((err: unknown) => this.internalError(req, res, err));
+    this.readCall(req, res, encoding === "gzip", metadata).catch((err: unknown) => this.internalError(req, res, err));
   }
 
   private internalError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
@@ -362,7 +545,7 @@ export class XmlRpcServer {
    * collected, decoded once and parsed in one go; the answer is written
    * synchronously unless the function returns a promise.
    */
-  private readSmallCall(req: IncomingMessage, res: ServerResponse): void {
+  private readSmallCall(req: IncomingMessage, res: ServerResponse, metadata: Map<string, string>): void {
     let first: Buffer | undefined;
     let more: Buffer[] | undefined;
     req.on("data", (chunk: Buffer) => {
@@ -371,14 +554,15 @@ export class XmlRpcServer {
     });
     req.on("end", () => {
       const body = more ? Buffer.concat(more) : first;
+      const cfg = this.running!;
       let call: MethodCall;
       try {
-        call = parseMethodCall(body === undefined ? "" : body.toString("utf8"), { maxDepth: this.maxDepth, maxChars: this.maxBodyBytes });
+        call = parseMethodCall(body === undefined ? "" : body.toString("utf8"), { maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes });
       } catch (err) {
         this.badRequest(req, res, err);
         return;
       }
-      this.answer(req, res, call.methodName, call.params);
+      this.answer(req, res, metadata, call.methodName, call.params);
     });
   }
 
@@ -388,12 +572,55 @@ export class XmlRpcServer {
     this.xml(req, res, encodeFault(code, `${parseError instanceof Error ? parseError.name : "Error"}:${errorMessage(parseError)}`));
   }
 
+  /** What the request tells its call: headers, client address and certificate, the client's deadline. */
+  private requestInfo(req: IncomingMessage, metadata: Map<string, string>): RequestInfo {
+    const sock = req.socket as Socket & WithPeer;
+    return {
+      metadata,
+      clientAddress: sock.remoteAddress,
+      clientPort: sock.remotePort,
+      clientCertificate: sock[kPeer],
+      deadline: deadlineFromMetadata(metadata),
+      correlationId: metadata.get(MetadataKeys.correlationId),
+    };
+  }
+
+  private contextFor(info: RequestInfo, service: string, method: string, oneway: boolean): CallContext {
+    return {
+      protocol: "xmlrpc",
+      service,
+      method,
+      serializer: "xml",
+      metadata: info.metadata,
+      annotations: undefined,
+      correlationId: info.correlationId,
+      clientAddress: info.clientAddress,
+      clientPort: info.clientPort,
+      clientCertificate: info.clientCertificate,
+      deadline: info.deadline,
+      oneway,
+    };
+  }
+
   /** Runs the call and writes its response or fault; no promise unless the function returns one. */
-  private answer(req: IncomingMessage, res: ServerResponse, method: string, params: unknown[]): void {
+  private answer(req: IncomingMessage, res: ServerResponse, metadata: Map<string, string>, method: string, params: unknown[]): void {
+    const info = this.requestInfo(req, metadata);
     let result: unknown;
     try {
-      // An overridden dispatch() is honoured; otherwise the function is called directly.
-      result = this.dispatch === XmlRpcServer.prototype.dispatch ? this.callFunction(method, params, 0) : this.dispatch(method, params, 0);
+      if (this.dispatch !== XmlRpcServer.prototype.dispatch) {
+        // An overridden dispatch() (Python's _dispatch) runs in the request's context; super.dispatch() continues it.
+        result = runInCallContext(this.contextFor(info, this.serviceName, method, false), () => this.dispatch(method, params, 0));
+      } else {
+        const r = this.route(method);
+        if (r === undefined) throw notSupportedFault(method);
+        const table = this.serviceTable;
+        if (table.isOneway(r.key, r.method)) {
+          this.xml(req, res, ONEWAY_RESPONSE);
+          this.runOneway(r, params, this.contextFor(info, r.key, r.method, true));
+          return;
+        }
+        result = table.invoke({ service: r.key, method: r.method, args: params, context: this.contextFor(info, r.key, r.method, false) });
+      }
     } catch (err) {
       this.xml(req, res, this.faultXml(err, method));
       return;
@@ -408,27 +635,40 @@ export class XmlRpcServer {
     this.sendResult(req, res, method, result);
   }
 
+  /** Runs a oneway call after its answer went out; its outcome is only logged. */
+  private runOneway(r: Route, params: unknown[], context: CallContext): void {
+    const failed = (err: unknown): void => this.log.debug("oneway call '%s' failed: %s", context.method, errorMessage(err));
+    try {
+      const v = this.serviceTable.invoke({ service: r.key, method: r.method, args: params, context });
+      if (isThenable(v)) v.then(undefined, failed);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
   private sendResult(req: IncomingMessage, res: ServerResponse, method: string, value: unknown): void {
+    const cfg = this.running!;
     let body: string;
     try {
-      body = encodeResponse(value, { allowNone: this.allowNone, maxDepth: this.maxDepth });
+      body = encodeResponse(value, { allowNone: cfg.allowNone, maxDepth: cfg.maxDepth });
     } catch (err) {
       body = this.faultXml(err, method);
     }
     this.xml(req, res, body);
   }
 
-  private async readCall(req: IncomingMessage, res: ServerResponse, gzip: boolean): Promise<void> {
-    const parser = new XmlRpcParser({ maxDepth: this.maxDepth, maxChars: this.maxBodyBytes });
+  private async readCall(req: IncomingMessage, res: ServerResponse, gzip: boolean, metadata: Map<string, string>): Promise<void> {
+    const cfg = this.running!;
+    const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes });
     const decoder = new StringDecoder("utf8");
     let parseError: unknown;
     let bytes = 0;
     let tooLarge = false;
-    const source = gzip ? req.pipe(createGunzip({ maxOutputLength: this.maxBodyBytes + 1 })) : req;
+    const source = gzip ? req.pipe(createGunzip({ maxOutputLength: cfg.maxBodyBytes + 1 })) : req;
     try {
       await readChunks(source, (chunk) => {
         bytes += chunk.length;
-        if (bytes > this.maxBodyBytes) {
+        if (bytes > cfg.maxBodyBytes) {
           tooLarge = true;
           return false;
         }
@@ -448,8 +688,8 @@ export class XmlRpcServer {
       if (!tooLarge) throw err;
     }
     if (tooLarge) {
-      this.log.error("request body from %s exceeds maxBodyBytes %d", req.socket.remoteAddress, this.maxBodyBytes);
-      this.plain(req, res, 413, `request body exceeds ${this.maxBodyBytes} bytes`, true);
+      this.log.error("request body from %s exceeds maxBodyBytes %d", req.socket.remoteAddress, cfg.maxBodyBytes);
+      this.plain(req, res, 413, `request body exceeds ${cfg.maxBodyBytes} bytes`, true);
       return;
     }
     let call: { methodName: string; params: unknown[] } | undefined;
@@ -467,50 +707,47 @@ export class XmlRpcServer {
       this.badRequest(req, res, parseError);
       return;
     }
-    this.answer(req, res, call.methodName, call.params);
+    this.answer(req, res, metadata, call.methodName, call.params);
   }
 
   private faultXml(err: unknown, method: string): string {
+    if (isServiceError(err)) err = serviceFault(err, method);
     if (err instanceof XmlRpcFault) return encodeFault(err.faultCode, err.faultString);
     if (this.log.isLevelEnabled("debug")) this.log.debug("method '%s' failed: %s", method, err instanceof Error ? (err.stack ?? err.message) : String(err));
     return encodeFault(FaultCodes.APPLICATION, pythonFaultString(err));
   }
 
-  /** Runs one call (Python's `_dispatch`; an override point). Throws XmlRpcFault or the function's error. */
+  /**
+   * Runs one call (Python's `_dispatch`; an override point): routes the
+   * XML-RPC method name and runs it through the service table. Throws
+   * XmlRpcFault or the function's error. An override is called in the
+   * request's call context; `super.dispatch()` carries it on.
+   */
   protected async dispatch(method: string, params: unknown[], depth: number): Promise<unknown> {
-    return await this.callFunction(method, params, depth);
+    return await this.runCall(method, params, depth, callContext());
   }
 
   /** dispatch() without the promise: the function's result as it is (a value or a promise); throws as dispatch() rejects. */
-  private callFunction(method: string, params: unknown[], depth: number): unknown {
-    if (this.introspection && method.startsWith("system.")) {
-      switch (method) {
-        case "system.listMethods":
-          return this.listMethods();
-        case "system.methodHelp": {
-          const r = this.functions.get(String(params[0]));
-          return r?.info.help ?? "";
-        }
-        case "system.methodSignature": {
-          const r = this.functions.get(String(params[0]));
-          return r?.info.signature ?? "signatures not supported";
-        }
-        case "system.multicall":
-          if (depth > 0) throw new XmlRpcFault(FaultCodes.APPLICATION, "<class 'Exception'>:system.multicall cannot be nested");
-          return this.multicall(params[0]);
-      }
+  private runCall(method: string, params: unknown[], depth: number, base: CallContext | undefined): unknown {
+    if (depth > 0 && method === "system.multicall" && !this.routes.has(method)) {
+      throw new XmlRpcFault(FaultCodes.APPLICATION, "<class 'Exception'>:system.multicall cannot be nested");
     }
-    const r = this.functions.get(method);
-    if (!r) throw new XmlRpcFault(FaultCodes.APPLICATION, `<class 'Exception'>:method "${method}" is not supported`);
-    return r.fn.apply(this, params);
+    const r = this.route(method);
+    if (r === undefined) throw notSupportedFault(method);
+    const context: CallContext =
+      base !== undefined
+        ? { ...base, service: r.key, method: r.method, oneway: false }
+        : newCallContext({ protocol: "xmlrpc", serializer: "xml", service: r.key, method: r.method });
+    return this.serviceTable.invoke({ service: r.key, method: r.method, args: params, context });
   }
 
   private listMethods(): string[] {
-    const names = [...this.functions.keys()];
-    if (this.introspection) names.push("system.listMethods", "system.methodHelp", "system.methodSignature", "system.multicall");
-    return names.sort();
+    const names = new Set(this.routes.keys());
+    if (this.running?.introspection ?? this.introspection) for (const m of SYSTEM_METHODS) names.add(`system.${m}`);
+    return [...names].sort();
   }
 
+  /** system.multicall: each call goes through dispatch() (an override is honoured), in the multicall's context. */
   private async multicall(calls: unknown): Promise<unknown[]> {
     if (!Array.isArray(calls)) throw new XmlRpcFault(FaultCodes.APPLICATION, "<class 'TypeError'>:system.multicall expects an array of calls");
     const out: unknown[] = [];
@@ -521,16 +758,16 @@ export class XmlRpcServer {
         if (typeof methodName !== "string") throw new XmlRpcFault(FaultCodes.APPLICATION, "<class 'TypeError'>:multicall entry without methodName");
         out.push([await this.dispatch(methodName, Array.isArray(params) ? params : [], 1)]);
       } catch (err) {
+        const f = isServiceError(err) ? serviceFault(err, String((c as { methodName?: unknown })?.methodName)) : err;
         out.push(
-          err instanceof XmlRpcFault
-            ? { faultCode: err.faultCode, faultString: err.faultString }
-            : { faultCode: FaultCodes.APPLICATION, faultString: pythonFaultString(err) },
+          f instanceof XmlRpcFault ? { faultCode: f.faultCode, faultString: f.faultString } : { faultCode: FaultCodes.APPLICATION, faultString: pythonFaultString(f) },
         );
       }
     }
     return out;
   }
 }
+defineProperties(XmlRpcServer, SERVER_PROPERTIES);
 
 /**
  * The secure XML-RPC server. Must be subclassed: override `registerFunctions()`.
@@ -539,6 +776,12 @@ export class XmlRpcServer {
  *     override registerFunctions() { this.registerFunction(Math.pow, "pow"); }
  *   }
  *   await new MySSLServer("localhost", 8000, "./server-key.pem", "./server-cert.pem").serveForever();
+ *
+ * TLS settings are the core's (core/tls: `tlsKey`, `tlsCert`, `tlsCa`,
+ * `tlsClientCert`, `tlsVerifyFields`, `tlsMinVersion`, ...), with Spring
+ * Python's names (`keyfile`, `certfile`, `ca_certs`, `cert_reqs`,
+ * `verify_fields`, `ssl_version`) and this class's earlier ones (`keyFile`,
+ * `certRequirement`, ...) as aliases.
  */
 export class SSLServer extends XmlRpcServer {
   static override readonly constructorParameters: readonly string[] = [
@@ -556,32 +799,43 @@ export class SSLServer extends XmlRpcServer {
     "verify_fields",
   ];
 
-  keyFile: string | undefined = undefined;
-  certFile: string | undefined = undefined;
-  caCerts: string | undefined = undefined;
-  certRequirement: CertRequirement = "none";
-  sslVersion: string | undefined = undefined;
-  minVersion: "TLSv1.2" | "TLSv1.3" = "TLSv1.2";
-  ciphers: string | undefined = undefined;
-  verifyFields: Record<string, string> | undefined = undefined;
-  doHandshakeOnConnect: boolean = true;
-  suppressRaggedEofs: boolean = true;
-  /** A TLS handshake must finish within this many ms (default 10000). */
-  handshakeTimeoutMs: number = 10_000;
-  private pem: { key?: string | Buffer | undefined; cert?: string | Buffer | undefined; ca?: string | Buffer | undefined } = {};
+  declare tlsKey: PemInput | undefined;
+  declare tlsCert: PemInput | undefined;
+  declare tlsCa: PemInput | undefined;
+  declare tlsClientCert: CertRequirement;
+  declare tlsVerifyFields: Record<string, string> | undefined;
+  declare tlsMinVersion: TlsVersion;
+  declare tlsMaxVersion: TlsVersion | undefined;
+  declare tlsCiphers: string | undefined;
+  // the same settings under their historic names (aliases)
+  declare keyFile: PemInput | undefined;
+  declare certFile: PemInput | undefined;
+  declare caCerts: PemInput | undefined;
+  declare certRequirement: CertRequirement;
+  declare sslVersion: TlsVersion;
+  declare minVersion: TlsVersion;
+  declare maxVersion: TlsVersion | undefined;
+  declare ciphers: string | undefined;
+  declare verifyFields: Record<string, string> | undefined;
+  declare handshakeTimeoutMs: number;
+  declare doHandshakeOnConnect: boolean;
+  declare suppressRaggedEofs: boolean;
+
+  /** The TLS settings the listener was made with. */
+  private tlsSettings: TlsSettings | undefined;
 
   constructor(
     hostOrOptions?: string | SSLServerOptions,
     port?: number | string,
-    keyFile?: string,
-    certFile?: string,
-    caCerts?: string,
+    keyFile?: PemInput,
+    certFile?: PemInput,
+    caCerts?: PemInput,
     certReqs?: CertRequirementInput,
     sslVersion?: string,
-    doHandshakeOnConnect?: boolean,
-    suppressRaggedEofs?: boolean,
+    doHandshakeOnConnect?: boolean | string,
+    suppressRaggedEofs?: boolean | string,
     ciphers?: string,
-    logRequests?: boolean,
+    logRequests?: boolean | string,
     verifyFields?: SSLServerOptions["verifyFields"],
   ) {
     const opts: SSLServerOptions = typeof hostOrOptions === "object" && hostOrOptions !== null ? { ...hostOrOptions } : {};
@@ -607,18 +861,6 @@ export class SSLServer extends XmlRpcServer {
         ErrorCodes.ERR_CONFIG_NOT_CONSTRUCTIBLE,
       );
     }
-    this.keyFile = opts.keyFile;
-    this.certFile = opts.certFile;
-    this.caCerts = opts.caCerts;
-    this.certRequirement = normalizeCertRequirement(opts.certRequirement ?? opts.certReqs, "none");
-    this.sslVersion = opts.sslVersion;
-    this.minVersion = opts.minVersion ?? minVersionFrom(opts.sslVersion, this.log);
-    this.ciphers = opts.ciphers;
-    this.verifyFields = normalizeVerifyFields(opts.verifyFields);
-    if (opts.doHandshakeOnConnect !== undefined) this.doHandshakeOnConnect = coerceBoolean(opts.doHandshakeOnConnect, "doHandshakeOnConnect");
-    if (opts.suppressRaggedEofs !== undefined) this.suppressRaggedEofs = coerceBoolean(opts.suppressRaggedEofs, "suppressRaggedEofs");
-    if (opts.handshakeTimeoutMs !== undefined) this.handshakeTimeoutMs = opts.handshakeTimeoutMs;
-    this.pem = { key: opts.key, cert: opts.cert, ca: opts.ca };
   }
 
   override registerFunctions(): void {
@@ -630,10 +872,10 @@ export class SSLServer extends XmlRpcServer {
    * trusted client certificate against `verifyFields`. Return a reason to refuse.
    */
   verifyPeer(cert: PeerCertificate, _fromAddr: string): string | undefined {
-    if (!this.verifyFields) return undefined;
+    const fields = this.tlsVerifyFields;
+    if (!fields) return undefined;
     if (!cert.subject) return `Peer certificate doesn't have the 'subject' field, cert='${describeCert(cert)}'`;
-    const subject = subjectToLongNames(cert.subject as unknown as Record<string, string | string[]>);
-    return checkSubjectFields(subject, this.verifyFields);
+    return checkSubjectFields(subjectToLongNames(cert.subject as unknown as Record<string, string | string[]>), fields);
   }
 
   /**
@@ -651,17 +893,24 @@ export class SSLServer extends XmlRpcServer {
     });
   }
 
-  /** Why a client must be refused, or undefined to accept it. */
+  /**
+   * Why a client must be refused, or undefined to accept it. The core's
+   * check (core/tls `checkClient`: a certificate when one is required, and a
+   * presented one must chain to tlsCa) decides, in Spring Python's words;
+   * then `verifyPeer` (the subject fields, or a subclass's own rule).
+   */
   protected checkClient(sock: TLSSocket, fromAddr: string): string | undefined {
-    if (this.certRequirement === "none" && !this.verifyFields) return undefined;
+    const s = this.tlsSettings;
+    if (!s || (s.clientCert === "none" && !s.verifyFields)) return undefined;
+    const refused = checkTlsClient(sock, { ...s, verifyFields: undefined });
     const cert = sock.getPeerCertificate();
     const present = !!cert && Object.keys(cert).length > 0;
     if (!present) {
-      if (this.verifyFields) return `Couldn't verify fields, peer didn't send the certificate, from_addr='${fromAddr}'`;
-      if (this.certRequirement === "required") return `Peer didn't send a certificate (certRequirement is 'required'), from_addr='${fromAddr}'`;
+      if (s.verifyFields) return `Couldn't verify fields, peer didn't send the certificate, from_addr='${fromAddr}'`;
+      if (refused !== undefined) return `Peer didn't send a certificate (certRequirement is '${s.clientCert}'), from_addr='${fromAddr}'`;
       return undefined;
     }
-    if (!sock.authorized) return `Peer certificate is not trusted (${String(sock.authorizationError)}), cert='${describeCert(cert)}', from_addr='${fromAddr}'`;
+    if (refused !== undefined) return `Peer certificate is not trusted (${String(sock.authorizationError)}), cert='${describeCert(cert)}', from_addr='${fromAddr}'`;
     try {
       return this.verifyPeer(cert, fromAddr);
     } catch (err) {
@@ -669,34 +918,35 @@ export class SSLServer extends XmlRpcServer {
     }
   }
 
-  protected override createListener(httpOptions: HttpServerOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): HttpServer {
-    if (this.verifyFields && this.certRequirement === "none") {
+  /** The TLS settings (core/tls), checked: a missing key or certificate, inconsistent requirements and unreadable files are ConfigErrors. */
+  private readTls(): TlsSettings {
+    // checked before any file is read, so the configuration mistake is what is reported
+    if (this.tlsVerifyFields && this.tlsClientCert === "none") {
       throw new ConfigError("verifyFields needs certRequirement 'optional' or 'required' (with 'none' no client certificate is asked for)", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     }
-    const key = this.pem.key ?? (this.keyFile ? readPem(this.keyFile, "keyFile") : undefined);
-    const cert = this.pem.cert ?? (this.certFile ? readPem(this.certFile, "certFile") : undefined);
-    if (!key || !cert) throw new ConfigError("SSLServer needs keyFile and certFile", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
-    const ca = this.pem.ca ?? (this.caCerts ? readPem(this.caCerts, "caCerts") : undefined);
-    if (this.certRequirement !== "none" && !ca) {
-      throw new ConfigError(`certRequirement '${this.certRequirement}' needs caCerts (the CAs that sign client certificates)`, ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
-    }
+    if (this.tlsKey === undefined || this.tlsCert === undefined) throw new ConfigError("SSLServer needs keyFile and certFile (tlsKey and tlsCert)", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
+    return readTlsSettings(this, "server")!;
+  }
+
+  protected override createListener(httpOptions: HttpServerOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): HttpServer {
+    const settings = this.readTls();
     let server: HttpServer;
     try {
-      server = createHttpsServer({
-        ...httpOptions,
-        handshakeTimeout: this.handshakeTimeoutMs,
-        key,
-        cert,
-        ca,
-        requestCert: this.certRequirement !== "none",
-        // Every refusal is decided below, after the handshake, so that each one is logged with its reason and address.
-        rejectUnauthorized: false,
-        minVersion: this.minVersion,
-        ciphers: this.ciphers,
-      }, handler) as unknown as HttpServer;
+      server = createHttpsServer(
+        {
+          ...httpOptions,
+          ...serverTlsOptions(settings),
+          handshakeTimeout: this.handshakeTimeoutMs,
+          // Every refusal is decided below, after the handshake, so that each one is logged with its reason and address.
+          rejectUnauthorized: false,
+        },
+        handler,
+      ) as unknown as HttpServer;
     } catch (err) {
       throw new ConfigError(`cannot set up TLS: ${errorMessage(err)}`, ErrorCodes.ERR_CONFIG_INVALID_VALUE, { cause: err });
     }
+    this.tlsSettings = settings;
+    const asks = settings.clientCert !== "none";
     // The HTTP parser is https's own 'secureConnection' listener. It is taken
     // off and called only for accepted clients: a refused socket never
     // reaches it, so not a single request byte is read or answered.
@@ -716,6 +966,8 @@ export class SSLServer extends XmlRpcServer {
         this.drop(sock);
         return;
       }
+      // what the service sees of its caller (callContext().clientCertificate), read once per connection
+      if (asks) (sock as TLSSocket & WithPeer)[kPeer] = peerCertificateInfo(sock.getPeerCertificate());
       sock.on("error", (err) => this.log.debug("connection error from %s: %s", fromAddr, errorMessage(err)));
       for (const l of httpListeners) l.call(server, sock);
     });
@@ -725,3 +977,6 @@ export class SSLServer extends XmlRpcServer {
     return server;
   }
 }
+defineProperties(SSLServer, SSL_SERVER_PROPERTIES);
+
+export { DEFAULT_SERVICE_NAME };

@@ -85,7 +85,7 @@ describe("XmlRpcServiceExporter and XmlRpcProxyFactory in an XML context", () =>
     const e = new XmlRpcServiceExporter();
     e.service = new Service();
     e.serviceHost = "127.0.0.1";
-    e.servicePort = "0";
+    (e as unknown as Record<string, unknown>).servicePort = "0";
     await e.afterPropertiesSet();
     assert.equal(e.secure, false);
     const port = e.boundPort!;

@@ -105,12 +105,16 @@ describe("SSLClient", () => {
     assert.match(text, /^body: [\s\S]*<string>shout<\/string>/m);
   });
 
-  it("keeps the seed's argument order and defaults", () => {
+  it("keeps the seed's argument order and defaults (values parsed where they are set)", () => {
     const c = new SSLClient("https://127.0.0.1:8000/RPC2", "ca.pem", "k.pem", "c.pem", "CERT_OPTIONAL", "PROTOCOL_TLSv1_2");
-    assert.deepEqual([c.uri, c.caCerts, c.keyFile, c.certFile, c.certRequirement, c.sslVersion], ["https://127.0.0.1:8000/RPC2", "ca.pem", "k.pem", "c.pem", "CERT_OPTIONAL", "PROTOCOL_TLSv1_2"]);
+    assert.deepEqual([c.uri, c.caCerts, c.keyFile, c.certFile, c.tlsVerifyServer, c.sslVersion], ["https://127.0.0.1:8000/RPC2", "ca.pem", "k.pem", "c.pem", true, "TLSv1.2"]);
+    assert.deepEqual([c.tlsCa, c.tlsKey, c.tlsCert, c.tlsMinVersion], ["ca.pem", "k.pem", "c.pem", "TLSv1.2"]);
+    const none = new SSLClient("https://127.0.0.1:8000/RPC2", "ca.pem", undefined, undefined, "CERT_NONE");
+    assert.equal(none.tlsVerifyServer, false, "cert_reqs=CERT_NONE on a client: do not verify the server (testing only)");
     const d = new SSLClient("https://127.0.0.1:8000/RPC2");
-    assert.equal(d.certRequirement, undefined, "defaults to required when the connection is made");
-    assert.equal(d.allowNone, undefined);
+    assert.equal(d.tlsVerifyServer, true, "the server is verified by default");
+    assert.equal(d.allowNone, false);
+    assert.equal(d.userAgent, "SSL XML-RPC Client (remoting)");
   });
 
   it("turns TLS 1.3 post-handshake refusals into SecurityError, and plain resets into ConnectionClosedError", async () => {

@@ -1,14 +1,12 @@
+/**
+ * The TLS helpers XML-RPC used to own live in core/tls; the xmlrpc module
+ * re-exports the public ones under their former names.
+ */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  LONG_TO_SHORT,
-  checkSubjectFields,
-  isTlsErrorCode,
-  minVersionFrom,
-  normalizeCertRequirement,
-  normalizeVerifyFields,
-  subjectToLongNames,
-} from "../../../src/protocols/xmlrpc/tls.js";
+import { isTlsErrorCode } from "../../../src/core/errors.js";
+import { parseTlsVersion, parseVerifyFields } from "../../../src/core/tls.js";
+import { LONG_TO_SHORT, checkSubjectFields, normalizeCertRequirement, subjectToLongNames } from "../../../src/protocols/xmlrpc/index.js";
 
 describe("TLS settings", () => {
   it("accepts our and Python's names for certificate requirements", () => {
@@ -27,12 +25,11 @@ describe("TLS settings", () => {
     assert.throws(() => normalizeCertRequirement("sometimes", "none"), { code: "ERR_CONFIG_INVALID_VALUE" });
   });
 
-  it("never goes below TLS 1.2, even when the original's PROTOCOL_TLSv1 is asked for", () => {
-    assert.equal(minVersionFrom(undefined), "TLSv1.2");
-    assert.equal(minVersionFrom("PROTOCOL_TLSv1"), "TLSv1.2");
-    assert.equal(minVersionFrom("ssl.PROTOCOL_TLSv1_2"), "TLSv1.2");
-    assert.equal(minVersionFrom("TLSv1.3"), "TLSv1.3");
-    assert.throws(() => minVersionFrom("TLSv9"), { code: "ERR_CONFIG_INVALID_VALUE" });
+  it("refuses the original's PROTOCOL_TLSv1 and anything else below TLS 1.2 at configuration time", () => {
+    assert.equal(parseTlsVersion("ssl.PROTOCOL_TLSv1_2"), "TLSv1.2");
+    assert.equal(parseTlsVersion("TLSv1.3"), "TLSv1.3");
+    for (const old of ["PROTOCOL_TLSv1", "TLSv1.1", "PROTOCOL_SSLv3"]) assert.throws(() => parseTlsVersion(old, "ssl_version"), { code: "ERR_CONFIG_INVALID_VALUE", message: /ssl_version .* is refused/ });
+    assert.throws(() => parseTlsVersion("TLSv9"), { code: "ERR_CONFIG_INVALID_VALUE" });
   });
 
   it("classifies Node's TLS error codes", () => {
@@ -60,12 +57,12 @@ describe("verifyFields", () => {
   });
 
   it("accepts the seed's long names, short names, a Map or JSON text", () => {
-    assert.deepEqual(normalizeVerifyFields({ commonName: "My Client", O: "My Company" }), { commonName: "My Client", organizationName: "My Company" });
-    assert.deepEqual(normalizeVerifyFields(new Map([["stateOrProvinceName", "My State"]])), { stateOrProvinceName: "My State" });
-    assert.deepEqual(normalizeVerifyFields('{"CN":"My Client"}'), { commonName: "My Client" });
-    assert.equal(normalizeVerifyFields({}), undefined);
-    assert.equal(normalizeVerifyFields(undefined), undefined);
-    assert.throws(() => normalizeVerifyFields({ commonName: { nested: 1 } }), { code: "ERR_CONFIG_INVALID_VALUE" });
+    assert.deepEqual(parseVerifyFields({ commonName: "My Client", O: "My Company" }), { commonName: "My Client", organizationName: "My Company" });
+    assert.deepEqual(parseVerifyFields(new Map([["stateOrProvinceName", "My State"]])), { stateOrProvinceName: "My State" });
+    assert.deepEqual(parseVerifyFields('{"CN":"My Client"}'), { commonName: "My Client" });
+    assert.equal(parseVerifyFields({}), undefined);
+    assert.equal(parseVerifyFields(undefined), undefined);
+    assert.throws(() => parseVerifyFields({ commonName: { nested: 1 } }), { code: "ERR_CONFIG_INVALID_VALUE" });
   });
 
   it("passes when every field is there with exactly that value, and says why otherwise", () => {
