@@ -113,6 +113,11 @@ export class ServiceError extends RemotingError {
     super(message, CODES[reason]);
     this.pythonType = PYTHON_TYPES[reason];
   }
+
+  // RemotingError's branded instanceof would say yes to any RemotingError: these classes carry brands of their own
+  static override [Symbol.hasInstance](obj: unknown): boolean {
+    return hasBrand(obj, kServiceError);
+  }
 }
 
 /** A method the service does not expose (or does not have). */
@@ -120,7 +125,19 @@ export class MethodNotFoundError extends ServiceError {
   constructor(method: string, serviceName?: string, reason: "no-method" | "private" | "unexposed" = "no-method", message?: string) {
     super(reason, message ?? (serviceName ? `service '${serviceName}' has no exposed method '${method}'` : `no exposed method '${method}'`));
   }
+
+  static override [Symbol.hasInstance](obj: unknown): boolean {
+    return hasBrand(obj, kMethodNotFound);
+  }
 }
+
+const kServiceError = Symbol.for("remoting.error.ServiceError");
+const kMethodNotFound = Symbol.for("remoting.error.MethodNotFoundError");
+function hasBrand(obj: unknown, brand: symbol): boolean {
+  return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[brand] === true;
+}
+Object.defineProperty(ServiceError.prototype, kServiceError, { value: true, enumerable: false });
+Object.defineProperty(MethodNotFoundError.prototype, kMethodNotFound, { value: true, enumerable: false });
 
 /**
  * @deprecated Migration only: servers dispatch through the ServiceTable. Calls
