@@ -6,18 +6,38 @@
  * PING frames. Calls on one connection start in arrival order (at most
  * `maxInFlightPerConnection` at a time) and their replies are always written
  * in request order. Oneway calls run detached and never reply.
+ *
+ * What is served, and how a call reaches it, is the core's ServiceTable:
+ * registration (objects, and classes with instance modes), exposure, arity,
+ * keyword arguments, attributes, server interceptors, tracing and the call
+ * context. The daemon adds what only Pyro has: the `Pyro.Daemon` object,
+ * item streams, batches, the wire.
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { lookup } from "node:dns/promises";
+import { randomBytes, randomUUID } from "node:crypto";
 import { isIP, createServer as createNetServer, type Server, type Socket, type AddressInfo } from "node:net";
-import { createServer as createTlsServer, type TlsOptions } from "node:tls";
-import { CommunicationError, ErrorCodes, MessageTooLargeError, RemoteInvocationError, RemotingError, errorMessage } from "../../core/errors.js";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { CommunicationError, ConfigError, ErrorCodes, MessageTooLargeError, RemoteInvocationError, RemotingError, errorMessage } from "../../core/errors.js";
 import { getLogger } from "../../core/logging.js";
-import { exposedAttributes, exposedMethods, type ExposeOptions } from "../../core/server/exposure.js";
+import { deadlineFromMetadata } from "../../core/server/call-context.js";
+import { ServiceError, type ExposeOptions } from "../../core/server/exposure.js";
+import { PARAMS, ServiceTable, type PreparedMethod, type ServerInterceptor } from "../../core/server/service-table.js";
+import type { InstanceCreator, InstanceMode, PyroClass } from "../../core/server/instances.js";
+import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings } from "../../core/tls.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
-import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type InstanceCreator, type InstanceMode, type PyroClass } from "../../core/server/instances.js";
+import { PyroCallContext, readMetadata, type PeerInfo } from "./call-context.js";
 import {
-  DEFAULT_MAX_MESSAGE_SIZE,
+  DAEMON_ONLY_SETTINGS,
+  DAEMON_SETTINGS,
+  SERIALIZER_NAMES,
+  optionOr,
+  parseOptions,
+  timerMs,
+  type SerializerLimitsInput,
+  type SerializerName,
+} from "./options.js";
+import {
+  METADATA_ANNOTATION,
   encodeMessage,
   encodePlainFrame,
   encodeTextReply,
@@ -30,6 +50,7 @@ import {
   FLAGS_META_ON_CONNECT,
   FLAGS_ONEWAY,
   FrameReader,
+  HEADER_SIZE,
   annotationOf,
   MARSHAL_SERIALIZER_ID,
   marshalString,
@@ -43,6 +64,8 @@ import {
   writeRandomCorr,
   type PyroMessage,
 } from "./message.js";
+
+export type { SerializerName } from "./options.js";
 
 const log = getLogger("remoting.pyro.daemon");
 
@@ -60,59 +83,69 @@ export const DEFAULT_CLOSE_GRACE_MS = 10_000;
 /** Reading from a connection pauses while more than this many reply bytes wait to be sent. */
 const WRITE_HIGH_WATER = 16 * 1024 * 1024;
 
-export type SerializerName = "serpent" | "json" | "marshal";
-
+/**
+ * The daemon's options. Every value is parsed by the core's parsers, as the
+ * exporter's properties of the same names are: durations take `30s`, `1h`,
+ * `none`; sizes take `64kB`, `16MiB`; an unknown option or a value that
+ * does not parse is a ConfigError.
+ */
 export interface PyroDaemonOptions {
   /** Host name or address to bind (default "localhost", bound as its IPv4 address). */
   host?: string | undefined;
   /** TCP port (default 0: an ephemeral port). */
-  port?: number | undefined;
+  port?: number | string | undefined;
   /** Bind a Unix domain socket at this path instead of TCP. */
   unixPath?: string | undefined;
   /** Shared HMAC key (Pyro4's `_pyroHmacKey`): all frames are signed and must be signed. */
   hmacKey?: string | Uint8Array | undefined;
-  /** Serializers accepted from clients (default serpent, json, marshal — Pyro4's default). */
-  serializersAccepted?: readonly SerializerName[] | undefined;
-  /** Limit for payload + annotations of one frame, in bytes (default 64 MiB). */
-  maxMessageSize?: number | undefined;
-  /** Close connections idle for this long, in ms (default 3600000 = 1 hour; 0 = never). */
-  idleTimeoutMs?: number | undefined;
-  /** Close a connection that sent no CONNECT frame within this time, in ms (default 10000). */
-  handshakeTimeoutMs?: number | undefined;
+  /** Serializers accepted from clients (default serpent, json, marshal — Pyro4's default); a list or comma-separated. */
+  serializersAccepted?: readonly SerializerName[] | string | undefined;
+  /** Limit for payload + annotations of one frame (default 64 MiB; `1kB`, `16MiB`, ...). */
+  maxMessageSize?: number | string | undefined;
+  /** Close connections idle for this long (default 1 hour; 0 or none = never). */
+  idleTimeoutMs?: number | string | undefined;
+  /** Close a connection that sent no CONNECT frame within this time (default 10 s). */
+  handshakeTimeoutMs?: number | string | undefined;
   /** Calls of one connection that may run at once (default 32; 1 = strictly one after the other). */
-  maxInFlightPerConnection?: number | undefined;
+  maxInFlightPerConnection?: number | string | undefined;
   /** Connections served at once; more get CONNECTFAIL (default 1024). */
-  maxConnections?: number | undefined;
-  /** Compress replies at least this large, in bytes (default: never compress). */
-  compressThreshold?: number | false | undefined;
-  /** How long an item stream survives its connection, in ms (default 30000, Pyro4's ITER_STREAM_LINGER). */
-  streamLingerMs?: number | undefined;
-  /** Maximum age of an item stream, in ms (default 0 = unlimited, Pyro4's ITER_STREAM_LIFETIME). */
-  streamLifetimeMs?: number | undefined;
+  maxConnections?: number | string | undefined;
+  /** Compress replies at least this large (default: never). */
+  compressThreshold?: number | string | false | undefined;
+  /** How long an item stream survives its connection (default 30 s, Pyro4's ITER_STREAM_LINGER; 0 = dropped with it). */
+  streamLingerMs?: number | string | undefined;
+  /** Maximum age of an item stream (default unlimited, Pyro4's ITER_STREAM_LIFETIME). */
+  streamLifetimeMs?: number | string | undefined;
   /** Open item streams per daemon (default 10000). */
-  maxStreams?: number | undefined;
-  /** On close(), how long in-flight calls may run before connections are cut, in ms (default 10000). */
-  closeGraceMs?: number | undefined;
-  /** Serve TLS with these options (key, cert, ca, requestCert, rejectUnauthorized, ...). */
-  tls?: TlsOptions | undefined;
+  maxStreams?: number | string | undefined;
+  /** On close(), how long in-flight calls may run before connections are cut (default 10 s). */
+  closeGraceMs?: number | string | undefined;
   /** Limits handed to the serializers. */
-  serializerLimits?: { maxDepth?: number; maxItems?: number; maxStringLength?: number } | undefined;
+  serializerLimits?: SerializerLimitsInput | undefined;
+  /** OpenTelemetry SERVER spans continuing the client's trace (default true; a no-op without an SDK). */
+  tracing?: boolean | string | undefined;
+  /** Refuse a call whose client deadline passed before it could run (default true). */
+  enforceDeadlines?: boolean | string | undefined;
   /**
    * Checks the client's handshake data (default: accept anything, answer "hello").
    * Throw to refuse the connection (the message goes back in CONNECTFAIL).
    */
   validateHandshake?: ((data: unknown, info: { remoteAddress: string | undefined; socket: Socket }) => unknown) | undefined;
-}
-
-interface Registration {
-  id: string;
-  /** The served object; for a registered class, its prototype (nothing is called on it). */
-  target: object;
-  methods: Set<string>;
-  oneway: Set<string>;
-  className: string;
-  /** Only for a registered class: makes and keeps its instances (absent for plain objects). */
-  instances?: ClassInstances | undefined;
+  // TLS (core/tls): tlsKey and tlsCert turn it on.
+  /** The server's private key: PEM text or a file path. */
+  tlsKey?: string | Buffer | undefined;
+  /** The server's certificate chain: PEM text or a file path. */
+  tlsCert?: string | Buffer | undefined;
+  /** CAs trusted for client certificates. */
+  tlsCa?: string | Buffer | undefined;
+  /** Client certificates: none (default), optional or required (Python's CERT_* names too). */
+  tlsClientCert?: string | number | undefined;
+  /** Subject fields a client certificate must carry (an object, or JSON text; long or short names). */
+  tlsVerifyFields?: Record<string, string> | string | undefined;
+  /** Lowest TLS version (default and minimum TLSv1.2). */
+  tlsMinVersion?: string | undefined;
+  tlsMaxVersion?: string | undefined;
+  tlsCiphers?: string | undefined;
 }
 
 /** Options of `register()` for a class: which instance serves a call, and how it is made. */
@@ -165,28 +198,9 @@ export function formatLocation(host: string, port: number): string {
  * Marks a method's Python-style parameter names, so keyword arguments sent by
  * a (Python) client land in the right positions:
  * `method[PYRO_PARAMS] = ["name", "return_metadata"]`. Without it, keyword
- * arguments are passed as one trailing plain object.
+ * arguments are passed as one trailing plain object. The core's `PARAMS`.
  */
-export const PYRO_PARAMS: unique symbol = Symbol.for("remoting.pyro.params");
-
-function applyKwargs(fn: (...a: unknown[]) => unknown, method: string, vargs: unknown[], kwargs: Record<string, unknown>): unknown[] {
-  const names = (fn as unknown as Record<symbol, unknown>)[PYRO_PARAMS];
-  if (!Array.isArray(names)) return [...vargs, kwargs];
-  const args = [...vargs];
-  for (const [k, v] of Object.entries(kwargs)) {
-    const i = names.indexOf(k);
-    if (i < 0) throw new PyroFault("builtins.TypeError", `${method}() got an unexpected keyword argument '${k}'`);
-    if (i < vargs.length) throw new PyroFault("builtins.TypeError", `${method}() got multiple values for argument '${k}'`);
-    while (args.length < i) args.push(undefined);
-    args[i] = v;
-  }
-  return args;
-}
-
-function hasKeys(o: object): boolean {
-  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
-  return false;
-}
+export const PYRO_PARAMS: typeof PARAMS = PARAMS;
 
 function isStreamable(v: unknown): boolean {
   if (v === null || typeof v !== "object") return false;
@@ -211,7 +225,10 @@ interface Slot {
   frame: Buffer | undefined;
 }
 
-class Connection {
+const NO_METADATA: ReadonlyMap<string, string> = new Map();
+const NO_KWARGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+class Connection implements PeerInfo {
   readonly reader: FrameReader;
   handshaken = false;
   handshakeStarted = false;
@@ -221,6 +238,8 @@ class Connection {
   closed = false;
   private readonly slots: Slot[] = [];
   private readonly inbox: PyroMessage[] = [];
+  /** When each message of the inbox arrived (Date.now()): a client's time limit counts from then. */
+  private readonly inboxAt: number[] = [];
   private running = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
@@ -231,18 +250,32 @@ class Connection {
   private readonly outq: Buffer[] = [];
   private outBytes = 0;
   private batching = false;
+  readonly clientAddress: string | undefined;
+  readonly clientPort: number | undefined;
+  private cert: PeerCertificateInfo | null | undefined = undefined;
 
   constructor(
     readonly daemon: PyroDaemon,
     readonly socket: Socket,
   ) {
     this.reader = new FrameReader({ hmacKey: daemon.hmacKey, maxMessageSize: daemon.maxMessageSize });
+    this.clientAddress = socket.remoteAddress;
+    this.clientPort = socket.remotePort;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (err) => log.debug("connection error from %s: %s", socket.remoteAddress, err.message));
+    socket.on("error", (err) => log.debug("connection error from %s: %s", this.clientAddress, err.message));
     socket.on("close", () => this.onClose());
     socket.on("drain", () => this.pump());
     this.armIdle(daemon.handshakeTimeoutMs);
+  }
+
+  /** The client's TLS certificate, as services see it (worked out once). */
+  certificate(): PeerCertificateInfo | undefined {
+    if (this.cert === undefined) {
+      const s = this.socket as Partial<TLSSocket>;
+      this.cert = typeof s.getPeerCertificate === "function" ? (peerCertificateInfo(s.getPeerCertificate()) ?? null) : null;
+    }
+    return this.cert ?? undefined;
   }
 
   private armIdle(ms: number): void {
@@ -267,7 +300,7 @@ class Connection {
       this.armIdle(this.daemon.idleTimeoutMs || this.daemon.handshakeTimeoutMs);
       return;
     }
-    log.debug("closing idle connection from %s", this.socket.remoteAddress);
+    log.debug("closing idle connection from %s", this.clientAddress);
     this.socket.destroy();
   }
 
@@ -287,9 +320,10 @@ class Connection {
       return;
     }
     if (this.handshaken && this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
+    const at = Date.now();
     if (msgs.length === 1 && this.handshaken && this.inbox.length === 0 && this.slots.length === 0 && this.running < this.daemon.maxInFlight) {
       // the common case: one request on an idle connection, served right away (a synchronous reply is written by emit() at once)
-      this.dispatch(msgs[0]!);
+      this.dispatch(msgs[0]!, at);
       if (this.closing) this.maybeFinishClosing();
       this.checkBackpressure();
       return;
@@ -304,6 +338,7 @@ class Connection {
           continue;
         }
         this.inbox.push(m);
+        this.inboxAt.push(at);
       }
       this.pump();
     } finally {
@@ -316,25 +351,34 @@ class Connection {
   /**
    * The hot path, for a chunk that is exactly one plain INVOKE frame (serpent,
    * no flags, no HMAC, a small call of a plain object's method with scalar
-   * arguments): read in place, the method called, a scalar result written as
-   * text with the request's CORR. Returns false, having done nothing, for
-   * anything else (the general path then reads the chunk and reports any
-   * error). Once the method is called the request is answered here.
+   * arguments): read in place, the method called through the service table's
+   * prepared handle (its rules, interceptors, tracing and call context), a
+   * scalar result written as text with the request's CORR. Returns false,
+   * having done nothing, for anything else (the general path then reads the
+   * chunk and reports any error). Once the method is called the request is
+   * answered here.
    */
   private serveFast(b: Buffer): boolean {
     const d = this.daemon;
     const f = soloPlainFrame(b, b.length, MSG_INVOKE, d.maxMessageSize);
     if (f === undefined || f.serializerId !== 1) return false;
-    const { seq, corrAt, payloadStart } = f;
+    const { seq, corrAt, metaAt, payloadStart } = f;
     const n = b.length;
     const ser = d.serializer(1);
     const call = ser.callAt(b, payloadStart, n);
     if (call === undefined) return false;
-    const target = d.plainMethodTarget(call.objectId, call.method);
-    if (target === undefined) return false;
+    const prep = d.prepared(call.objectId, call.method);
+    if (prep === undefined) return false;
+    let metadata = NO_METADATA;
+    let deadline = Infinity;
+    if (metaAt >= 0) {
+      metadata = readMetadata(b.subarray(metaAt + 6, metaAt + 6 + ((b[metaAt + 4]! << 8) | b[metaAt + 5]!)));
+      deadline = deadlineFromMetadata(metadata, Date.now());
+    }
+    const ctx = new PyroCallContext(call.objectId, call.method, ser.name, this, metadata, deadline, false, undefined, b, HEADER_SIZE, payloadStart);
     let result: unknown;
     try {
-      result = (target[call.method] as (...a: unknown[]) => unknown).apply(target, call.vargs);
+      result = prep.call(call.vargs, ctx);
     } catch (err) {
       this.completeNow(this.errorReply(decodeMessage(b, { maxMessageSize: d.maxMessageSize }), err));
       return true;
@@ -379,7 +423,7 @@ class Connection {
   }
 
   private onFrameError(err: unknown): void {
-    log.debug("bad frame from %s: %s", this.socket.remoteAddress, errorMessage(err));
+    log.debug("bad frame from %s: %s", this.clientAddress, errorMessage(err));
     if (!this.handshaken && !(err instanceof MessageTooLargeError)) {
       const seq = this.reader.currentHeader?.seq ?? 0;
       this.fail(errorMessage(err), MARSHAL_SERIALIZER_ID, seq);
@@ -390,7 +434,7 @@ class Connection {
   }
 
   /** CONNECTFAIL with a reason, then close. */
-  private fail(reason: string, serializerId: number, seq: number): void {
+  fail(reason: string, serializerId: number, seq: number): void {
     let payload: Buffer;
     let sid = serializerId;
     try {
@@ -419,8 +463,8 @@ class Connection {
     }
     let handshakeReply: unknown = "hello";
     try {
-      if (d.options.validateHandshake) {
-        handshakeReply = d.options.validateHandshake(dictGet(data, "handshake"), { remoteAddress: this.socket.remoteAddress, socket: this.socket });
+      if (d.validateHandshake) {
+        handshakeReply = d.validateHandshake(dictGet(data, "handshake"), { remoteAddress: this.clientAddress, socket: this.socket });
         if (isPromiseLike(handshakeReply)) {
           // frames that arrive meanwhile wait in the inbox until the handshake is done
           void Promise.resolve(handshakeReply).then(
@@ -456,7 +500,7 @@ class Connection {
       return this.fail(errorMessage(err), m.serializerId, m.seq);
     }
     this.handshaken = true;
-    this.fastPath = d.hmacKey === undefined && typeof d.options.compressThreshold !== "number" && d.accepts(1);
+    this.fastPath = d.hmacKey === undefined && d.compressThreshold === undefined && d.accepts(1);
     this.emit(this.frame(MSG_CONNECTOK, payload, m, flags, annotationOf(m, "CORR") ?? true));
     this.armIdle(d.idleTimeoutMs);
   }
@@ -464,8 +508,8 @@ class Connection {
   /** A reply frame; `corr` true means a fresh random correlation id. */
   frame(type: number, payload: Buffer, req: PyroMessage, flags: number, corr: Buffer | true | undefined, extra?: Map<string, Buffer>): Buffer {
     const d = this.daemon;
-    const threshold = d.options.compressThreshold;
-    if (d.hmacKey === undefined && extra === undefined && (typeof threshold !== "number" || payload.length < threshold)) {
+    const threshold = d.compressThreshold;
+    if (d.hmacKey === undefined && extra === undefined && (threshold === undefined || payload.length < threshold)) {
       return encodePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
     }
     const ann = new Map<string, Buffer>();
@@ -476,8 +520,8 @@ class Connection {
       seq: req.seq,
       serializerId: req.serializerId,
       annotations: ann,
-      hmacKey: this.daemon.hmacKey,
-      compressThreshold: this.daemon.options.compressThreshold,
+      hmacKey: d.hmacKey,
+      compressThreshold: threshold,
     });
   }
 
@@ -485,7 +529,7 @@ class Connection {
     const inbox = this.inbox;
     while (this.handshaken && inbox.length > 0 && !this.closed && this.running < this.daemon.maxInFlight) {
       const m = inbox.shift()!;
-      this.dispatch(m);
+      this.dispatch(m, this.inboxAt.shift()!);
     }
     if (!this.batching) this.checkBackpressure();
     if (this.closing) this.maybeFinishClosing();
@@ -498,7 +542,7 @@ class Connection {
     } else if (!this.closing && this.socket.isPaused()) this.socket.resume();
   }
 
-  private dispatch(m: PyroMessage): void {
+  private dispatch(m: PyroMessage, at: number): void {
     if (m.type === MSG_PING) {
       this.completeNow(
         encodeMessage(MSG_PING, PONG, {
@@ -511,7 +555,7 @@ class Connection {
       return;
     }
     if (m.type !== MSG_INVOKE) {
-      log.debug("unexpected message type %d from %s; closing", m.type, this.socket.remoteAddress);
+      log.debug("unexpected message type %d from %s; closing", m.type, this.clientAddress);
       this.closing = true;
       this.socket.destroy();
       return;
@@ -528,7 +572,7 @@ class Connection {
     if (m.flags & FLAGS_ONEWAY) {
       let started: Promise<unknown>;
       try {
-        started = Promise.resolve(this.daemon.handleInvoke(m, this));
+        started = Promise.resolve(this.daemon.handleInvoke(m, this, at));
       } catch (err) {
         started = Promise.reject(err);
       }
@@ -542,7 +586,7 @@ class Connection {
       this.onewayRunning.add(p);
       return;
     }
-    this.settle(m, () => this.daemon.handleInvoke(m, this));
+    this.settle(m, () => this.daemon.handleInvoke(m, this, at));
   }
 
   /** Sends what `run` makes for request `m`: a reply now, a reply later (a promise), or an exception reply. */
@@ -564,11 +608,11 @@ class Connection {
     r.then(
       (frame) => {
         this.running--;
-        this.complete(slot, m, frame);
+        this.complete(slot, frame);
       },
       (err: unknown) => {
         this.running--;
-        this.complete(slot, m, this.errorReply(m, err));
+        this.complete(slot, this.errorReply(m, err));
       },
     );
   }
@@ -593,7 +637,7 @@ class Connection {
     return s;
   }
 
-  private complete(slot: Slot, _m: PyroMessage, frame: Buffer | undefined): void {
+  private complete(slot: Slot, frame: Buffer | undefined): void {
     slot.frame = frame;
     slot.done = true;
     this.flush();
@@ -623,8 +667,11 @@ class Connection {
 
   private maybeFinishClosing(): void {
     if (this.closed) return this.resolveDrain();
-    if (!this.handshaken) this.inbox.length = 0;
-    while (this.inbox.length > 0 && this.running < this.daemon.maxInFlight) this.dispatch(this.inbox.shift()!);
+    if (!this.handshaken) {
+      this.inbox.length = 0;
+      this.inboxAt.length = 0;
+    }
+    while (this.inbox.length > 0 && this.running < this.daemon.maxInFlight) this.dispatch(this.inbox.shift()!, this.inboxAt.shift()!);
     if (this.drainWaiters.length > 0 && !this.busy) {
       this.writeOut();
       this.socket.end();
@@ -641,6 +688,7 @@ class Connection {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.inbox.length = 0;
+    this.inboxAt.length = 0;
     this.daemon.connectionClosed(this);
     this.resolveDrain();
   }
@@ -655,50 +703,68 @@ function randomUUIDBytes(): Buffer {
   return b;
 }
 
+/** What `Pyro.Daemon` offers, as its metadata says. */
+const DAEMON_METHODS = ["close_stream", "get_metadata", "get_next_stream_item", "info", "ping", "registered"];
+
 /** The daemon: a TCP (or TLS, or Unix socket) server of Pyro4 objects. */
 export class PyroDaemon {
-  readonly options: PyroDaemonOptions;
+  /** The options as parsed (canonical names, parsed values). */
+  readonly options: Readonly<Record<string, unknown>>;
   readonly hmacKey: Buffer | undefined;
   readonly maxMessageSize: number;
+  /** In ms; 0 = never. */
   readonly idleTimeoutMs: number;
+  /** In ms; 0 = never. */
   readonly handshakeTimeoutMs: number;
   readonly maxInFlight: number;
+  readonly compressThreshold: number | undefined;
+  readonly validateHandshake: PyroDaemonOptions["validateHandshake"];
+  /** What is served: the core's one server-side dispatcher. */
+  private readonly table: ServiceTable;
+  /** Fast-path handles by object id and method; emptied whenever what is served changes. */
+  private readonly preparedCache = new Map<string, Map<string, PreparedMethod>>();
   private readonly accepted: Set<number>;
   private readonly serializers = new Map<number, PyroSerializer>();
-  private readonly objects = new Map<string, Registration>();
+  private readonly serializerLimits: SerializerLimitsInput | undefined;
+  private readonly tls: TlsSettings | undefined;
   private readonly connections = new Set<Connection>();
   private readonly rejected = new Set<Socket>();
   private readonly streams = new Map<string, StreamEntry>();
+  private readonly bindHost: string;
+  private readonly requestedPort: number;
+  private readonly unixPath: string | undefined;
   private server: Server | undefined;
   private boundHost: string | undefined;
   private boundPort: number | undefined;
   private closingPromise: Promise<void> | undefined;
 
   constructor(options: PyroDaemonOptions = {}) {
-    this.options = { ...options };
-    this.hmacKey = toHmacKey(options.hmacKey);
-    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    this.maxInFlight = Math.max(1, options.maxInFlightPerConnection ?? DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION);
-    const names = options.serializersAccepted ?? ["serpent", "json", "marshal"];
+    if ((options as { tls?: unknown }).tls !== undefined) {
+      throw new ConfigError("PyroDaemon's 'tls' option is replaced by the core TLS options: tlsKey, tlsCert, tlsCa, tlsClientCert, tlsVerifyFields, tlsMinVersion, ...", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+    }
+    const o = parseOptions("PyroDaemon", options, DAEMON_ONLY_SETTINGS, DAEMON_SETTINGS);
+    const get = <T>(name: string): T => optionOr<T>(o, name in DAEMON_ONLY_SETTINGS ? DAEMON_ONLY_SETTINGS : DAEMON_SETTINGS, name);
+    this.options = Object.freeze(o);
+    this.hmacKey = toHmacKey(get<string | Uint8Array | undefined>("hmacKey"));
+    this.maxMessageSize = get<number>("maxMessageSize");
+    this.idleTimeoutMs = timerMs(get<number>("idleTimeoutMs"));
+    this.handshakeTimeoutMs = timerMs(get<number>("handshakeTimeoutMs"));
+    this.maxInFlight = get<number>("maxInFlightPerConnection");
+    this.compressThreshold = get<number | undefined>("compressThreshold");
+    this.validateHandshake = get<PyroDaemonOptions["validateHandshake"]>("validateHandshake");
+    this.serializerLimits = get<SerializerLimitsInput | undefined>("serializerLimits");
+    this.bindHost = get<string>("host");
+    this.requestedPort = get<number>("port");
+    this.unixPath = get<string | undefined>("unixPath");
+    this.tls = readTlsSettings(o, "server");
+    this.table = new ServiceTable({ tracing: get<boolean>("tracing"), enforceDeadlines: get<boolean>("enforceDeadlines") });
+    const names = get<SerializerName[] | undefined>("serializersAccepted") ?? SERIALIZER_NAMES;
     this.accepted = new Set();
     for (const n of names) {
-      try {
-        const s = getSerializer(n, options.serializerLimits);
-        this.serializers.set(s.id, s);
-        this.accepted.add(s.id);
-      } catch (err) {
-        if (n !== "marshal") throw err;
-      }
+      const s = getSerializer(n, this.serializerLimits);
+      this.serializers.set(s.id, s);
+      this.accepted.add(s.id);
     }
-    this.objects.set(DAEMON_OBJECT_ID, {
-      id: DAEMON_OBJECT_ID,
-      target: {},
-      methods: new Set(["close_stream", "get_metadata", "get_next_stream_item", "info", "ping", "registered"]),
-      oneway: new Set(["close_stream"]),
-      className: "DaemonObject",
-    });
   }
 
   /** Whether a serializer id is accepted from clients. */
@@ -713,7 +779,7 @@ export class PyroDaemon {
   serializer(id: number): PyroSerializer {
     let s = this.serializers.get(id);
     if (!s) {
-      s = getSerializer(id, this.options.serializerLimits);
+      s = getSerializer(id, this.serializerLimits);
       this.serializers.set(id, s);
     }
     return s;
@@ -723,9 +789,9 @@ export class PyroDaemon {
 
   /**
    * Serves an object under an id (a random `obj_<hex>` id when none is given).
-   * Its public methods (core/service rules, or the `allow` list) are callable;
-   * `oneway` names are announced as oneway in the metadata. A taken id is an
-   * ERR_DUPLICATE_NAME error.
+   * Its public methods (the core's exposure rules, or the `allow` list) are
+   * callable; `oneway` names are announced as oneway in the metadata. A taken
+   * id is an ERR_DUPLICATE_NAME error.
    *
    * A class is served through instances made per `instanceMode` ("session" by
    * default: one per client connection; "single"; "percall"), with `new cls()`
@@ -733,63 +799,84 @@ export class PyroDaemon {
    */
   register<C extends PyroClass>(cls: C, objectId?: string, options?: ClassRegisterOptions<C>): string;
   register(target: object, objectId?: string, options?: ExposeOptions): string;
-  register(target: object, objectId?: string, options: ExposeOptions & { instanceMode?: unknown; instanceCreator?: unknown } = {}): string {
-    if (target === null || (typeof target !== "object" && typeof target !== "function")) {
-      throw new RemotingError("only objects can be registered", ErrorCodes.ERR_INVALID_ARGUMENT);
-    }
+  register(target: object, objectId?: string, options: ExposeOptions & { instanceMode?: InstanceMode; instanceCreator?: InstanceCreator } = {}): string {
     const id = objectId ?? `obj_${randomBytes(16).toString("hex")}`;
-    if (this.objects.has(id)) throw new RemotingError(`object already registered: ${id}`, ErrorCodes.ERR_DUPLICATE_NAME);
-    if (isPyroClass(target)) {
-      const { mode, creator } = resolveBehavior(target, options as ClassRegisterOptions);
-      const proto = target.prototype as object;
-      const methods = new Set(exposedMethods(proto, options));
-      const oneway = new Set((options.oneway ?? []).filter((n) => methods.has(n)));
-      const className = target.name || "object";
-      this.objects.set(id, { id, target: proto, methods, oneway, className, instances: new ClassInstances(target, mode, creator) });
-      return id;
-    }
-    if (options.instanceMode !== undefined || options.instanceCreator !== undefined) {
-      throw new RemotingError("instanceMode and instanceCreator apply to registered classes only", ErrorCodes.ERR_INVALID_ARGUMENT);
-    }
-    const methods = new Set(exposedMethods(target, options));
-    const oneway = new Set((options.oneway ?? []).filter((n) => methods.has(n)));
-    const ctor = (target as { constructor?: { name?: unknown } }).constructor;
-    const className = typeof ctor?.name === "string" && ctor.name ? ctor.name : "object";
-    this.objects.set(id, { id, target, methods, oneway, className });
+    if (id === DAEMON_OBJECT_ID) throw new RemotingError(`'${DAEMON_OBJECT_ID}' is the daemon's own object`, ErrorCodes.ERR_DUPLICATE_NAME);
+    this.table.register(id, target, options);
+    this.preparedCache.clear();
     return id;
   }
 
   /** Stops serving an object (a class: its instances are dropped too). Returns whether it was registered. */
   unregister(objectId: string): boolean {
-    if (objectId === DAEMON_OBJECT_ID) return false;
-    const reg = this.objects.get(objectId);
-    if (!reg) return false;
-    this.objects.delete(objectId);
-    reg.instances?.dispose();
-    return true;
+    const had = this.table.unregister(objectId);
+    this.preparedCache.clear();
+    return had;
+  }
+
+  /**
+   * Adds a server interceptor around every call the daemon serves (outermost
+   * first, in the order added); `only` limits it to the calls of one object.
+   */
+  use(interceptor: ServerInterceptor, only?: string): void {
+    if (only === undefined) this.table.use(interceptor);
+    else {
+      const entry = this.table.get(only);
+      if (!entry) throw new RemotingError(`no object '${only}' is registered`, ErrorCodes.ERR_INVALID_ARGUMENT);
+      this.table.use((next) => {
+        const wrapped = interceptor(next);
+        // the registration itself, not its name: a later object of that name is not affected
+        return (call) => (call.service === only && this.table.get(only) === entry ? wrapped(call) : next(call));
+      });
+    }
+    this.preparedCache.clear();
   }
 
   has(objectId: string): boolean {
-    return this.objects.has(objectId);
+    return objectId === DAEMON_OBJECT_ID || this.table.has(objectId);
   }
 
   /** Ids of the served objects (including `Pyro.Daemon`). */
   registered(): string[] {
-    return [...this.objects.keys()];
+    return [DAEMON_OBJECT_ID, ...this.table.names()];
   }
 
   /** The number of objects served, not counting `Pyro.Daemon`. */
   get objectCount(): number {
-    return this.objects.size - 1;
+    return this.table.size;
+  }
+
+  /** @internal The fast path's handle for a served plain object's method (cached), or undefined. */
+  prepared(objectId: string, method: string): PreparedMethod | undefined {
+    let byMethod = this.preparedCache.get(objectId);
+    const hit = byMethod?.get(method);
+    if (hit !== undefined) return hit;
+    const p = this.table.prepared(objectId, method);
+    if (p === undefined) return undefined;
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.preparedCache.set(objectId, byMethod);
+    }
+    byMethod.set(method, p);
+    return p;
   }
 
   metadata(objectId: string, asLists: boolean): Record<string, unknown> {
-    const reg = this.objects.get(objectId);
-    if (!reg) throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
-    // a registered class has no attributes: they would only be known per instance
-    const attrs = reg.id === DAEMON_OBJECT_ID || reg.instances !== undefined ? [] : exposedAttributes(reg.target).filter((a) => !reg.methods.has(a));
-    const methods = [...reg.methods].sort();
-    const oneway = [...reg.oneway].sort();
+    let methods: string[];
+    let oneway: string[];
+    let attrs: string[];
+    if (objectId === DAEMON_OBJECT_ID) {
+      methods = DAEMON_METHODS;
+      oneway = ["close_stream"];
+      attrs = [];
+    } else {
+      const e = this.table.get(objectId);
+      if (!e) throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
+      methods = [...e.methods].sort();
+      oneway = [...e.oneway].sort();
+      // a registered class has no attributes: they would only be known per instance
+      attrs = this.table.attributes(objectId);
+    }
     if (asLists) return { methods, oneway, attrs };
     return { methods: new Set(methods), oneway: new Set(oneway), attrs: new Set(attrs) };
   }
@@ -800,17 +887,18 @@ export class PyroDaemon {
     return this.server?.listening === true;
   }
 
-  get host(): string | undefined {
-    return this.boundHost;
-  }
-
   get port(): number | undefined {
     return this.boundPort;
   }
 
+  /** The address bound (undefined before listen, and for a Unix socket). */
+  get host(): string | undefined {
+    return this.boundHost;
+  }
+
   /** `host:port` (or `./u:/path`) as written in PYRO URIs. */
   get location(): string {
-    if (this.options.unixPath) return `./u:${this.options.unixPath}`;
+    if (this.unixPath) return `./u:${this.unixPath}`;
     if (this.boundHost === undefined || this.boundPort === undefined) throw new RemotingError("daemon is not listening", ErrorCodes.ERR_CLOSED);
     return formatLocation(this.boundHost, this.boundPort);
   }
@@ -823,15 +911,16 @@ export class PyroDaemon {
   /** Binds and starts serving. */
   async listen(): Promise<void> {
     if (this.server) return;
-    const onConn = (socket: Socket): void => this.accept(socket);
-    const server = this.options.tls ? createTlsServer(this.options.tls, onConn) : createNetServer(onConn);
-    if (this.options.tls) {
-      server.on("tlsClientError", (err: Error) => log.debug("TLS handshake failed: %s", err.message));
-    }
+    const tls = this.tls;
+    let server: Server;
+    if (tls) {
+      server = createTlsServer(serverTlsOptions(tls), (socket) => this.accept(socket, tls));
+      server.on("tlsClientError", (err: Error, socket: TLSSocket) => log.warn("TLS handshake with %s failed: %s", socket.remoteAddress, err.message));
+    } else server = createNetServer((socket) => this.accept(socket, undefined));
     this.server = server;
     try {
-      if (this.options.unixPath) {
-        const path = this.options.unixPath;
+      if (this.unixPath) {
+        const path = this.unixPath;
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);
           server.listen(path, () => {
@@ -840,10 +929,10 @@ export class PyroDaemon {
           });
         });
       } else {
-        const host = await resolveHost(this.options.host ?? "localhost");
+        const host = await resolveHost(this.bindHost);
         await new Promise<void>((resolve, reject) => {
           server.once("error", reject);
-          server.listen({ host, port: this.options.port ?? 0, exclusive: true }, () => {
+          server.listen({ host, port: this.requestedPort, exclusive: true }, () => {
             server.off("error", reject);
             resolve();
           });
@@ -856,7 +945,7 @@ export class PyroDaemon {
       this.server = undefined;
       const code = (err as { code?: string }).code;
       if (code === "EADDRINUSE") {
-        throw new CommunicationError(`address already in use: ${this.options.unixPath ?? `${this.options.host ?? "localhost"}:${this.options.port ?? 0}`}`, ErrorCodes.ERR_ADDRESS_IN_USE, { cause: err });
+        throw new CommunicationError(`address already in use: ${this.unixPath ?? `${this.bindHost}:${this.requestedPort}`}`, ErrorCodes.ERR_ADDRESS_IN_USE, { cause: err });
       }
       throw new CommunicationError(`cannot listen: ${errorMessage(err)}`, ErrorCodes.ERR_COMMUNICATION, { cause: err });
     }
@@ -864,26 +953,40 @@ export class PyroDaemon {
     log.debug("Pyro4 daemon listening on %s", this.location);
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, tls: TlsSettings | undefined): void {
     if (this.closingPromise) {
       socket.destroy();
       return;
     }
-    const max = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    const max = (this.options["maxConnections"] as number | undefined) ?? DEFAULT_MAX_CONNECTIONS;
     if (this.connections.size >= max) {
-      socket.on("error", () => undefined);
-      // read (and drop) whatever comes, so the client's FIN is seen and the socket closes
-      socket.resume();
-      socket.end(encodeMessage(MSG_CONNECTFAIL, marshalString("no free workers, increase server threadpool size"), { serializerId: MARSHAL_SERIALIZER_ID, hmacKey: this.hmacKey }));
-      this.rejected.add(socket);
-      const timer = setTimeout(() => socket.destroy(), 1000);
-      socket.once("close", () => {
-        clearTimeout(timer);
-        this.rejected.delete(socket);
-      });
+      this.refuse(socket, "no free workers, increase server threadpool size");
       return;
     }
+    if (tls) {
+      // the one client-certificate check of core/tls (optional, required, verifyFields); the reason stays here
+      const reason = checkClient(socket as TLSSocket, tls);
+      if (reason !== undefined) {
+        log.error("refused a TLS client from %s: %s", socket.remoteAddress, reason);
+        this.refuse(socket, "client certificate refused");
+        return;
+      }
+    }
     this.connections.add(new Connection(this, socket));
+  }
+
+  /** Answers a connection with CONNECTFAIL and closes it. */
+  private refuse(socket: Socket, reason: string): void {
+    socket.on("error", () => undefined);
+    // read (and drop) whatever comes, so the client's FIN is seen and the socket closes
+    socket.resume();
+    socket.end(encodeMessage(MSG_CONNECTFAIL, marshalString(reason), { serializerId: MARSHAL_SERIALIZER_ID, hmacKey: this.hmacKey }));
+    this.rejected.add(socket);
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      this.rejected.delete(socket);
+    });
   }
 
   /** Number of open client connections. */
@@ -893,12 +996,12 @@ export class PyroDaemon {
 
   connectionClosed(c: Connection): void {
     this.connections.delete(c);
-    releaseSessions(c);
+    this.table.endSession(c);
     for (const id of c.streams) {
       const s = this.streams.get(id);
       if (!s || s.conn !== c) continue;
       s.conn = undefined;
-      const linger = this.options.streamLingerMs ?? DEFAULT_STREAM_LINGER_MS;
+      const linger = timerMs((this.options["streamLingerMs"] as number | undefined) ?? DEFAULT_STREAM_LINGER_MS);
       if (linger <= 0) this.dropStream(id);
       else {
         s.lingerTimer = setTimeout(() => this.dropStream(id), linger);
@@ -916,7 +1019,7 @@ export class PyroDaemon {
     this.closingPromise = (async () => {
       const server = this.server;
       const serverClosed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-      const grace = this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+      const grace = (this.options["closeGraceMs"] as number | undefined) ?? DEFAULT_CLOSE_GRACE_MS;
       const drains = Promise.all([...this.connections].map((c) => c.startClosing()));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drains, new Promise<void>((resolve) => (timer = setTimeout(resolve, grace)))]);
@@ -949,7 +1052,7 @@ export class PyroDaemon {
   }
 
   private addStream(iter: Iterator<unknown> | AsyncIterator<unknown>, conn: Connection): string {
-    if (this.streams.size >= (this.options.maxStreams ?? DEFAULT_MAX_STREAMS)) {
+    if (this.streams.size >= ((this.options["maxStreams"] as number | undefined) ?? DEFAULT_MAX_STREAMS)) {
       try {
         iter.return?.();
       } catch {
@@ -959,7 +1062,7 @@ export class PyroDaemon {
     }
     const id = randomUUID();
     const entry: StreamEntry = { id, iter, conn, created: Date.now(), lingerTimer: undefined, lifetimeTimer: undefined, busy: undefined };
-    const life = this.options.streamLifetimeMs ?? 0;
+    const life = timerMs((this.options["streamLifetimeMs"] as number | undefined) ?? Infinity);
     if (life > 0) {
       entry.lifetimeTimer = setTimeout(() => this.dropStream(id), life);
       entry.lifetimeTimer.unref();
@@ -1025,6 +1128,8 @@ export class PyroDaemon {
     if (err instanceof PyroFault) {
       return pyroExceptionDict(err.pythonClass, err.noMessage ? undefined : err.message, err.traceback);
     }
+    // the service table's refusals are the daemon's own errors: no JS stack in the traceback
+    if (err instanceof ServiceError) return pyroExceptionDict(err.pythonType, err.message);
     const d = errorToPyro(err, []);
     const cls = typeof d["__class__"] === "string" ? d["__class__"] : "builtins.Exception";
     const attrs = (d["attributes"] && typeof d["attributes"] === "object" ? { ...(d["attributes"] as Record<string, unknown>) } : {}) as Record<string, unknown>;
@@ -1035,12 +1140,20 @@ export class PyroDaemon {
     return { ...d, attributes: attrs };
   }
 
+  /** The context a call is served with. */
+  private contextOf(m: PyroMessage, conn: Connection, ser: PyroSerializer, objectId: string, method: string, arrived: number): PyroCallContext {
+    const meta = annotationOf(m, METADATA_ANNOTATION);
+    const metadata = meta === undefined ? NO_METADATA : readMetadata(meta);
+    const deadline = meta === undefined ? Infinity : deadlineFromMetadata(metadata, arrived);
+    return new PyroCallContext(objectId, method, ser.name, conn, metadata, deadline, (m.flags & FLAGS_ONEWAY) !== 0, m.annotations, undefined, 0, 0);
+  }
+
   /**
    * Runs one INVOKE and returns the reply frame (undefined for oneway), or a
    * promise of it when the method is async (or for a batch). Throws (or
    * rejects) for an exception reply.
    */
-  handleInvoke(m: PyroMessage, conn: Connection): Buffer | undefined | Promise<Buffer | undefined> {
+  handleInvoke(m: PyroMessage, conn: Connection, arrived: number): Buffer | undefined | Promise<Buffer | undefined> {
     const ser = this.serializer(m.serializerId);
     let call: { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> };
     try {
@@ -1049,16 +1162,15 @@ export class PyroDaemon {
       throw new PyroFault("Pyro4.errors.SerializeError", `cannot deserialize call: ${errorMessage(err)}`);
     }
     const vargs = Array.isArray(call.vargs) ? call.vargs : [];
-    const kwargs = call.kwargs && typeof call.kwargs === "object" ? call.kwargs : {};
-    const reg = this.objects.get(call.objectId);
-    if (!reg) throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
-    if (m.flags & FLAGS_BATCH) return this.handleBatch(m, ser, reg, vargs, conn);
-
+    const kwargs = call.kwargs && typeof call.kwargs === "object" ? call.kwargs : NO_KWARGS;
+    const objectId = call.objectId;
+    if (objectId !== DAEMON_OBJECT_ID && !this.table.has(objectId)) throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
+    if (m.flags & FLAGS_BATCH) return this.handleBatch(m, ser, objectId, vargs, conn, arrived);
     let result: unknown;
     if (call.method === "__getattr__" || call.method === "__setattr__") {
-      result = this.attribute(reg, call.method, vargs);
+      result = this.attribute(objectId, call.method, vargs);
     } else {
-      result = this.callMethod(reg, call.method, vargs, kwargs, conn);
+      result = this.callMethod(m, ser, objectId, call.method, vargs, kwargs, conn, undefined, arrived);
       if (isPromiseLike(result)) return Promise.resolve(result).then((r) => this.invokeReply(m, ser, r, conn));
     }
     return this.invokeReply(m, ser, result, conn);
@@ -1085,24 +1197,23 @@ export class PyroDaemon {
     if (this.hmacKey === undefined) {
       // the hot path: a scalar result, written as text straight into the frame
       const text = ser.valueText(result);
-      const threshold = this.options.compressThreshold;
-      if (text !== undefined && (typeof threshold !== "number" || text.length < threshold)) return encodeTextReply(MSG_RESULT, 0, m, text);
+      const threshold = this.compressThreshold;
+      if (text !== undefined && (threshold === undefined || text.length < threshold)) return encodeTextReply(MSG_RESULT, 0, m, text);
     }
     return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, annotationOf(m, "CORR") ?? true);
   }
 
-  private async handleBatch(m: PyroMessage, ser: PyroSerializer, reg0: Registration, vargs: unknown[], conn: Connection): Promise<Buffer | undefined> {
-    let reg = reg0;
-    if (reg.instances !== undefined) {
-      // a registered class: one instance serves the whole batch (as in Pyro4, also for "percall")
-      reg = { ...reg, target: await reg.instances.instanceFor(conn), instances: undefined };
-    }
+  private async handleBatch(m: PyroMessage, ser: PyroSerializer, objectId: string, vargs: unknown[], conn: Connection, arrived: number): Promise<Buffer | undefined> {
+    // a registered class: one instance serves the whole batch (as in Pyro4, also for "percall")
+    const entry = objectId === DAEMON_OBJECT_ID ? undefined : this.table.get(objectId);
+    let instance: object | undefined;
     const results: unknown[] = [];
     for (const c of vargs) {
       const triple = Array.isArray(c) ? c : [];
       const [name, args, kw] = triple as [unknown, unknown, unknown];
       try {
-        let r = this.callMethod(reg, String(name), Array.isArray(args) ? args : [], kw && typeof kw === "object" ? (kw as Record<string, unknown>) : {}, conn);
+        if (entry?.instances !== undefined && instance === undefined) instance = await entry.instances.instanceFor(conn);
+        let r = this.callMethod(m, ser, objectId, String(name), Array.isArray(args) ? args : [], kw && typeof kw === "object" ? (kw as Record<string, unknown>) : NO_KWARGS, conn, instance, arrived);
         if (isPromiseLike(r)) r = await r;
         results.push(r);
       } catch (err) {
@@ -1122,49 +1233,29 @@ export class PyroDaemon {
     }
   }
 
-  private attribute(reg: Registration, which: string, vargs: unknown[]): unknown {
+  private attribute(objectId: string, which: string, vargs: unknown[]): unknown {
     const name = vargs[0];
-    if (typeof name !== "string") throw new PyroFault("builtins.TypeError", "attribute name must be a string");
-    // a registered class exposes methods only (its metadata lists no attributes)
-    const allowed = reg.id !== DAEMON_OBJECT_ID && reg.instances === undefined && !name.startsWith("_") && !reg.methods.has(name) && exposedAttributes(reg.target).includes(name);
-    if (!allowed) throw new PyroFault("builtins.AttributeError", `attempt to access unexposed or unknown remote attribute '${name}'`);
-    const t = reg.target as Record<string, unknown>;
-    if (which === "__getattr__") return t[name];
+    if (objectId === DAEMON_OBJECT_ID) throw new PyroFault("builtins.AttributeError", `attempt to access unexposed or unknown remote attribute '${String(name)}'`);
+    if (which === "__getattr__") return this.table.getAttribute(objectId, name);
     if (vargs.length < 2) throw new PyroFault("builtins.TypeError", "__setattr__ needs a name and a value");
-    t[name] = vargs[1];
+    this.table.setAttribute(objectId, name, vargs[1]);
     return null;
   }
 
-  /**
-   * @internal The hot path's lookup: the served plain object (not a class, not
-   * `Pyro.Daemon`) when `method` is one of its exposed methods, else undefined
-   * (callMethod then gives the error reply).
-   */
-  plainMethodTarget(objectId: string, method: string): Record<string, unknown> | undefined {
-    const reg = this.objects.get(objectId);
-    if (reg === undefined || reg.instances !== undefined || reg.id === DAEMON_OBJECT_ID || !reg.methods.has(method) || method.charCodeAt(0) === 95) return undefined;
-    const target = reg.target as Record<string, unknown>;
-    return typeof target[method] === "function" ? target : undefined;
-  }
-
-  /** Calls a method; returns its value, or a promise when the method is async. Throws PyroFault for lookups. */
-  private callMethod(reg: Registration, method: string, vargs: unknown[], kwargs: Record<string, unknown>, conn: Connection): unknown {
-    if (reg.id === DAEMON_OBJECT_ID) return this.daemonObjectCall(method, vargs, kwargs, conn);
-    if (method.startsWith("_")) throw new PyroFault("builtins.AttributeError", `attempt to access private attribute '${method}'`);
-    let target = reg.target;
-    if (reg.instances !== undefined && reg.methods.has(method)) {
-      // a registered class: the instance of its mode (session: this connection's), made when first needed
-      const inst = reg.instances.instanceFor(conn);
-      if (inst instanceof Promise) return inst.then((obj) => this.callMethod({ ...reg, target: obj, instances: undefined }, method, vargs, kwargs, conn));
-      target = inst;
-    }
-    const fn = (target as Record<string, unknown>)[method];
-    if (!reg.methods.has(method) || typeof fn !== "function") {
-      if (fn !== undefined) throw new PyroFault("builtins.AttributeError", `attempt to access unexposed attribute '${method}'`);
-      throw new PyroFault("builtins.AttributeError", `'${reg.className}' object has no attribute '${method}'`);
-    }
-    const args = hasKeys(kwargs) ? applyKwargs(fn as (...a: unknown[]) => unknown, method, vargs, kwargs) : vargs;
-    return (fn as (...a: unknown[]) => unknown).apply(target, args);
+  /** Calls a method through the service table; returns its value, or a promise when the method is async. */
+  private callMethod(
+    m: PyroMessage,
+    ser: PyroSerializer,
+    objectId: string,
+    method: string,
+    vargs: unknown[],
+    kwargs: Record<string, unknown>,
+    conn: Connection,
+    instance: object | undefined,
+    arrived: number,
+  ): unknown {
+    if (objectId === DAEMON_OBJECT_ID) return this.daemonObjectCall(method, vargs, kwargs, conn);
+    return this.table.invoke({ service: objectId, method, args: vargs, kwargs, context: this.contextOf(m, conn, ser, objectId, method, arrived), session: conn, instance });
   }
 
   private daemonObjectCall(method: string, vargs: unknown[], kwargs: Record<string, unknown>, conn: Connection): unknown {
@@ -1175,7 +1266,7 @@ export class PyroDaemon {
       case "registered":
         return this.registered();
       case "info":
-        return `Pyro.Daemon bound on ${this.options.unixPath ? `./u:${this.options.unixPath}` : `${this.boundHost}:${this.boundPort}`}, NAT None, ${this.objects.size} objects registered. Servertype: remoting (Node.js)`;
+        return `Pyro.Daemon bound on ${this.unixPath ? `./u:${this.unixPath}` : `${this.boundHost}:${this.boundPort}`}, NAT None, ${this.table.size + 1} objects registered. Servertype: remoting (Node.js)`;
       case "get_metadata": {
         const id = arg(0, "objectId");
         if (typeof id !== "string") throw new PyroFault("Pyro4.errors.DaemonError", "unknown object");
@@ -1194,4 +1285,3 @@ export class PyroDaemon {
     }
   }
 }
-

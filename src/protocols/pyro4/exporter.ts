@@ -4,14 +4,21 @@
  * one daemon ("localhost" and "127.0.0.1" share); the daemon closes when its
  * last exporter is destroyed. A second exporter with a name already served by
  * that daemon fails with ERR_DUPLICATE_NAME.
+ *
+ * Every property is declared (core/config/properties) and parsed strictly
+ * when set: the daemon's settings under the names of `PyroDaemonOptions`,
+ * the core TLS properties (with Spring Python's and Pyro4's `ssl*` names as
+ * aliases), and the exposure lists.
  */
-import { readFile } from "node:fs/promises";
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import { coercePort, SocketServiceExporter } from "../../core/exporter.js";
+import { SocketServiceExporter, coercePort } from "../../core/exporter.js";
+import { anyValue, defineProperties, list, port, type PropertySpec } from "../../core/config/properties.js";
 import { getLogger } from "../../core/logging.js";
-import { PyroDaemon, resolveHost, type PyroDaemonOptions, type SerializerName } from "./daemon.js";
+import type { ServerInterceptor } from "../../core/server/service-table.js";
+import { readTlsSettings, requireClientCertAlias, tlsProperties, type TlsConfigurable } from "../../core/tls.js";
+import { PyroDaemon, resolveHost, type PyroDaemonOptions } from "./daemon.js";
 import { toHmacKey } from "./message.js";
-import { aliasProperties } from "../../core/property-aliases.js";
+import { DAEMON_ONLY_SETTINGS, DAEMON_SETTINGS, parseOptions, propertiesSet, type SerializerLimitsInput, type SerializerName } from "./options.js";
 
 const holderLog = getLogger("remoting.pyro.PyroDaemonHolder");
 
@@ -43,7 +50,15 @@ export const PyroDaemonHolder = {
     return daemons.get(key)?.daemon;
   },
 
-  async register(service: object, name: string, host: string, port: number, options: PyroDaemonOptions, expose: { allow?: string[] | undefined; oneway?: string[] | undefined }): Promise<PyroDaemon> {
+  async register(
+    service: object,
+    name: string,
+    host: string,
+    port: number,
+    options: PyroDaemonOptions,
+    expose: { allow?: string[] | undefined; oneway?: string[] | undefined },
+    interceptors: readonly ServerInterceptor[] = [],
+  ): Promise<PyroDaemon> {
     holderLog.debug("Registering %s at %s:%s with the Pyro server", name, host, port);
     const ip = await resolveHost(host);
     const key = port === 0 ? `${ip}:0#${++anonymous}` : `${ip}:${port}`;
@@ -68,6 +83,8 @@ export const PyroDaemonHolder = {
       throw new ConfigError(`a service named '${name}' is already exported at ${ip}:${daemon.port}`, ErrorCodes.ERR_DUPLICATE_NAME);
     }
     daemon.register(service, name, expose);
+    // this exporter's server interceptors see this service's calls only (others may share the daemon)
+    for (const ic of interceptors) daemon.use(ic, name);
     entry.names.add(name);
     return daemon;
   },
@@ -100,60 +117,81 @@ export const PyroDaemonHolder = {
   },
 };
 
-function toList(v: unknown): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "string") return v.split(/[\s,]+/).filter((x) => x !== "");
-  if (Array.isArray(v) || v instanceof Set) return [...(v as Iterable<unknown>)].map(String);
-  throw new ConfigError(`expected a list of method names, not '${String(v)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-}
+/** The exporter's TLS properties: the core's, with Pyro4's and Spring Python's names as aliases. */
+const EXPORTER_TLS = tlsProperties("server", { tlsCert: ["sslServerCert", "ssl_server_cert"], tlsKey: ["sslServerKey", "ssl_server_key"], tlsCa: ["sslCaCerts", "ssl_ca_certs"] });
 
-function optionalNumber(v: unknown, what: string): number | undefined {
-  if (v === undefined || v === null || v === "") return undefined;
-  const n = typeof v === "number" ? v : Number(String(v).trim());
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${what} must be a number >= 0, not '${String(v)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-  return n;
+/** The daemon settings an exporter passes on (the base declares `tracing`). */
+const PASSED_ON: readonly string[] = [...Object.keys(DAEMON_SETTINGS).filter((n) => n !== "tracing"), "validateHandshake"];
+
+function daemonOptionsValue(v: unknown, name: string): PyroDaemonOptions {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(`${name} must be an object of PyroDaemonOptions`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+  // checked now (unknown names, bad values), so a mistake fails where it is set
+  parseOptions(name, v, DAEMON_ONLY_SETTINGS, DAEMON_SETTINGS);
+  return v as PyroDaemonOptions;
 }
 
 /** Serves `service` as Pyro object `serviceName` at `serviceHost:servicePort` (default localhost:7766). */
 export class PyroServiceExporter extends SocketServiceExporter {
-  override serviceHost: string = "localhost";
-  override servicePort: number | string = 7766;
   /** Shared HMAC key; clients must use the same one. */
-  hmacKey: string | Uint8Array | undefined = undefined;
-  /** Serializers accepted from clients (default serpent, json, marshal); a list or a comma-separated string. */
-  serializersAccepted: SerializerName[] | string | undefined = undefined;
+  declare hmacKey: string | Uint8Array | undefined;
+  declare hmac_key: string | Uint8Array | undefined;
+  /** Serializers accepted from clients (default serpent, json, marshal). */
+  declare serializersAccepted: SerializerName[] | undefined;
   /** Only these methods are callable (a list or a comma-separated string); default: every public method. */
-  exposedMethods: string[] | string | undefined = undefined;
+  declare exposedMethods: string[] | undefined;
   /** Methods announced as oneway in the metadata (Python clients then do not wait for them). */
-  onewayMethods: string[] | string | undefined = undefined;
-  /** Idle connection timeout in ms (default 3600000 = 1 hour; 0 = never). */
-  idleTimeoutMs: number | string | undefined = undefined;
-  /** Frame size limit in bytes (default 64 MiB). */
-  maxMessageSize: number | string | undefined = undefined;
-  /** TLS, as Pyro4's SSL_SERVERCERT / SSL_SERVERKEY / SSL_CACERTS / SSL_REQUIRECLIENTCERT: PEM file paths. */
-  sslServerCert: string | undefined = undefined;
-  sslServerKey: string | undefined = undefined;
-  sslCaCerts: string | undefined = undefined;
-  sslRequireClientCert: boolean | string = false;
-  /** Further daemon options (TLS, limits); used by the exporter that starts the daemon. */
-  daemonOptions: PyroDaemonOptions = {};
+  declare onewayMethods: string[] | undefined;
+  declare idleTimeoutMs: number;
+  declare handshakeTimeoutMs: number;
+  declare maxMessageSize: number;
+  declare maxInFlightPerConnection: number;
+  declare maxConnections: number;
+  declare compressThreshold: number | undefined;
+  declare streamLingerMs: number;
+  declare streamLifetimeMs: number;
+  declare maxStreams: number;
+  declare closeGraceMs: number;
+  declare serializerLimits: SerializerLimitsInput | undefined;
+  declare enforceDeadlines: boolean;
+  declare validateHandshake: PyroDaemonOptions["validateHandshake"];
+  // TLS (core/tls); the ssl* spellings are Pyro4's SSL_SERVERCERT, SSL_SERVERKEY, SSL_CACERTS, SSL_REQUIRECLIENTCERT
+  declare tlsKey: string | Buffer | undefined;
+  declare tlsCert: string | Buffer | undefined;
+  declare tlsCa: string | Buffer | undefined;
+  declare tlsClientCert: "none" | "optional" | "required";
+  declare tlsVerifyFields: Record<string, string> | undefined;
+  declare tlsMinVersion: "TLSv1.2" | "TLSv1.3";
+  declare tlsMaxVersion: "TLSv1.2" | "TLSv1.3" | undefined;
+  declare tlsCiphers: string | undefined;
+  declare sslServerCert: string | Buffer | undefined;
+  declare sslServerKey: string | Buffer | undefined;
+  declare sslCaCerts: string | Buffer | undefined;
+  /** A boolean stored as tlsClientCert ("required" or "none"): `yes`, `true`, `1`, ... require client certificates. */
+  declare sslRequireClientCert: "none" | "optional" | "required" | boolean | string;
+  /** Further daemon options (for code); properties set on the exporter win. Used by the exporter that starts the daemon. */
+  declare daemonOptions: PyroDaemonOptions | undefined;
 
   private daemon: PyroDaemon | undefined;
   private exportedName: string | undefined;
 
   constructor(service?: unknown, serviceName?: string, serviceHost?: string, servicePort?: number | string, loggerName = "remoting.pyro.PyroServiceExporter") {
     super(loggerName);
+    this.daemon = undefined;
+    this.exportedName = undefined;
     if (service !== undefined) this.service = service;
     if (serviceName !== undefined) this.serviceName = serviceName;
     if (serviceHost !== undefined) this.serviceHost = serviceHost;
-    if (servicePort !== undefined) this.servicePort = servicePort;
+    if (servicePort !== undefined) (this as { servicePort: unknown }).servicePort = servicePort;
   }
-
-  declare hmac_key: string | Uint8Array | undefined;
 
   /** The PYRO URI of the exported service (after start). */
   get uri(): string | undefined {
     return this.daemon && this.exportedName ? this.daemon.uriFor(this.exportedName) : undefined;
+  }
+
+  /** `PYRO:name@host:port` once started. */
+  override get url(): string | undefined {
+    return this.uri;
   }
 
   /** The port actually bound (useful with servicePort 0). */
@@ -163,51 +201,25 @@ export class PyroServiceExporter extends SocketServiceExporter {
 
   protected async start(): Promise<void> {
     this.require("service", "serviceName", "serviceHost", "servicePort");
-    const port = coercePort(this.servicePort, "service_port");
     const name = String(this.serviceName);
     const svc = this.service;
-    if (typeof svc !== "object" && typeof svc !== "function") {
-      throw new ConfigError(`service must be an object, not ${typeof svc}`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+    if (svc === null || (typeof svc !== "object" && typeof svc !== "function")) {
+      throw new ConfigError(`service must be an object, not ${svc === null ? "null" : typeof svc}`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     }
+    // the TLS settings are checked here, also when the daemon already runs for another exporter
+    readTlsSettings(this as unknown as TlsConfigurable, "server");
     this.log.debug("Exporting %s as a Pyro service at %s:%s", name, this.serviceHost, this.servicePort);
-    const accepted = toList(this.serializersAccepted) as SerializerName[] | undefined;
-    const options: PyroDaemonOptions = {
-      ...this.daemonOptions,
-      tls: (await this.tlsOptions()) ?? this.daemonOptions.tls,
-      hmacKey: this.hmacKey ?? this.daemonOptions.hmacKey,
-      serializersAccepted: accepted ?? this.daemonOptions.serializersAccepted,
-      idleTimeoutMs: optionalNumber(this.idleTimeoutMs, "idleTimeoutMs") ?? this.daemonOptions.idleTimeoutMs,
-      maxMessageSize: optionalNumber(this.maxMessageSize, "maxMessageSize") ?? this.daemonOptions.maxMessageSize,
-    };
-    this.daemon = await PyroDaemonHolder.register(svc as object, name, this.serviceHost, port, options, {
-      allow: toList(this.exposedMethods),
-      oneway: toList(this.onewayMethods),
-    });
+    const options: PyroDaemonOptions = { ...(this.daemonOptions ?? {}), tracing: this.tracing, ...propertiesSet(this, PASSED_ON) };
+    this.daemon = await PyroDaemonHolder.register(
+      svc as object,
+      name,
+      this.serviceHost,
+      this.servicePort,
+      options,
+      { allow: this.exposedMethods, oneway: this.onewayMethods },
+      this.interceptors ?? [],
+    );
     this.exportedName = name;
-  }
-
-  private async tlsOptions(): Promise<PyroDaemonOptions["tls"]> {
-    if (!this.sslServerCert) {
-      if (this.sslServerKey || this.sslCaCerts) throw new ConfigError("sslServerKey/sslCaCerts need sslServerCert", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-      return undefined;
-    }
-    const read = async (f: string, what: string): Promise<Buffer> => {
-      try {
-        return await readFile(f);
-      } catch (err) {
-        throw new ConfigError(`cannot read ${what} '${f}': ${(err as Error).message}`, ErrorCodes.ERR_CONFIG_FILE_NOT_FOUND, { cause: err });
-      }
-    };
-    const requireClient = this.sslRequireClientCert === true || String(this.sslRequireClientCert).toLowerCase() === "true";
-    if (requireClient && !this.sslCaCerts) throw new ConfigError("sslRequireClientCert needs sslCaCerts", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-    return {
-      cert: await read(this.sslServerCert, "sslServerCert"),
-      key: this.sslServerKey ? await read(this.sslServerKey, "sslServerKey") : undefined,
-      ca: this.sslCaCerts ? await read(this.sslCaCerts, "sslCaCerts") : undefined,
-      requestCert: requireClient,
-      rejectUnauthorized: requireClient,
-      minVersion: "TLSv1.2",
-    };
   }
 
   protected async stop(): Promise<void> {
@@ -218,7 +230,19 @@ export class PyroServiceExporter extends SocketServiceExporter {
     if (d && name !== undefined) await PyroDaemonHolder.deregister(name, d);
   }
 }
-aliasProperties(PyroServiceExporter, { hmac_key: "hmacKey" });
+
+const { tracing: _tracing, ...daemonSettings } = DAEMON_SETTINGS;
+const EXPORTER_PROPERTIES: Record<string, PropertySpec<any>> = {
+  servicePort: port("port to bind; 0 picks a free port (its URL is printed by remoting run)", 7766, { aliases: ["service_port"] }),
+  ...daemonSettings,
+  ...EXPORTER_TLS,
+  sslRequireClientCert: { ...requireClientCertAlias("Pyro4's SSL_REQUIRECLIENTCERT: true (yes, on, 1) requires client certificates signed by tlsCa; stored as tlsClientCert"), aliases: ["ssl_require_client_cert"] },
+  validateHandshake: DAEMON_ONLY_SETTINGS["validateHandshake"]!,
+  exposedMethods: list("only these methods are callable (a list, or comma-separated); default: every public method", { aliases: ["exposed_methods"] }),
+  onewayMethods: list("methods announced as oneway in the metadata (Python clients do not wait for them)", { aliases: ["oneway_methods"] }),
+  daemonOptions: anyValue<PyroDaemonOptions>("further PyroDaemonOptions (code); properties set on the exporter win", "object", daemonOptionsValue),
+};
+defineProperties(PyroServiceExporter, EXPORTER_PROPERTIES);
 
 /** The Pyro4-named exporter of Spring Python: same behaviour, URIs `PYRO:name@host:port`. */
 export class Pyro4ServiceExporter extends PyroServiceExporter {

@@ -196,6 +196,48 @@ export function encodeTextReplyFrom(type: number, flags: number, seq: number, se
   return out;
 }
 
+/**
+ * The annotation in which this library's clients send a call's metadata: the
+ * remaining time limit (`remoting-timeout`, in ms, relative) and trace context
+ * (`traceparent`, `tracestate`), as a JSON object of strings, UTF-8. Python
+ * peers ignore annotations they do not know.
+ */
+export const METADATA_ANNOTATION = "RMTD";
+const CORR_KEY = 0x434f5252; // "CORR"
+const RMTD_KEY = 0x524d5444; // "RMTD"
+
+/**
+ * A request frame whose payload is text below 0x80 (see encodeTextFrame),
+ * with the call's metadata (JSON text, or undefined for none) in the RMTD
+ * annotation.
+ */
+export function encodeTextRequest(type: number, flags: number, seq: number, serializerId: number, text: string, metadata: string | undefined): Buffer {
+  if (metadata === undefined) return encodeTextFrame(type, flags, seq, serializerId, text, false);
+  const meta = asciiOnly(metadata) ? metadata : undefined;
+  const metaBytes = meta === undefined ? Buffer.from(metadata, "utf8") : undefined;
+  const mlen = meta !== undefined ? meta.length : metaBytes!.length;
+  const out = frameHead(type, flags, seq, serializerId, text.length, mlen, RMTD_KEY);
+  if (meta !== undefined) writeLatin1(out, meta, 30);
+  else out.set(metaBytes!, 30);
+  writeLatin1(out, text, out.length - text.length);
+  return out;
+}
+
+/** encodePlainFrame() for a request, with the call's metadata (JSON text, or undefined) in the RMTD annotation. */
+export function encodePlainRequest(type: number, flags: number, seq: number, serializerId: number, payload: Uint8Array, metadata: string | undefined): Buffer {
+  if (metadata === undefined) return encodePlainFrame(type, flags, seq, serializerId, payload, false);
+  const metaBytes = Buffer.from(metadata, "utf8");
+  const out = frameHead(type, flags, seq, serializerId, payload.length, metaBytes.length, RMTD_KEY);
+  out.set(metaBytes, 30);
+  out.set(payload, out.length - payload.length);
+  return out;
+}
+
+function asciiOnly(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** A frame Buffer with header and CORR annotation written; the last `plen` bytes are for the payload. */
 function plainFrame(type: number, flags: number, seq: number, serializerId: number, plen: number, corr: Uint8Array | boolean): Buffer {
   const out = frameHead(type, flags, seq, serializerId, plen, corr === false ? -1 : corr === true ? 16 : corr.length);
@@ -204,10 +246,13 @@ function plainFrame(type: number, flags: number, seq: number, serializerId: numb
   return out;
 }
 
-/** Header, and the CORR chunk's key and length when `corrLength` >= 0 (its value left to the caller, at offset 30). */
-function frameHead(type: number, flags: number, seq: number, serializerId: number, plen: number, corrLength: number): Buffer {
+/**
+ * Header, and one annotation chunk's key (CORR unless `key` says otherwise) and
+ * length when `corrLength` >= 0 (its value left to the caller, at offset 30).
+ */
+function frameHead(type: number, flags: number, seq: number, serializerId: number, plen: number, corrLength: number, key: number = CORR_KEY): Buffer {
   const annLength = corrLength < 0 ? 0 : 6 + corrLength;
-  if (annLength > 0xffff) throw new ProtocolError("annotation 'CORR' is longer than 65535 bytes");
+  if (annLength > 0xffff) throw new ProtocolError("an annotation is longer than 65535 bytes");
   if (plen > 0x7fffffff) throw new MessageTooLargeError(plen, 0x7fffffff, "payload");
   const fl = flags & ~FLAGS_COMPRESSED & 0xffff;
   const sq = seq & 0xffff;
@@ -238,10 +283,10 @@ function frameHead(type: number, flags: number, seq: number, serializerId: numbe
   out[22] = sum >>> 8;
   out[23] = sum & 0xff;
   if (annLength > 0) {
-    out[24] = 0x43; // C
-    out[25] = 0x4f; // O
-    out[26] = 0x52; // R
-    out[27] = 0x52; // R
+    out[24] = key >>> 24;
+    out[25] = (key >>> 16) & 0xff;
+    out[26] = (key >>> 8) & 0xff;
+    out[27] = key & 0xff;
     out[28] = corrLength >>> 8;
     out[29] = corrLength & 0xff;
   }
@@ -256,8 +301,10 @@ export interface SoloFrame {
   payloadStart: number;
   /** Offset of the CORR annotation's chunk, or -1. */
   corrAt: number;
+  /** Offset of the RMTD (call metadata) annotation's chunk, or -1. */
+  metaAt: number;
 }
-const solo: SoloFrame = { seq: 0, serializerId: 0, payloadStart: 0, corrAt: -1 };
+const solo: SoloFrame = { seq: 0, serializerId: 0, payloadStart: 0, corrAt: -1, metaAt: -1 };
 
 /**
  * The hot paths' frame check: whether b[0, n) is exactly one frame of `type`
@@ -275,11 +322,13 @@ export function soloPlainFrame(b: Uint8Array, n: number, type: number, maxMessag
   if (plen < 0 || HEADER_SIZE + alen + plen !== n || headerChecksum(type, 0, seq, plen, sid, alen) !== ((b[22]! << 8) | b[23]!)) return undefined;
   if (maxMessageSize > 0 && plen + alen > maxMessageSize) return undefined;
   let corrAt = -1;
+  let metaAt = -1;
   const annEnd = HEADER_SIZE + alen;
   for (let off = HEADER_SIZE; off < annEnd; ) {
     if (off + 6 > annEnd) return undefined;
     if (b[off] === 0x48 && b[off + 1] === 0x4d && b[off + 2] === 0x41 && b[off + 3] === 0x43) return undefined; // HMAC
     if (b[off] === 0x43 && b[off + 1] === 0x4f && b[off + 2] === 0x52 && b[off + 3] === 0x52) corrAt = off; // CORR
+    else if (b[off] === 0x52 && b[off + 1] === 0x4d && b[off + 2] === 0x54 && b[off + 3] === 0x44) metaAt = off; // RMTD
     off += 6 + ((b[off + 4]! << 8) | b[off + 5]!);
     if (off > annEnd) return undefined;
   }
@@ -287,6 +336,7 @@ export function soloPlainFrame(b: Uint8Array, n: number, type: number, maxMessag
   solo.serializerId = sid;
   solo.payloadStart = annEnd;
   solo.corrAt = corrAt;
+  solo.metaAt = metaAt;
   return solo;
 }
 
@@ -329,7 +379,8 @@ function parseHeaderAt(b: Uint8Array, o: number, maxMessageSize: number): FrameH
   return h;
 }
 
-function parseAnnotations(body: Buffer, start: number, annEnd: number): Map<string, Buffer> {
+/** The annotation chunks in body[start, annEnd) as a map (values are views into `body`). */
+export function parseAnnotations(body: Buffer, start: number, annEnd: number): Map<string, Buffer> {
   const annotations = new Map<string, Buffer>();
   for (let off = start; off < annEnd; ) {
     const len = (body[off + 4]! << 8) | body[off + 5]!;

@@ -87,7 +87,7 @@ export class NameServerClient {
 
   private async nsCall(method: string, args: unknown[], kwargs: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
     try {
-      return await this.proxy.call(method, args, kwargs, options);
+      return await this.proxy.callKw(method, args, kwargs, options);
     } catch (err) {
       if (err instanceof RemoteInvocationError && /NamingError$/.test(err.remoteType)) {
         throw new NamingError(err.remoteMessage, { cause: err });

@@ -2,37 +2,70 @@
  * PyroProxyFactory / Pyro4ProxyFactory: the client side of Spring Python's
  * Pyro remoting. The factory is the proxy: `await factory.get_data("x")`
  * calls the remote method. Nothing touches the network before the first call.
+ *
+ * Its properties are declared (core/config/properties) and parsed strictly:
+ * the call policies and `serviceUrl` of every proxy factory (the base), the
+ * proxy's settings under the names of `PyroProxyOptions`, and the core TLS
+ * properties with Pyro4's `ssl*` names as aliases. Changing any of them
+ * after a call drops the client; the next call builds one with the new
+ * settings.
  */
-import { readFileSync } from "node:fs";
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import type { Invoker } from "../../core/invocation.js";
+import type { ClientOptions } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
+import { anyValue, defineProperties, type PropertySpec } from "../../core/config/properties.js";
+import { tlsProperties } from "../../core/tls.js";
 import { PyroProxy, type PyroProxyOptions } from "./proxy.js";
-import { aliasProperties } from "../../core/property-aliases.js";
+import { PROXY_ONLY_SETTINGS, PROXY_SETTINGS, parseOptions, propertiesSet, type SerializerName } from "./options.js";
 
-function optionalNumber(v: unknown, what: string): number | undefined {
-  if (v === undefined || v === null || v === "") return undefined;
-  const n = typeof v === "number" ? v : Number(String(v).trim());
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${what} must be a number >= 0, not '${String(v)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-  return n;
+/** The factory's TLS properties: the core's, with Pyro4's SSL_CACERTS, SSL_CLIENTCERT, SSL_CLIENTKEY names as aliases. */
+const FACTORY_TLS = tlsProperties("client", { tlsCa: ["sslCaCerts", "ssl_ca_certs"], tlsCert: ["sslClientCert", "ssl_client_cert"], tlsKey: ["sslClientKey", "ssl_client_key"] });
+
+/**
+ * The proxy settings a factory declares as properties. The others (metadata,
+ * handshake, the name-server broadcast, serializer limits) go through
+ * `proxyOptions`, so that common remote method names stay remote.
+ */
+const FACTORY_SETTINGS: readonly string[] = ["hmacKey", "serializer", "connectTimeoutMs", "maxMessageSize", "compressThreshold", "maxInFlight", "tls", "nsHost", "nsPort"];
+const PASSED_ON: readonly string[] = [...FACTORY_SETTINGS, ...Object.keys(FACTORY_TLS)];
+
+function proxyOptionsValue(v: unknown, name: string): PyroProxyOptions {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(`${name} must be an object of PyroProxyOptions`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+  // checked now (unknown names, bad values), so a mistake fails where it is set
+  parseOptions(name, v, PROXY_ONLY_SETTINGS, PROXY_SETTINGS);
+  return v as PyroProxyOptions;
 }
 
-const kUrl: unique symbol = Symbol("serviceUrl");
-
 export class PyroProxyFactory extends ProxyFactory {
-  [kUrl]: string | undefined = undefined;
   /** Shared HMAC key. */
-  hmacKey: string | Uint8Array | undefined = undefined;
-  /** "serpent" (default) or "json". */
-  serializer: "serpent" | "json" = "serpent";
-  /** Timeout of each call in ms (default 30000). */
-  timeoutMs: number | string | undefined = undefined;
-  /** TLS, as Pyro4's SSL_CACERTS / SSL_CLIENTCERT / SSL_CLIENTKEY: PEM file paths. Setting sslCaCerts turns TLS on. */
-  sslCaCerts: string | undefined = undefined;
-  sslClientCert: string | undefined = undefined;
-  sslClientKey: string | undefined = undefined;
-  /** Further client options (TLS, limits, name server). */
-  proxyOptions: PyroProxyOptions = {};
+  declare hmacKey: string | Uint8Array | undefined;
+  declare hmac_key: string | Uint8Array | undefined;
+  /** "serpent" (default), "json" or "marshal". */
+  declare serializer: SerializerName;
+  declare connectTimeoutMs: number;
+  declare maxMessageSize: number;
+  declare compressThreshold: number | undefined;
+  declare maxInFlight: number;
+  /** Connect with TLS; also on when tlsCa, tlsCert or tlsKey (or an ssl* alias) is set. */
+  declare tls: boolean;
+  declare ssl: boolean;
+  declare tlsCa: string | Buffer | undefined;
+  declare tlsCert: string | Buffer | undefined;
+  declare tlsKey: string | Buffer | undefined;
+  declare tlsVerifyServer: boolean;
+  declare tlsCheckHostname: boolean;
+  declare tlsServername: string | undefined;
+  declare tlsVerifyFields: Record<string, string> | undefined;
+  declare tlsMinVersion: "TLSv1.2" | "TLSv1.3";
+  declare tlsMaxVersion: "TLSv1.2" | "TLSv1.3" | undefined;
+  declare tlsCiphers: string | undefined;
+  declare sslCaCerts: string | Buffer | undefined;
+  declare sslClientCert: string | Buffer | undefined;
+  declare sslClientKey: string | Buffer | undefined;
+  declare nsHost: string;
+  declare nsPort: number;
+  /** Further client options (for code); properties set on the factory win. */
+  declare proxyOptions: PyroProxyOptions | undefined;
 
   constructor(serviceUrl?: string | { serviceUrl?: string; service_url?: string }) {
     super();
@@ -40,51 +73,23 @@ export class PyroProxyFactory extends ProxyFactory {
     else if (serviceUrl) this.serviceUrl = serviceUrl.serviceUrl ?? serviceUrl.service_url;
   }
 
-  /** PYROLOC://host:port/Name, PYRO:Name@host:port, PYRONAME:name[@ns:port] or PYROMETA:tags. Changing it drops the current connection. */
-  get serviceUrl(): string | undefined {
-    return this[kUrl];
+  protected get protocolName(): string {
+    return "pyro4";
   }
-  set serviceUrl(v: string | undefined) {
-    if (v === this[kUrl]) return;
-    this[kUrl] = v;
-    if (this.connected) void this.resetInvoker().catch(() => undefined);
-  }
-  declare service_url: string | undefined;
-  declare hmac_key: string | Uint8Array | undefined;
 
-  /** The underlying Pyro4 client (created on first use): batch(), getAttr(), setAttr(), ping(), close(). */
+  /** The underlying Pyro4 client (created on first use): batch(), getAttr(), setAttr(), callKw(), ping(), close(). */
   get pyroProxy(): PyroProxy {
     return this.invoker as PyroProxy;
   }
 
-  protected createInvoker(): Invoker {
+  /** The PyroProxy options this factory's settings make (the call policies come from the base). */
+  proxySettings(): PyroProxyOptions {
+    return { ...(this.proxyOptions ?? {}), ...propertiesSet(this, PASSED_ON) } as PyroProxyOptions;
+  }
+
+  protected createInvoker(options: ClientOptions): PyroProxy {
     if (!this.serviceUrl) throw new ConfigError("service_url must NOT be None", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
-    if (this.serializer !== "serpent" && this.serializer !== "json") {
-      throw new ConfigError(`serializer must be 'serpent' or 'json', not '${String(this.serializer)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-    }
-    let tls = this.proxyOptions.tls;
-    if (this.sslCaCerts || this.sslClientCert) {
-      const read = (f: string, what: string): Buffer => {
-        try {
-          return readFileSync(f);
-        } catch (err) {
-          throw new ConfigError(`cannot read ${what} '${f}': ${(err as Error).message}`, ErrorCodes.ERR_CONFIG_FILE_NOT_FOUND, { cause: err });
-        }
-      };
-      tls = {
-        ...(typeof tls === "object" ? tls : {}),
-        ca: this.sslCaCerts ? read(this.sslCaCerts, "sslCaCerts") : undefined,
-        cert: this.sslClientCert ? read(this.sslClientCert, "sslClientCert") : undefined,
-        key: this.sslClientKey ? read(this.sslClientKey, "sslClientKey") : undefined,
-      };
-    }
-    return new PyroProxy(this.serviceUrl, {
-      ...this.proxyOptions,
-      tls,
-      serializer: this.serializer,
-      hmacKey: this.hmacKey ?? this.proxyOptions.hmacKey,
-      timeoutMs: optionalNumber(this.timeoutMs, "timeoutMs") ?? this.proxyOptions.timeoutMs,
-    });
+    return new PyroProxy(this.serviceUrl, { ...this.proxySettings(), timeoutMs: options.timeoutMs, interceptors: options.interceptors });
   }
 
   /** Closes the connection; the next call reconnects. */
@@ -92,7 +97,12 @@ export class PyroProxyFactory extends ProxyFactory {
     await this.resetInvoker();
   }
 }
-aliasProperties(PyroProxyFactory, { service_url: "serviceUrl", hmac_key: "hmacKey" });
+const FACTORY_PROPERTIES: Record<string, PropertySpec<any>> = {
+  ...Object.fromEntries(FACTORY_SETTINGS.map((n) => [n, PROXY_SETTINGS[n]!])),
+  ...FACTORY_TLS,
+  proxyOptions: anyValue<PyroProxyOptions>("further PyroProxyOptions (code); properties set on the factory win", "object", proxyOptionsValue, undefined, { connection: true }),
+};
+defineProperties(PyroProxyFactory, FACTORY_PROPERTIES);
 
 /** The Pyro4-named proxy factory of Spring Python (URLs `PYRO:name@host:port`). */
 export class Pyro4ProxyFactory extends PyroProxyFactory {}

@@ -1,5 +1,15 @@
 /**
- * The Pyro4 client: an Invoker for one remote object.
+ * The Pyro4 client: a core `Client` for one remote object.
+ *
+ * Every entry point (calls with keyword arguments, calls on another object
+ * of the daemon, attribute get/set, batches, pings, item-stream steps,
+ * oneway calls) is an `Invocation` that runs through the client's stack
+ * (the interceptors it was given, then its timeout policy) down to
+ * `dispatch`, which sends it as it is: one deadline per call (a core
+ * DeadlineQueue per connection watches them all with one timer), abort by
+ * signal (ERR_ABORTED, the signal's reason as cause), and errors that say
+ * how far the call got (`phase`). The client never re-sends a call by
+ * itself; a retry policy decides from the phase.
  *
  * One connection per proxy, made on the first call. Calls from many callers
  * are pipelined on it (up to `maxInFlight` at once, each with its own
@@ -9,8 +19,8 @@
  * When the connection drops (e.g. the server restarted) the calls on it fail
  * with ConnectionClosedError and the next call reconnects.
  */
-import { connect as netConnect, isIP, type Socket } from "node:net";
-import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import {
   CommunicationError,
   ConnectionClosedError,
@@ -19,20 +29,24 @@ import {
   RemoteInvocationError,
   RemotingError,
   SecurityError,
-  TimeoutError,
   errorMessage,
   networkError,
+  withPhase,
+  type CallPhase,
 } from "../../core/errors.js";
-import { DEFAULT_CALL_TIMEOUT_MS, type CallOptions, type Invoker } from "../../core/invocation.js";
+import { Client, newInvocation, type CallOptions, type Interceptor, type Invocation, type InvocationKind } from "../../core/invocation.js";
+import { DeadlineQueue, abortError, raceDeadline, timeoutError } from "../../core/deadline.js";
 import { getLogger } from "../../core/logging.js";
 import type { Remote } from "../../core/remote.js";
+import { clientTlsOptions, readTlsSettings, type TlsConfigurable, type TlsSettings } from "../../core/tls.js";
 import type { NameServerLocateOptions } from "./naming.js";
 import { dictGet, getSerializer, pyroToError, type PyroSerializer } from "./codec.js";
+import { metadataText } from "./call-context.js";
+import { PROXY_ONLY_SETTINGS, PROXY_SETTINGS, optionOr, parseOptions, timerMs, type SerializerLimitsInput, type SerializerName } from "./options.js";
 import {
-  DEFAULT_MAX_MESSAGE_SIZE,
   encodeMessage,
-  encodePlainFrame,
-  encodeTextFrame,
+  encodePlainRequest,
+  encodeTextRequest,
   soloPlainFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
@@ -40,6 +54,7 @@ import {
   FLAGS_META_ON_CONNECT,
   FLAGS_ONEWAY,
   FrameReader,
+  METADATA_ANNOTATION,
   MARSHAL_SERIALIZER_ID,
   MSG_CONNECT,
   MSG_CONNECTFAIL,
@@ -61,32 +76,58 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Default number of calls sent on one connection before the next one waits. */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 
+const DAEMON_OBJECT_ID = "Pyro.Daemon";
+
+/**
+ * The proxy's options. Every value is parsed by the core's parsers, as the
+ * factory's properties of the same names are (durations `30s`, sizes
+ * `64kB`, booleans `yes`/`no`); an unknown option or a value that does not
+ * parse is a ConfigError.
+ */
 export interface PyroProxyOptions extends NameServerLocateOptions {
-  /** "serpent" (default, like Pyro4) or "json". */
-  serializer?: "serpent" | "json" | "marshal" | undefined;
+  /** "serpent" (default, like Pyro4), "json" or "marshal". */
+  serializer?: SerializerName | undefined;
   /** Shared HMAC key (Pyro4's `_pyroHmacKey`). */
   hmacKey?: string | Uint8Array | undefined;
-  /** Default timeout of each call, in ms (default 30000, DEFAULT_CALL_TIMEOUT_MS; 0 = none). */
-  timeoutMs?: number | undefined;
-  /** Time allowed to connect and handshake, in ms (default 10000). */
-  connectTimeoutMs?: number | undefined;
-  /** Limit for one frame's payload + annotations, both ways (default 64 MiB). */
-  maxMessageSize?: number | undefined;
-  /** Compress requests at least this large, in bytes (default: never). */
-  compressThreshold?: number | false | undefined;
+  /** Time limit of a call that gives none itself (default 30 s; 0 or none: no limit). */
+  timeoutMs?: number | string | undefined;
+  /** Interceptors around the transport, outermost first (the core's call policies). */
+  interceptors?: readonly Interceptor[] | undefined;
+  /** Time allowed to connect and handshake (default 10 s). */
+  connectTimeoutMs?: number | string | undefined;
+  /** Limit for one frame's payload + annotations, both ways (default 64 MiB; `1kB`, `16MiB`, ...). */
+  maxMessageSize?: number | string | undefined;
+  /** Compress requests at least this large (default: never). */
+  compressThreshold?: number | string | false | undefined;
   /** Handshake data sent in CONNECT (Pyro4's `_pyroHandshake`, default "hello"). */
   handshake?: unknown;
   /** Ask for metadata on connect (default true): methods, oneway methods, attributes. */
-  metadata?: boolean | undefined;
+  metadata?: boolean | string | undefined;
   /** Calls pipelined on the connection at once (default 64); more wait their turn. */
-  maxInFlight?: number | undefined;
-  /** Connect with TLS (true, or Node TLS options such as `ca`, `cert`, `key`, `servername`). */
-  tls?: boolean | ConnectionOptions | undefined;
+  maxInFlight?: number | string | undefined;
+  /** Connect with TLS (default: only when tlsCa, tlsCert or tlsKey is set, or for PYROLOCSSL URLs). */
+  tls?: boolean | string | undefined;
+  /** CAs trusted for the server certificate (PEM text or a file path; default Node's roots). */
+  tlsCa?: string | Buffer | undefined;
+  /** Client certificate and key for mutual TLS (PEM text or file paths). */
+  tlsCert?: string | Buffer | undefined;
+  tlsKey?: string | Buffer | undefined;
+  /** Verify the server certificate's chain (default true). */
+  tlsVerifyServer?: boolean | string | undefined;
+  /** Check that the server certificate names the host (default true). */
+  tlsCheckHostname?: boolean | string | undefined;
+  /** SNI and host name to verify instead of the URL's host. */
+  tlsServername?: string | undefined;
+  /** Subject fields the server certificate must carry. */
+  tlsVerifyFields?: Record<string, string> | string | undefined;
+  tlsMinVersion?: string | undefined;
+  tlsMaxVersion?: string | undefined;
+  tlsCiphers?: string | undefined;
   /** Name server for PYRONAME/PYROMETA URIs without a location (default localhost:9090). */
   nsHost?: string | undefined;
   nsPort?: number | undefined;
   /** Limits handed to the serializer. */
-  serializerLimits?: { maxDepth?: number; maxItems?: number; maxStringLength?: number } | undefined;
+  serializerLimits?: SerializerLimitsInput | undefined;
 }
 
 export interface RemoteMetadata {
@@ -97,19 +138,19 @@ export interface RemoteMetadata {
 
 const RESOLVED = Promise.resolve();
 
-/** A call waiting for its reply. */
+/** A call waiting for its reply; its deadline is watched by its connection's DeadlineQueue. */
 class Pending {
   /** Abort signal listener to remove when the call settles. */
-  signal: AbortSignal | undefined = undefined;
   onAbort: (() => void) | undefined = undefined;
   constructor(
     readonly seq: number,
     readonly serializerId: number,
     /** Date.now() value after which the call times out (Infinity: never). */
     readonly deadline: number,
-    readonly timeoutMs: number,
-    /** Decode the reply with these options and resolve with the value; undefined: resolve with the raw message. */
-    readonly decode: CallOptions | undefined,
+    /** The call (its limit for messages, its signal; undefined for a ping, which resolves with nothing). */
+    readonly inv: Invocation,
+    /** Decode the reply (a RESULT frame); false: a PING, resolved with undefined. */
+    readonly decode: boolean,
     readonly resolve: (v: unknown) => void,
     readonly reject: (e: unknown) => void,
   ) {}
@@ -121,9 +162,8 @@ function toStringSet(v: unknown): Set<string> {
   return out;
 }
 
-/** Shared, frozen: the keyword arguments and call options of a plain `invoke()`. */
-const NO_KWARGS: Record<string, unknown> = Object.freeze({});
-const NO_OPTIONS: CallOptions = Object.freeze({});
+/** Shared, frozen: the keyword arguments of a call that has none. */
+const NO_KWARGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /**
  * The read buffer of every plain-socket connection of this process. Bytes read
@@ -135,21 +175,22 @@ const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 /** One socket to the daemon, after the handshake. */
 class ClientConnection {
   readonly pending = new Map<number, Pending>();
+  /** Every pending call with a deadline: one timer for all of them. */
+  readonly deadlines: DeadlineQueue<Pending>;
   retired = false;
   dead = false;
   meta: RemoteMetadata | undefined;
   private reader: FrameReader;
   private deathError: Error | undefined;
-  /** One timer per connection for all call deadlines: it fires at the earliest one. */
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
   /** Frames written by calls made in one tick go out in one socket write. */
   private outq: Buffer[] = [];
+  /** The call of each frame in outq (undefined for a oneway call): not sent yet. */
+  private outqCalls: Array<Pending | undefined> = [];
   private outBytes = 0;
   private flushQueued = false;
-  /** Where received bytes go: the handshake reader first, then onData(). */
   /** readFast() may be tried (no HMAC key). */
   private readonly fastReplies: boolean;
+  /** Where received bytes go: the handshake reader first, then onData(). */
   private onChunk: (chunk: Buffer, length: number) => void = () => this.die(new ProtocolError("data received before the handshake"));
 
   /**
@@ -164,6 +205,7 @@ class ClientConnection {
   ) {
     this.reader = new FrameReader({ hmacKey: proxy.hmacKey, maxMessageSize: proxy.maxMessageSize }, readsInto);
     this.fastReplies = proxy.hmacKey === undefined;
+    this.deadlines = new DeadlineQueue<Pending>((p) => this.proxy.giveUp(this, p, (phase) => timeoutError(`call to ${this.proxy.location}`, p.inv.timeoutMs, phase)));
     if (!readsInto) socket.on("data", (c: Buffer) => this.onChunk(c, c.length));
   }
 
@@ -172,7 +214,7 @@ class ClientConnection {
     this.onChunk(chunk, length);
   }
 
-  /** Runs the handshake; resolves when CONNECTOK arrived. */
+  /** Runs the handshake; resolves when CONNECTOK arrived. Its errors are of phase `connect`. */
   handshake(objectId: string, seq: number): Promise<void> {
     const p = this.proxy;
     let frame: Buffer;
@@ -190,10 +232,11 @@ class ClientConnection {
       this.socket.on("error", () => undefined);
       this.socket.destroy();
       this.dead = true;
-      return Promise.reject(err);
+      return Promise.reject(withPhase(err, "connect"));
     }
     return new Promise<void>((resolve, reject) => {
       let done = false;
+      let secured = !p.usesTls;
       const onHandshakeData = (chunk: Buffer, length: number): void => {
         let msgs: PyroMessage[];
         try {
@@ -212,7 +255,7 @@ class ClientConnection {
             reason = unmarshalString(m.data) ?? "(unreadable reason)";
           }
           const msg = `connection to ${p.location} rejected: ${reason}`;
-          finish(/hmac/i.test(reason) ? new SecurityError(msg) : new CommunicationError(msg, ErrorCodes.ERR_CONNECTION_REFUSED));
+          finish(/hmac|certificate|security/i.test(reason) ? new SecurityError(msg) : new CommunicationError(msg, ErrorCodes.ERR_CONNECTION_REFUSED));
           return;
         }
         if (m.type !== MSG_CONNECTOK) {
@@ -233,20 +276,30 @@ class ClientConnection {
         finish(undefined);
         if (msgs.length > 1) log.warn("unexpected frames after CONNECTOK ignored");
       };
-      const onClose = (): void => finish(new ConnectionClosedError(`connection to ${p.location} closed during the handshake`));
-      const onError = (err: Error): void => finish(networkError(err, p.location));
-      const timer = setTimeout(() => finish(new TimeoutError(`connecting to ${p.location} timed out`, p.connectTimeoutMs)), p.connectTimeoutMs);
+      // a TLS server that refuses this client's certificate after the TLS handshake (TLS 1.3), or by dropping
+      // the connection before the Pyro handshake, is a security refusal, not a lost link
+      const lost = (why: string, cause?: unknown): RemotingError =>
+        p.usesTls
+          ? new SecurityError(`connection to ${p.location} ${why} during the handshake: the server may have refused this client (its certificate)`, { cause })
+          : new ConnectionClosedError(`connection to ${p.location} ${why} during the handshake`, { cause });
+      const onClose = (): void => finish(lost("closed"));
+      const onError = (err: Error): void => {
+        const mapped = networkError(err, p.location);
+        finish(mapped instanceof ConnectionClosedError && secured ? lost("was reset", err) : mapped);
+      };
+      const limit = p.connectTimeoutMs;
+      const timer = limit > 0 ? setTimeout(() => finish(timeoutError(`connecting to ${p.location}`, limit, "connect")), limit) : undefined;
       const finish = (err: unknown): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         this.socket.off("close", onClose);
         if (err) {
           this.socket.off("error", onError);
           this.socket.on("error", () => undefined);
           this.socket.destroy();
           this.dead = true;
-          reject(err);
+          reject(withPhase(err, "connect"));
         } else {
           this.socket.off("error", onError);
           this.socket.on("error", (e) => this.die(networkError(e, p.location)));
@@ -259,7 +312,10 @@ class ClientConnection {
       this.onChunk = onHandshakeData;
       this.socket.once("close", onClose);
       this.socket.on("error", onError);
-      const write = (): void => void this.socket.write(frame);
+      const write = (): void => {
+        secured = true;
+        this.socket.write(frame);
+      };
       if (this.socket.connecting) this.socket.once(p.usesTls ? "secureConnect" : "connect", write);
       else write();
     });
@@ -281,26 +337,24 @@ class ClientConnection {
         this.die(new ProtocolError(`reply sequence out of sync (got ${m.seq})`));
         return;
       }
-      this.pending.delete(m.seq);
-      if (pend.signal) pend.signal.removeEventListener("abort", pend.onAbort!);
+      this.settled(pend);
       if (m.type !== MSG_RESULT && m.type !== MSG_PING) {
-        pend.reject(new ProtocolError(`unexpected message type ${m.type}`));
+        pend.reject(new ProtocolError(`unexpected message type ${m.type}`, ErrorCodes.ERR_PROTOCOL, { phase: "reply" }));
         continue;
       }
       if (m.type === MSG_RESULT && m.serializerId !== pend.serializerId) {
-        pend.reject(new ProtocolError(`reply used serializer ${m.serializerId}, request used ${pend.serializerId}`));
+        pend.reject(new ProtocolError(`reply used serializer ${m.serializerId}, request used ${pend.serializerId}`, ErrorCodes.ERR_PROTOCOL, { phase: "reply" }));
         continue;
       }
-      if (pend.decode === undefined) {
-        // the raw message outlives this read: detach it from the read buffer
-        pend.resolve({ ...m, data: Buffer.from(m.data), annotations: new Map([...m.annotations].map(([k, v]) => [k, Buffer.from(v)])) });
+      if (!pend.decode) {
+        pend.resolve(undefined);
         continue;
       }
       let value: unknown;
       try {
-        value = this.proxy.decodeReply(m, pend.decode);
+        value = this.proxy.decodeReply(m, pend.inv);
       } catch (err) {
-        pend.reject(err);
+        pend.reject(withPhase(err, "reply"));
         continue;
       }
       pend.resolve(value);
@@ -324,11 +378,10 @@ class ClientConnection {
     const { seq, serializerId: sid, payloadStart } = f;
     const pend = this.pending.get(seq);
     const ser = this.proxy.serializer;
-    if (pend === undefined || pend.decode === undefined || pend.serializerId !== sid || ser.id !== sid) return false;
+    if (pend === undefined || !pend.decode || pend.serializerId !== sid || ser.id !== sid) return false;
     const value = ser.stringAt(b, payloadStart, n);
     if (value === undefined) return false;
-    this.pending.delete(seq);
-    if (pend.signal) pend.signal.removeEventListener("abort", pend.onAbort!);
+    this.settled(pend);
     pend.resolve(value);
     this.proxy.connectionFreed(this);
     if (this.retired && this.pending.size === 0) {
@@ -341,58 +394,47 @@ class ClientConnection {
   /** Registers a call; its deadline is watched by the connection's one timer. */
   track(p: Pending): void {
     this.pending.set(p.seq, p);
-    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
+    if (p.deadline !== Infinity) this.deadlines.add(p);
   }
 
-  private armTimer(at: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => this.checkDeadlines(), Math.max(1, at - Date.now()));
-    this.timer.unref();
-  }
-
-  private checkDeadlines(): void {
-    this.timer = undefined;
-    this.timerAt = Infinity;
-    if (this.dead) return;
-    const now = Date.now();
-    let next = Infinity;
-    const expired: Pending[] = [];
-    for (const p of this.pending.values()) {
-      if (p.deadline <= now) expired.push(p);
-      else if (p.deadline < next) next = p.deadline;
-    }
-    for (const p of expired) this.proxy.giveUp(this, p, new TimeoutError(`call to ${this.proxy.location} timed out after ${p.timeoutMs} ms`, p.timeoutMs));
-    if (next < this.timerAt && !this.dead) this.armTimer(next);
+  /** A call is settled (or given up): it is no longer pending, watched or listening to its signal. */
+  settled(p: Pending): void {
+    this.pending.delete(p.seq);
+    if (p.deadline !== Infinity) this.deadlines.delete(p);
+    if (p.onAbort !== undefined) p.inv.signal!.removeEventListener("abort", p.onAbort);
   }
 
   die(err: Error): void {
     if (this.dead) return;
     this.dead = true;
     this.deathError = err;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.deadlines.clear();
+    const unsent = this.outqCalls.length > 0 ? new Set(this.outqCalls.filter((c) => c !== undefined)) : undefined;
     this.outq = [];
+    this.outqCalls = [];
     this.outBytes = 0;
     this.socket.destroy();
     const all = [...this.pending.values()];
     this.pending.clear();
+    // calls whose frames were written may have run; those still queued cannot have
+    const sent = withPhase(err, "reply");
     for (const p of all) {
-      if (p.signal) p.signal.removeEventListener("abort", p.onAbort!);
-      p.reject(err);
+      if (p.onAbort !== undefined) p.inv.signal!.removeEventListener("abort", p.onAbort);
+      p.reject(unsent?.has(p) ? new ConnectionClosedError(`connection to ${this.proxy.location} lost before the call was sent: ${err.message}`, { cause: err, phase: "connect" }) : sent);
     }
     this.proxy.connectionDied(this);
   }
 
   /** Queues a frame; frames queued in one tick are written together (before any I/O of the next). */
-  send(frame: Buffer): void {
-    if (this.dead) throw this.deathError ?? new ConnectionClosedError();
+  send(frame: Buffer, p: Pending | undefined): void {
+    if (this.dead) throw withPhase(new ConnectionClosedError(`connection to ${this.proxy.location} closed`, { cause: this.deathError }), "connect");
     if (!this.flushQueued && this.pending.size <= 1) {
       // nothing else in flight (only this call, if it waits for a reply): no reason to wait for company
       this.socket.write(frame);
       return;
     }
     this.outq.push(frame);
+    this.outqCalls.push(p);
     this.outBytes += frame.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -401,6 +443,16 @@ class ClientConnection {
   }
 
   private readonly flushLater = (): void => this.flush();
+
+  /** Takes a call's frame out of the queue if it was not written yet (then it cannot have run); returns whether it was. */
+  unqueue(p: Pending): boolean {
+    const i = this.outqCalls.indexOf(p);
+    if (i < 0) return false;
+    this.outBytes -= this.outq[i]!.length;
+    this.outq.splice(i, 1);
+    this.outqCalls.splice(i, 1);
+    return true;
+  }
 
   /** Writes the queued frames now. */
   flush(): void {
@@ -415,6 +467,7 @@ class ClientConnection {
       this.socket.uncork();
     }
     this.outq = [];
+    this.outqCalls = [];
     this.outBytes = 0;
   }
 
@@ -436,7 +489,7 @@ function isExceptionWrapper(v: unknown): boolean {
   return dictGet(v, "__class__") === "Pyro4.futures._ExceptionWrapper";
 }
 
-/** The items of a remote generator/iterator, pulled one call at a time. */
+/** The items of a remote generator/iterator, pulled one call at a time (each a `stream` invocation through the stack). */
 export class RemoteIterator<T = unknown> implements AsyncIterableIterator<T> {
   private finished = false;
   constructor(
@@ -448,7 +501,7 @@ export class RemoteIterator<T = unknown> implements AsyncIterableIterator<T> {
   async next(): Promise<IteratorResult<T>> {
     if (this.finished) return { done: true, value: undefined };
     try {
-      const v = await this.proxy.callObject("Pyro.Daemon", "get_next_stream_item", [this.streamId], {}, { timeoutMs: this.timeoutMs });
+      const v = await this.proxy.operation("stream", "get_next_stream_item", [this.streamId], this.timeoutMs === undefined ? undefined : { timeoutMs: this.timeoutMs }, DAEMON_OBJECT_ID);
       return { done: false, value: v as T };
     } catch (err) {
       this.finished = true;
@@ -461,7 +514,7 @@ export class RemoteIterator<T = unknown> implements AsyncIterableIterator<T> {
   async return(): Promise<IteratorResult<T>> {
     if (!this.finished) {
       this.finished = true;
-      await this.proxy.callObject("Pyro.Daemon", "close_stream", [this.streamId], {}, { oneway: true }).catch(() => undefined);
+      await this.proxy.operation("stream", "close_stream", [this.streamId], { oneway: true }, DAEMON_OBJECT_ID).catch(() => undefined);
     }
     return { done: true, value: undefined };
   }
@@ -493,67 +546,81 @@ export class PyroBatch {
   }
 
   /**
-   * Sends all queued calls in one request. Resolves to their results, in
+   * Sends all queued calls in one request (a `batch` invocation: interceptors
+   * see it, with the calls as its arguments). Resolves to their results, in
    * order. When one raised, the remote side stopped there: the promise
    * rejects with that error, whose `completedResults` holds the results
    * before it. With `oneway` nothing comes back and the promise resolves to [].
    */
-  async execute(options: CallOptions = {}): Promise<unknown[]> {
+  async execute(options?: CallOptions): Promise<unknown[]> {
     const calls = this.calls.splice(0);
-    const result = await this.proxy.sendCall(undefined, "<batch>", calls, {}, options, FLAGS_BATCH);
-    if (options.oneway) return [];
-    if (!Array.isArray(result)) throw new ProtocolError("batch reply is not a list");
-    const out: unknown[] = [];
-    for (const r of result) {
-      if (isExceptionWrapper(r)) {
-        const exc = dictGet(r, "exception");
-        const err = exc instanceof Error ? exc : pyroToError((exc ?? {}) as Record<string, unknown>);
-        Object.defineProperty(err, "completedResults", { value: out, enumerable: false });
-        throw err;
-      }
-      out.push(r);
-    }
-    return out;
+    const r = await this.proxy.operation("batch", "<batch>", calls, options);
+    return options?.oneway ? [] : (r as unknown[]);
   }
 }
 
 /** A client of one Pyro4 object. */
-export class PyroProxy implements Invoker {
+export class PyroProxy extends Client {
   readonly uri: PyroURI;
-  readonly options: PyroProxyOptions;
+  /** The options as parsed (canonical names, parsed values). */
+  readonly options: Readonly<Record<string, unknown>>;
   readonly hmacKey: Buffer | undefined;
   readonly maxMessageSize: number;
+  /** In ms; 0: no limit of its own. */
   readonly connectTimeoutMs: number;
-  readonly timeoutMs: number;
   readonly serializer: PyroSerializer;
-  readonly compressThreshold: number | false | undefined;
+  readonly compressThreshold: number | undefined;
   readonly wantMetadata: boolean;
   readonly handshakeData: unknown;
+  private readonly text: string;
   private readonly maxInFlight: number;
+  private readonly tlsSettings: TlsSettings | undefined;
   private conn: ClientConnection | undefined;
   /** The connection whose handshake is in progress. */
   private opening: ClientConnection | undefined;
   private connecting: Promise<ClientConnection> | undefined;
-  private seq = 0;
+  private seq: number;
   private resolved: PyroURI | undefined;
-  private readonly waiters: Array<() => void> = [];
-  private readonly serializers = new Map<number, PyroSerializer>();
-  private generation = 0;
+  private readonly waiters: Array<() => void>;
+  private readonly serializers: Map<number, PyroSerializer>;
+  private generation: number;
 
   constructor(uri: string | PyroURI | { protocol: string; object: string; host: string | null; port: number | null; sockname: string | null }, options: PyroProxyOptions = {}) {
+    const o = parseOptions("PyroProxy", options, PROXY_ONLY_SETTINGS, PROXY_SETTINGS);
+    super({ timeoutMs: o["timeoutMs"] as number | undefined, interceptors: o["interceptors"] as Interceptor[] | undefined });
+    const get = <T>(name: string): T => optionOr<T>(o, name in PROXY_ONLY_SETTINGS ? PROXY_ONLY_SETTINGS : PROXY_SETTINGS, name);
     this.uri = parseUri(uri);
-    this.options = { ...options };
-    this.hmacKey = toHmacKey(options.hmacKey);
-    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.serializer = getSerializer(options.serializer ?? "serpent", options.serializerLimits);
-    this.serializers.set(this.serializer.id, this.serializer);
-    this.compressThreshold = options.compressThreshold;
-    this.wantMetadata = options.metadata ?? true;
-    this.handshakeData = options.handshake ?? "hello";
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
-    if (this.uri.protocol === "PYRO") this.resolved = this.uri;
+    this.text = typeof uri === "string" ? uri.trim() : formatUri(this.uri);
+    this.options = Object.freeze(o);
+    this.hmacKey = toHmacKey(get<string | Uint8Array | undefined>("hmacKey"));
+    this.maxMessageSize = get<number>("maxMessageSize");
+    this.connectTimeoutMs = timerMs(get<number>("connectTimeoutMs"));
+    this.serializer = getSerializer(get<string>("serializer"), get<SerializerLimitsInput | undefined>("serializerLimits"));
+    this.serializers = new Map([[this.serializer.id, this.serializer]]);
+    this.compressThreshold = get<number | undefined>("compressThreshold");
+    this.wantMetadata = get<boolean>("metadata");
+    this.handshakeData = get<unknown>("handshake");
+    this.maxInFlight = get<number>("maxInFlight");
+    this.conn = undefined;
+    this.opening = undefined;
+    this.connecting = undefined;
+    this.seq = 0;
+    this.waiters = [];
+    this.generation = 0;
+    this.resolved = this.uri.protocol === "PYRO" ? this.uri : undefined;
+    // TLS: asked for, or implied by a certificate setting or a PYROLOCSSL URL
+    const tlsAsked = o["tls"] as boolean | undefined;
+    const wantTls = tlsAsked ?? (this.uri.ssl === true || o["tlsCa"] !== undefined || o["tlsCert"] !== undefined || o["tlsKey"] !== undefined);
+    this.tlsSettings = wantTls ? readTlsSettings(o as TlsConfigurable, "client") : undefined;
+  }
+
+  get protocol(): string {
+    return "pyro4";
+  }
+
+  /** The URL the proxy was made with, as invocations name the service. */
+  get service(): string {
+    return this.text;
   }
 
   /** The object id on the daemon (after name resolution for PYRONAME/PYROMETA). */
@@ -566,15 +633,7 @@ export class PyroProxy implements Invoker {
   }
 
   get usesTls(): boolean {
-    return this.tlsOption !== undefined;
-  }
-
-  /** TLS options: from `options.tls`, or plain TLS for a PYROLOCSSL URL. */
-  private get tlsOption(): ConnectionOptions | undefined {
-    const t = this.options.tls;
-    if (t === false) return undefined;
-    if (t === true || (t === undefined && this.uri.ssl === true)) return {};
-    return t;
+    return this.tlsSettings !== undefined;
   }
 
   /** Metadata from the last handshake (undefined before the first call). */
@@ -590,7 +649,7 @@ export class PyroProxy implements Invoker {
   serializerFor(id: number): PyroSerializer {
     let s = this.serializers.get(id);
     if (!s) {
-      s = getSerializer(id, this.options.serializerLimits);
+      s = getSerializer(id, this.options["serializerLimits"] as SerializerLimitsInput | undefined);
       this.serializers.set(id, s);
     }
     return s;
@@ -603,10 +662,16 @@ export class PyroProxy implements Invoker {
 
   // ------------------------------------------------------------ connecting
 
+  /** The options a name-server client made for this proxy gets: the settings, without the call policies. */
+  private nameServerOptions(): PyroProxyOptions {
+    const { interceptors: _i, timeoutMs: _t, ...rest } = this.options as Record<string, unknown>;
+    return rest as PyroProxyOptions;
+  }
+
   private async resolve(): Promise<PyroURI> {
     if (this.uri.protocol === "PYRO") return this.uri;
     const { resolveUri } = await import("./naming.js");
-    this.resolved = await resolveUri(this.uri, this.options);
+    this.resolved = await resolveUri(this.uri, this.nameServerOptions());
     return this.resolved;
   }
 
@@ -619,14 +684,14 @@ export class PyroProxy implements Invoker {
           this.connecting = undefined;
           if (gen !== this.generation) {
             c.retire();
-            throw new ConnectionClosedError("proxy was closed while connecting");
+            throw new ConnectionClosedError("proxy was closed while connecting", { phase: "connect" });
           }
           this.conn = c;
           return c;
         },
         (err: unknown) => {
           this.connecting = undefined;
-          throw err;
+          throw withPhase(err, "connect");
         },
       );
     }
@@ -635,7 +700,7 @@ export class PyroProxy implements Invoker {
 
   private async openConnection(): Promise<ClientConnection> {
     const target = this.uri.protocol === "PYRO" ? this.uri : await this.resolve();
-    const tlsOpt = this.tlsOption;
+    const tls = this.tlsSettings;
     let socket: Socket;
     // plain sockets read into the shared buffer (see ClientConnection.receive)
     const sink: { conn?: ClientConnection } = {};
@@ -647,16 +712,15 @@ export class PyroProxy implements Invoker {
       },
     };
     if (target.sockname) {
-      socket = tlsOpt ? tlsConnect({ ...tlsOpt, path: target.sockname }) : netConnect({ path: target.sockname, onread });
+      socket = tls ? tlsConnect({ ...clientTlsOptions(tls, undefined), path: target.sockname }) : netConnect({ path: target.sockname, onread });
     } else {
       const host = target.host ?? "localhost";
       const port = target.port ?? 0;
-      socket = tlsOpt
-        ? tlsConnect({ servername: isIP(host) ? undefined : host, minVersion: "TLSv1.2", ...tlsOpt, host, port })
-        : netConnect({ host, port, onread });
+      // TLS: core/tls works out the server's name for this host (SNI, host name check)
+      socket = tls ? tlsConnect({ ...clientTlsOptions(tls, host), host, port }) : netConnect({ host, port, onread });
     }
     socket.setNoDelay(true);
-    const conn = new ClientConnection(this, socket, !tlsOpt);
+    const conn = new ClientConnection(this, socket, !tls);
     sink.conn = conn;
     log.debug("connecting to %s", formatUri(target));
     this.opening = conn;
@@ -667,13 +731,9 @@ export class PyroProxy implements Invoker {
     }
     if (this.wantMetadata && !conn.meta) {
       // the daemon did not send metadata with CONNECTOK: ask for it
-      this.conn = conn;
-      try {
-        const meta = await this.callOn(conn, "Pyro.Daemon", "get_metadata", [target.object, true], {}, {}, 0);
-        conn.meta = { methods: toStringSet(dictGet(meta, "methods")), oneway: toStringSet(dictGet(meta, "oneway")), attrs: toStringSet(dictGet(meta, "attrs")) };
-      } finally {
-        this.conn = undefined;
-      }
+      const inv = newInvocation(this.protocol, this.service, "get_metadata", [target.object, true], this.connectTimeoutMs > 0 ? { timeoutMs: this.connectTimeoutMs } : undefined, "call", DAEMON_OBJECT_ID);
+      const meta = await this.start(conn, DAEMON_OBJECT_ID, "get_metadata", inv.args, NO_KWARGS, inv, 0);
+      conn.meta = { methods: toStringSet(dictGet(meta, "methods")), oneway: toStringSet(dictGet(meta, "oneway")), attrs: toStringSet(dictGet(meta, "attrs")) };
     }
     return conn;
   }
@@ -716,34 +776,33 @@ export class PyroProxy implements Invoker {
 
   // ---------------------------------------------------------------- calls
 
-  /** Invoker: calls a method with positional arguments. */
-  invoke(method: string, args: readonly unknown[] = [], options: CallOptions = NO_OPTIONS): Promise<unknown> {
-    return this.sendCall(undefined, method, args, NO_KWARGS, options, 0);
-  }
-
-  /** Calls a method with positional and keyword arguments (for Python services). */
-  call(method: string, args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}, options: CallOptions = {}): Promise<unknown> {
-    return this.sendCall(undefined, method, args, kwargs, options, 0);
+  /**
+   * Calls a method with positional and keyword arguments (for Python
+   * services); the same as `invoke(method, args, { kwargs })`. (Not `call`:
+   * that is the core Client's stack.)
+   */
+  callKw(method: string, args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}, options?: CallOptions): Promise<unknown> {
+    return this.invoke(method, args, options === undefined ? { kwargs } : { ...options, kwargs });
   }
 
   /** Calls a method on another object of the same daemon (e.g. `Pyro.Daemon`). */
-  callObject(objectId: string, method: string, args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}, options: CallOptions = {}): Promise<unknown> {
-    return this.sendCall(objectId, method, args, kwargs, options, 0);
+  callObject(objectId: string, method: string, args: readonly unknown[] = [], kwargs: Record<string, unknown> = {}, options?: CallOptions): Promise<unknown> {
+    return this.run("call", method, args, options === undefined ? { kwargs } : { ...options, kwargs }, objectId);
   }
 
   /** Calls a method without waiting for it (no reply comes back). */
   async oneway(method: string, ...args: unknown[]): Promise<void> {
-    await this.sendCall(undefined, method, args, {}, { oneway: true }, 0);
+    await this.invoke(method, args, { oneway: true });
   }
 
-  /** Reads a public data attribute of the remote object. */
-  getAttr(name: string, options: CallOptions = {}): Promise<unknown> {
-    return this.sendCall(undefined, "__getattr__", [name], {}, options, 0);
+  /** Reads a public data attribute of the remote object (a `getattr` invocation named after the attribute). */
+  getAttr(name: string, options?: CallOptions): Promise<unknown> {
+    return this.run("getattr", name, [], options);
   }
 
-  /** Sets a public data attribute of the remote object. */
-  async setAttr(name: string, value: unknown, options: CallOptions = {}): Promise<void> {
-    await this.sendCall(undefined, "__setattr__", [name, value], {}, options, 0);
+  /** Sets a public data attribute of the remote object (a `setattr` invocation: the attribute, the value as its argument). */
+  async setAttr(name: string, value: unknown, options?: CallOptions): Promise<void> {
+    await this.run("setattr", name, [value], options);
   }
 
   /** Starts a batch: queue calls, then `execute()` sends them in one request. */
@@ -751,108 +810,152 @@ export class PyroProxy implements Invoker {
     return new PyroBatch(this);
   }
 
-  /** Sends a PING frame and waits for the pong. */
-  async ping(options: CallOptions = {}): Promise<void> {
-    const conn = await this.getConnection();
-    const seq = this.nextSeq();
-    const frame = encodeMessage(MSG_PING, Buffer.from("ping"), { seq, serializerId: PING_SERIALIZER_ID, hmacKey: this.hmacKey });
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    await this.await(conn, seq, PING_SERIALIZER_ID, frame, timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, timeoutMs, options.signal, undefined);
+  /** Sends a PING frame and waits for the pong (a `ping` invocation). */
+  async ping(options?: CallOptions): Promise<void> {
+    await this.run("ping", "ping", [], options);
   }
 
-  /** Internal: one INVOKE (flags may add BATCH). */
-  sendCall(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: CallOptions, extraFlags: number): Promise<unknown> {
+  /** @internal Runs a protocol operation through the stack (batches and item streams use it). */
+  operation(kind: InvocationKind, method: string, args: readonly unknown[], options: CallOptions | undefined, target?: string): Promise<unknown> {
+    return this.run(kind, method, args, options, target);
+  }
+
+  /** The transport: sends one invocation as it is. */
+  dispatch(inv: Invocation): Promise<unknown> {
+    switch (inv.kind) {
+      case "call":
+        return this.sendCall(inv.target, inv.method, inv.args, inv.kwargs ?? NO_KWARGS, inv, 0);
+      case "getattr":
+        return this.sendCall(undefined, "__getattr__", [inv.method], NO_KWARGS, inv, 0);
+      case "setattr":
+        return this.sendCall(undefined, "__setattr__", [inv.method, inv.args[0]], NO_KWARGS, inv, 0).then(() => undefined);
+      case "batch":
+        return this.sendCall(undefined, "<batch>", inv.args, NO_KWARGS, inv, FLAGS_BATCH).then((r) => (inv.oneway ? [] : batchResults(r)));
+      case "stream":
+        return this.sendCall(inv.target ?? DAEMON_OBJECT_ID, inv.method, inv.args, NO_KWARGS, inv, 0);
+      case "ping":
+        return this.sendPing(inv);
+      default:
+        return Promise.reject(new RemotingError(`pyro4 cannot send a '${String(inv.kind)}' invocation`, ErrorCodes.ERR_NOT_SUPPORTED));
+    }
+  }
+
+  /** One INVOKE (flags may add BATCH). */
+  private sendCall(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>, inv: Invocation, extraFlags: number): Promise<unknown> {
     const conn = this.conn;
     if (conn !== undefined && !conn.dead && !conn.retired && conn.pending.size < this.maxInFlight && this.waiters.length === 0) {
       // the hot path: connected, a free slot, nobody waiting before us — send now, no await in between
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       try {
-        return this.start(conn, objectId, method, args, kwargs, options, extraFlags, timeoutMs > 0 ? Date.now() + timeoutMs : Infinity, timeoutMs);
+        return this.start(conn, objectId, method, args, kwargs, inv, extraFlags);
       } catch (err) {
-        return Promise.reject(err);
+        return Promise.reject(withPhase(err, "connect"));
       }
     }
-    return this.sendCallSlow(objectId, method, args, kwargs, options, extraFlags);
+    return this.sendCallSlow(objectId, method, args, kwargs, inv, extraFlags);
   }
 
-  private async sendCallSlow(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Record<string, unknown>, options: CallOptions, extraFlags: number): Promise<unknown> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const started = Date.now();
-    const deadline = timeoutMs > 0 ? started + timeoutMs : Infinity;
-    const ready = this.conn;
-    const conn = ready && !ready.dead && !ready.retired ? ready : await this.withDeadline(this.getConnection(), deadline, timeoutMs, `connecting to ${this.location}`);
-    await this.waitForSlot(conn, deadline, timeoutMs);
-    return this.callOn(conn, objectId, method, args, kwargs, options, extraFlags, deadline);
+  private async sendCallSlow(objectId: string | undefined, method: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>, inv: Invocation, extraFlags: number): Promise<unknown> {
+    const conn = await this.ready(inv);
+    let reply: Promise<unknown>;
+    try {
+      reply = this.start(conn, objectId, method, args, kwargs, inv, extraFlags);
+    } catch (err) {
+      throw withPhase(err, "connect");
+    }
+    return reply;
   }
 
-  private async callOn(
-    conn0: ClientConnection,
-    objectId: string | undefined,
-    method: string,
-    args: readonly unknown[],
-    kwargs: Record<string, unknown>,
-    options: CallOptions,
-    extraFlags: number,
-    deadline = Infinity,
-  ): Promise<unknown> {
-    let conn = conn0;
-    if (conn.dead || conn.retired) conn = await this.getConnection();
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.start(conn, objectId, method, args, kwargs, options, extraFlags, deadline === Infinity && timeoutMs > 0 ? Date.now() + timeoutMs : deadline, timeoutMs);
+  /** A connection with a free slot, before the call's deadline (errors of phase `connect`). */
+  private async ready(inv: Invocation): Promise<ClientConnection> {
+    if (inv.signal?.aborted) throw abortError(inv.signal, `call to ${this.location}`, "connect");
+    for (;;) {
+      const c = this.conn;
+      const conn = c && !c.dead && !c.retired ? c : await raceDeadline(this.getConnection(), inv.deadline, inv.signal, `connecting to ${this.location}`, inv.timeoutMs, "connect");
+      if (conn.dead || conn.retired) continue;
+      if (conn.pending.size < this.maxInFlight) return conn;
+      const wait = new Promise<void>((resolve) => this.waiters.push(resolve));
+      await raceDeadline(wait, inv.deadline, inv.signal, `waiting to call ${this.location}`, inv.timeoutMs, "connect");
+    }
   }
 
-  /** Serializes and sends one call; the promise settles with the decoded reply. Throws synchronously when the call cannot be sent. */
-  private start(
-    conn: ClientConnection,
-    objectId0: string | undefined,
-    method: string,
-    args: readonly unknown[],
-    kwargs: Record<string, unknown>,
-    options: CallOptions,
-    extraFlags: number,
-    deadline: number,
-    timeoutMs: number,
-  ): Promise<unknown> {
+  /**
+   * Serializes and sends one call; the promise settles with the decoded
+   * reply. Throws synchronously when the call cannot be sent (nothing was
+   * sent: the caller marks it phase `connect`).
+   */
+  private start(conn: ClientConnection, objectId0: string | undefined, method: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>, inv: Invocation, extraFlags: number): Promise<unknown> {
+    const signal = inv.signal;
+    if (signal?.aborted) throw abortError(signal, `call to ${this.location}`, "connect");
+    let left: number | undefined;
+    if (inv.deadline !== Infinity) {
+      left = Math.ceil(inv.deadline - Date.now());
+      if (left <= 0) throw timeoutError(`call to ${this.location}`, inv.timeoutMs, "connect");
+    }
     // undefined = this proxy's own object (known only after PYRONAME/PYROMETA resolution)
     const ownId = this.objectId;
     const objectId = objectId0 ?? ownId;
-    const oneway = options.oneway === true || (conn.meta !== undefined && objectId === ownId && conn.meta.oneway.has(method) && method !== "<batch>");
+    const oneway = inv.oneway || (conn.meta !== undefined && objectId === ownId && extraFlags === 0 && conn.meta.oneway.has(method));
     const seq = this.nextSeq();
     const flags = extraFlags | (oneway ? FLAGS_ONEWAY : 0);
     const threshold = this.compressThreshold;
     const max = this.maxMessageSize;
     const ser = this.serializer;
+    // the call's metadata (trace context, ...) and the time it has left, for the server's call context
+    const meta = inv.metadata === undefined && left === undefined ? undefined : metadataText(inv.metadata, left);
     let frame: Buffer;
     // the hot path: a small plain call, written as text straight into the frame
-    const text = this.hmacKey === undefined ? ser.callText(objectId, method, args, kwargs) : undefined;
-    if (text !== undefined && (typeof threshold !== "number" || text.length < threshold) && (max <= 0 || text.length <= max)) {
-      frame = encodeTextFrame(MSG_INVOKE, flags, seq, ser.id, text, false);
+    const text = this.hmacKey === undefined ? ser.callText(objectId, method, args, kwargs as Record<string, unknown>) : undefined;
+    if (text !== undefined && (threshold === undefined || text.length < threshold) && (max <= 0 || text.length + (meta === undefined ? 0 : meta.length * 3 + 6) <= max)) {
+      frame = encodeTextRequest(MSG_INVOKE, flags, seq, ser.id, text, meta);
     } else {
       let payload: Buffer;
       try {
-        payload = ser.dumpsCall(objectId, method, args as unknown[], kwargs);
+        payload = ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>);
       } catch (err) {
         throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
       }
       frame =
-        this.hmacKey === undefined && (typeof threshold !== "number" || payload.length < threshold) && (max <= 0 || payload.length <= max)
-          ? encodePlainFrame(MSG_INVOKE, flags, seq, ser.id, payload, false)
-          : encodeMessage(MSG_INVOKE, payload, { flags, seq, serializerId: ser.id, hmacKey: this.hmacKey, maxMessageSize: max, compressThreshold: threshold });
+        this.hmacKey === undefined && (threshold === undefined || payload.length < threshold) && (max <= 0 || payload.length + (meta === undefined ? 0 : meta.length * 3 + 6) <= max)
+          ? encodePlainRequest(MSG_INVOKE, flags, seq, ser.id, payload, meta)
+          : encodeMessage(MSG_INVOKE, payload, {
+              flags,
+              seq,
+              serializerId: ser.id,
+              hmacKey: this.hmacKey,
+              maxMessageSize: max,
+              compressThreshold: threshold,
+              annotations: meta === undefined ? undefined : new Map([[METADATA_ANNOTATION, Buffer.from(meta, "utf8")]]),
+            });
     }
     if (oneway) {
-      conn.send(frame);
+      conn.send(frame, undefined);
       return Promise.resolve(null);
     }
-    return this.await(conn, seq, this.serializer.id, frame, deadline, timeoutMs, options.signal, options);
+    return this.await(conn, seq, ser.id, frame, inv, true);
+  }
+
+  /** A PING frame; resolves when the pong arrives. */
+  private async sendPing(inv: Invocation): Promise<void> {
+    const conn = await this.ready(inv);
+    const seq = this.nextSeq();
+    let pong: Promise<unknown>;
+    try {
+      if (inv.deadline !== Infinity && inv.deadline <= Date.now()) throw timeoutError(`ping of ${this.location}`, inv.timeoutMs, "connect");
+      const frame = encodeMessage(MSG_PING, Buffer.from("ping"), { seq, serializerId: PING_SERIALIZER_ID, hmacKey: this.hmacKey });
+      pong = this.await(conn, seq, PING_SERIALIZER_ID, frame, inv, false);
+    } catch (err) {
+      throw withPhase(err, "connect");
+    }
+    await pong;
   }
 
   /** @internal Decodes a RESULT frame: the value, a RemoteIterator, or a thrown remote exception. */
-  decodeReply(m: PyroMessage, options: CallOptions): unknown {
+  decodeReply(m: PyroMessage, inv: Invocation): unknown {
     const ser = m.serializerId === this.serializer.id ? this.serializer : this.serializerFor(m.serializerId);
     if (m.flags & FLAGS_ITEMSTREAMRESULT) {
       const id = m.annotations.get("STRM");
       if (!id) throw new ProtocolError("item stream result without a stream id");
-      return new RemoteIterator(this, id.toString("ascii"), options.timeoutMs);
+      return new RemoteIterator(this, id.toString("ascii"), inv.timeoutMs);
     }
     const value = ser.loads(m.data);
     if (m.flags & FLAGS_EXCEPTION) {
@@ -863,66 +966,53 @@ export class PyroProxy implements Invoker {
     return value;
   }
 
-  /** @internal Gives up on a pending call (timeout or abort): the connection is retired, since the reply may still come. */
-  giveUp(conn: ClientConnection, p: Pending, err: Error): void {
+  /**
+   * @internal Gives up on a pending call (timeout or abort). A call whose
+   * frame was not written yet is taken out of the queue (phase `connect`);
+   * otherwise the connection is retired, since the reply may still come
+   * (phase `reply`).
+   */
+  giveUp(conn: ClientConnection, p: Pending, error: (phase: CallPhase) => Error): void {
     if (conn.pending.get(p.seq) !== p) return;
-    conn.pending.delete(p.seq);
-    if (p.signal) p.signal.removeEventListener("abort", p.onAbort!);
+    conn.settled(p);
+    if (conn.unqueue(p)) {
+      this.wake();
+      p.reject(error("connect"));
+      return;
+    }
     // the reply may still come: never reuse this connection for new calls
     conn.retire();
     if (this.conn === conn) this.conn = undefined;
     this.wake();
-    p.reject(err);
+    p.reject(error("reply"));
   }
 
   /**
-   * Sends a frame and waits for the reply with the same seq, until `deadline`
-   * (a Date.now() value). With `decode`, the promise resolves with the decoded
-   * value; without, with the raw message.
+   * Sends a frame and waits for the reply with the same seq, until the
+   * invocation's deadline. With `decode`, the promise resolves with the
+   * decoded value; without (a ping), with undefined.
    */
-  private await(conn: ClientConnection, seq: number, serializerId: number, frame: Buffer, deadline: number, timeoutMs: number, signal: AbortSignal | undefined, decode: CallOptions | undefined): Promise<unknown> {
-    if (signal?.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new RemotingError("call aborted", ErrorCodes.ERR_CLOSED));
+  private await(conn: ClientConnection, seq: number, serializerId: number, frame: Buffer, inv: Invocation, decode: boolean): Promise<unknown> {
     let res!: (v: unknown) => void;
     let rej!: (e: unknown) => void;
     const promise = new Promise<unknown>((resolve, reject) => {
       res = resolve;
       rej = reject;
     });
-    const p = new Pending(seq, serializerId, deadline, timeoutMs, decode, res, rej);
-    if (signal) {
-      p.signal = signal;
-      p.onAbort = () => this.giveUp(conn, p, signal.reason instanceof Error ? signal.reason : new RemotingError("call aborted", ErrorCodes.ERR_CLOSED));
+    const p = new Pending(seq, serializerId, inv.deadline, inv, decode, res, rej);
+    const signal = inv.signal;
+    if (signal !== undefined) {
+      p.onAbort = () => this.giveUp(conn, p, (phase) => abortError(signal, `call to ${this.location}`, phase));
       signal.addEventListener("abort", p.onAbort, { once: true });
     }
     conn.track(p);
     try {
-      conn.send(frame);
+      conn.send(frame, p);
     } catch (err) {
-      conn.pending.delete(seq);
-      if (signal) signal.removeEventListener("abort", p.onAbort!);
-      return Promise.reject(err);
+      conn.settled(p);
+      throw err;
     }
     return promise;
-  }
-
-  private async waitForSlot(conn: ClientConnection, deadline: number, timeoutMs: number): Promise<void> {
-    while (!conn.dead && !conn.retired && conn.pending.size >= this.maxInFlight) {
-      const wait = new Promise<void>((resolve) => this.waiters.push(resolve));
-      await this.withDeadline(wait, deadline, timeoutMs, `waiting to call ${this.location}`);
-    }
-  }
-
-  private withDeadline<T>(p: Promise<T>, deadline: number, timeoutMs: number, what: string): Promise<T> {
-    if (deadline === Infinity) return p;
-    const left = deadline - Date.now();
-    if (left <= 0) return Promise.reject(new TimeoutError(`${what} timed out after ${timeoutMs} ms`, timeoutMs));
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${timeoutMs} ms`, timeoutMs)), left);
-      }),
-    ]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -944,4 +1034,20 @@ export class PyroProxy implements Invoker {
       await closed;
     }
   }
+}
+
+/** A batch reply: the results in order, or the error of the call that raised (with the results before it). */
+function batchResults(result: unknown): unknown[] {
+  if (!Array.isArray(result)) throw new ProtocolError("batch reply is not a list", ErrorCodes.ERR_PROTOCOL, { phase: "reply" });
+  const out: unknown[] = [];
+  for (const r of result) {
+    if (isExceptionWrapper(r)) {
+      const exc = dictGet(r, "exception");
+      const err = exc instanceof Error ? exc : pyroToError((exc ?? {}) as Record<string, unknown>);
+      Object.defineProperty(err, "completedResults", { value: out, enumerable: false });
+      throw err;
+    }
+    out.push(r);
+  }
+  return out;
 }

@@ -22,7 +22,7 @@ test("programmatic use as in 'Do I have to use XML?'", async (t) => {
   exporter.service_name = "ServiceName";
   exporter.service = remoteService;
   exporter.service_host = "127.0.0.1";
-  exporter.service_port = String(port); // XML values arrive as strings
+  (exporter as unknown as { service_port: string }).service_port = String(port); // XML values arrive as strings
   await exporter.after_properties_set();
   const service = new PyroProxyFactory();
   service.service_url = `PYROLOC://127.0.0.1:${port}/ServiceName`;
@@ -67,8 +67,8 @@ test("missing properties give the original's messages", async () => {
   await assert.rejects(e.afterPropertiesSet(), (err: unknown) => err instanceof ConfigError && err.message === "serviceName must NOT be None");
   const f = new PyroProxyFactory();
   await assert.rejects(f.get_data("x"), (err: unknown) => err instanceof ConfigError && /service_url must NOT be None/.test(err.message));
-  const bad = new PyroServiceExporter(new TestService(), "x", "127.0.0.1", "not-a-port");
-  await assert.rejects(bad.afterPropertiesSet(), (err: unknown) => err instanceof ConfigError && err.code === ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+  // a bad value fails where it is set, naming the property
+  assert.throws(() => new PyroServiceExporter(new TestService(), "x", "127.0.0.1", "not-a-port"), (err: unknown) => err instanceof ConfigError && err.code === ErrorCodes.ERR_CONFIG_INVALID_VALUE && /servicePort/.test(err.message));
 });
 
 test("ten exporters with distinct names share one daemon; round-robin clients reach each", async (t) => {
@@ -142,7 +142,7 @@ test("exporter options: allow-list, oneway, HMAC and json on the factory", async
   const port = await freePort();
   const svc = new TestService();
   const e = new PyroServiceExporter(svc, "Limited", "127.0.0.1", port);
-  e.exposedMethods = "echo, increment";
+  (e as unknown as { exposedMethods: string }).exposedMethods = "echo, increment";
   e.onewayMethods = ["increment"];
   e.hmac_key = "k3y";
   await e.afterPropertiesSet();

@@ -36,7 +36,7 @@ test("our name server: register, lookup, list filters, remove, count; PYRONAME a
   await assert.rejects(client.register("app.one", daemon.uriFor("svc.one"), { safe: true }), (e: unknown) => e instanceof NamingError && /already registered/.test(e.message));
   await assert.rejects(client.lookup("missing"), (e: unknown) => e instanceof NamingError && e.code === ErrorCodes.ERR_NAMING && /unknown name: missing/.test(e.message));
   await assert.rejects(client.list({ regex: "(" }), NamingError);
-  await assert.rejects(client.proxy.call("list", [], { prefix: "a", regex: "b" }), (e: unknown) => e instanceof RemoteInvocationError && /ValueError/.test(e.remoteType));
+  await assert.rejects(client.proxy.callKw("list", [], { prefix: "a", regex: "b" }), (e: unknown) => e instanceof RemoteInvocationError && /ValueError/.test(e.remoteType));
 
   assert.equal(await byName.invoke("get_data", ["via name"]), "You got remote data => via name");
   assert.equal(await byMeta.invoke("get_data", ["via meta"]), "You got remote data => via meta");

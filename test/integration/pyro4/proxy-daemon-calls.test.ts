@@ -171,7 +171,7 @@ for (const serializer of ["serpent", "json"] as const) {
 
   test(`${serializer}: keyword arguments arrive as a trailing object`, async (t) => {
     const { proxy } = await setup(t, serializer);
-    assert.deepEqual(await proxy.call("kw", [1], { x: 2 }), [1, { x: 2 }]);
+    assert.deepEqual(await proxy.callKw("kw", [1], { x: 2 }), [1, { x: 2 }]);
   });
 }
 

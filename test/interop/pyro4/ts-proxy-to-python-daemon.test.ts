@@ -108,7 +108,7 @@ for (const serializer of ["serpent", "json"] as const) {
       await assert.rejects(p.setAttr("readonly", 1), isRemote(/AttributeError/));
 
       // keyword arguments
-      assert.deepEqual(await p.call("kw", [1], { b: 2, c: 3 }), { a: 1, b: 2, rest: { c: 3 } });
+      assert.deepEqual(await p.callKw("kw", [1], { b: 2, c: 3 }), { a: 1, b: 2, rest: { c: 3 } });
 
       // pipelined calls from many callers: the Python daemon answers them in order
       const many = await Promise.all(Array.from({ length: 32 }, (_, i) => p.invoke("echo", [i])));
@@ -161,7 +161,7 @@ test("Pyro4ProxyFactory (as configured from XML) calls a Python Pyro4 daemon", a
   const f = new Pyro4ProxyFactory();
   f.service_url = String(server.first["uri"]);
   f.hmac_key = "xml-key";
-  f.timeoutMs = "10000";
+  (f as unknown as { timeoutMs: string }).timeoutMs = "10s";
   t.after(async () => {
     await f.release();
     await server.stop();

@@ -105,6 +105,9 @@ const SQLITE_ERRORS = new Set([
 /** Error codes of this library mapped to the Python class a Pyro4 peer understands. */
 const BY_CODE: Record<string, string> = {
   [ErrorCodes.ERR_METHOD_NOT_FOUND]: "builtins.AttributeError",
+  [ErrorCodes.ERR_ARITY]: "builtins.TypeError",
+  [ErrorCodes.ERR_SERVICE_NOT_FOUND]: "Pyro4.errors.DaemonError",
+  [ErrorCodes.ERR_NOT_SUPPORTED]: "builtins.NotImplementedError",
   [ErrorCodes.ERR_INVALID_ARGUMENT]: "builtins.ValueError",
   [ErrorCodes.ERR_TIMEOUT]: "builtins.TimeoutError",
   [ErrorCodes.ERR_SERIALIZATION]: "Pyro4.errors.SerializeError",
@@ -187,9 +190,11 @@ function classFor(err: unknown): string {
   if (typeof code === "string" && Object.prototype.hasOwnProperty.call(BY_CODE, code)) return BY_CODE[code]!;
   if (err instanceof Error) {
     if (typeof field(err, "errno") === "number" && typeof field(err, "syscall") === "string") return "builtins.OSError";
-    const names = [err.constructor?.name, err.name];
+    // the name the error gives itself first: `Object.assign(new Error(m), { name: "ValueError" })` is a ValueError,
+    // not the Exception its constructor (Error) would say
+    const names = [err.name, err.constructor?.name];
     for (const n of names) {
-      if (typeof n !== "string") continue;
+      if (typeof n !== "string" || n === "Error") continue;
       if (Object.prototype.hasOwnProperty.call(BY_JS_NAME, n)) return BY_JS_NAME[n]!;
       const py = BUILTIN_EXCEPTIONS.has(n) ? `builtins.${n}` : undefined;
       if (py) return py;

@@ -1,0 +1,104 @@
+/**
+ * What a Pyro4 call carries besides its arguments, both ways:
+ *
+ * - the client side writes an invocation's metadata (trace context, the
+ *   application's metadata) and its remaining time limit
+ *   (`remoting-timeout`, in ms, relative, so the two clocks need not agree)
+ *   as a JSON object of strings in the request's RMTD annotation; a call
+ *   with neither sends no annotation. Python Pyro4 peers ignore it;
+ * - the daemon side reads it back, and serves each call with a
+ *   `CallContext` (core/server/call-context) whose costly fields (the
+ *   annotation map, the correlation id, the client's certificate) are only
+ *   worked out when the service asks for them.
+ */
+import type { PeerCertificateInfo } from "../../core/tls.js";
+import { MetadataKeys, type CallContext } from "../../core/server/call-context.js";
+import { parseAnnotations } from "./message.js";
+
+/** The RMTD annotation's text for a call: its metadata and remaining time limit, or undefined when there is neither. */
+export function metadataText(metadata: Readonly<Record<string, string>> | undefined, timeoutLeftMs: number | undefined): string | undefined {
+  if (metadata === undefined) return timeoutLeftMs === undefined ? undefined : `{"${MetadataKeys.timeout}":"${timeoutLeftMs}"}`;
+  if (timeoutLeftMs === undefined) return JSON.stringify(metadata);
+  return JSON.stringify({ ...metadata, [MetadataKeys.timeout]: String(timeoutLeftMs) });
+}
+
+const NO_METADATA: ReadonlyMap<string, string> = new Map();
+
+/** Reads the RMTD annotation: its entries (string values only), or an empty map when it is malformed. */
+export function readMetadata(bytes: Uint8Array): ReadonlyMap<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+  } catch {
+    return NO_METADATA;
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return NO_METADATA;
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) if (typeof v === "string") out.set(k, v);
+  return out;
+}
+
+/** A 16-byte correlation id as UUID text; other lengths as hex. */
+export function correlationText(b: Uint8Array): string {
+  const h = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+  if (b.byteLength !== 16) return h;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** What a served call's context asks of its connection. */
+export interface PeerInfo {
+  readonly clientAddress: string | undefined;
+  readonly clientPort: number | undefined;
+  /** The client's certificate (worked out once per connection). */
+  certificate(): PeerCertificateInfo | undefined;
+}
+
+/**
+ * The context of one call served by the Pyro daemon. The annotations come
+ * either from a decoded message (`annotations`) or, on the daemon's fast
+ * path, straight from the frame bytes (`src[annStart, annEnd)`); either way
+ * the map is built on first use.
+ */
+export class PyroCallContext implements CallContext {
+  private ann: ReadonlyMap<string, Uint8Array> | undefined;
+  constructor(
+    readonly service: string,
+    readonly method: string,
+    readonly serializer: string,
+    private readonly peer: PeerInfo,
+    readonly metadata: ReadonlyMap<string, string>,
+    readonly deadline: number,
+    readonly oneway: boolean,
+    annotations: ReadonlyMap<string, Uint8Array> | undefined,
+    private readonly src: Buffer | undefined,
+    private readonly annStart: number,
+    private readonly annEnd: number,
+  ) {
+    this.ann = annotations;
+  }
+
+  get protocol(): string {
+    return "pyro4";
+  }
+
+  get annotations(): ReadonlyMap<string, Uint8Array> {
+    return (this.ann ??= this.src !== undefined ? parseAnnotations(this.src, this.annStart, this.annEnd) : new Map());
+  }
+
+  get correlationId(): string | undefined {
+    const c = this.annotations.get("CORR");
+    return c === undefined ? undefined : correlationText(c);
+  }
+
+  get clientAddress(): string | undefined {
+    return this.peer.clientAddress;
+  }
+
+  get clientPort(): number | undefined {
+    return this.peer.clientPort;
+  }
+
+  get clientCertificate(): PeerCertificateInfo | undefined {
+    return this.peer.certificate();
+  }
+}
