@@ -11,7 +11,7 @@
  * RPC conventions: `service/method`, `rpc.system`, `rpc.service`,
  * `rpc.method`.
  */
-import { SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
+import { ProxyTracerProvider, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
 import { errorMessage } from "../errors.js";
 import type { Interceptor } from "../invocation.js";
 
@@ -38,6 +38,19 @@ export const metadataGetter: TextMapGetter<ReadonlyMap<string, string> | Readonl
   },
 };
 
+/** The tracer provider the API hands out while no SDK is installed. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether nothing would be traced or propagated: no tracer provider and no
+ * propagator installed. Spans are then skipped altogether (they would be
+ * non-recording and go nowhere), so that tracing costs next to nothing.
+ */
+function tracingIsNoop(): boolean {
+  const p = trace.getTracerProvider();
+  return p instanceof ProxyTracerProvider && p.getDelegate() === NOOP_PROVIDER && propagation.fields().length === 0;
+}
+
 function rpcAttributes(system: string, service: string, method: string): Record<string, string> {
   return { "rpc.system": system, "rpc.service": service, "rpc.method": method };
 }
@@ -53,6 +66,7 @@ function endWithError(span: Span, err: unknown): void {
 /** The client tracing policy: a CLIENT span per call, its context injected into the invocation's metadata. */
 export function tracingPolicy(): Interceptor {
   return (next) => (inv) => {
+    if (tracingIsNoop()) return next(inv);
     const tracer = trace.getTracer(TRACER);
     const span = tracer.startSpan(`${inv.service}/${inv.method}`, { kind: SpanKind.CLIENT, attributes: rpcAttributes(inv.protocol, inv.service, inv.method) });
     const ctx = trace.setSpan(context.active(), span);
@@ -85,6 +99,7 @@ export function tracingPolicy(): Interceptor {
  * found in the call's metadata (annotations or headers).
  */
 export function traceServerCall<T>(system: string, service: string, method: string, metadata: ReadonlyMap<string, string> | Readonly<Record<string, string>> | undefined, fn: () => T): T {
+  if (tracingIsNoop()) return fn();
   const parent: Context = metadata ? propagation.extract(context.active(), metadata, metadataGetter) : context.active();
   const span = trace.getTracer(TRACER).startSpan(`${service}/${method}`, { kind: SpanKind.SERVER, attributes: rpcAttributes(system, service, method) }, parent);
   const ctx = trace.setSpan(parent, span);

@@ -274,8 +274,9 @@ export class ServiceTable {
     if (this.enforceDeadlines && call.context.deadline !== Infinity && call.context.deadline <= Date.now()) {
       throw new ServiceError("deadline", `the client's deadline for '${call.method}' passed before it could run`);
     }
-    const run = (): unknown => runInCallContext(call.context, () => this.stack(call));
-    return this.tracing ? traceServerCall(call.context.protocol, call.service, call.method, call.context.metadata, run) : run();
+    // closures passed inline, not named: a named closure per call costs a defineProperty under tsx's keepNames
+    if (!this.tracing) return runInCallContext(call.context, () => this.stack(call));
+    return traceServerCall(call.context.protocol, call.service, call.method, call.context.metadata, () => runInCallContext(call.context, () => this.stack(call)));
   }
 
   /** The innermost step: instance, keyword arguments, arity, the method itself. */
@@ -335,7 +336,6 @@ export class ServiceTable {
     const fn = (e.target as Record<string, unknown>)[method];
     if (typeof fn !== "function") return undefined;
     const params = parametersOf(fn as (...a: unknown[]) => unknown);
-    const plain = this.interceptors.length === 0 && !this.tracing;
     const target = e.target;
     const receiver = e.receiver ?? target;
     const f = fn as (...a: unknown[]) => unknown;
@@ -348,8 +348,13 @@ export class ServiceTable {
           const msg = arityMessage(method, params, args.length);
           if (msg) throw new ServiceError("arity", msg);
         }
-        if (plain && (context.deadline === Infinity || !this.enforceDeadlines)) return runInCallContext(context, () => f.apply(receiver, args as unknown[]));
-        return this.invoke({ service, method, args, context });
+        // with server interceptors, the whole stack; else the method itself, in its context (and span)
+        if (this.interceptors.length > 0) return this.invoke({ service, method, args, context });
+        if (this.enforceDeadlines && context.deadline !== Infinity && context.deadline <= Date.now()) {
+          throw new ServiceError("deadline", `the client's deadline for '${method}' passed before it could run`);
+        }
+        if (!this.tracing) return runInCallContext(context, () => f.apply(receiver, args as unknown[]));
+        return traceServerCall(context.protocol, service, method, context.metadata, () => runInCallContext(context, () => f.apply(receiver, args as unknown[])));
       },
     };
   }
