@@ -103,7 +103,10 @@ export class DeadlineQueue<T extends Expiring> {
 
   delete(item: T): void {
     this.items.delete(item);
-    if (this.items.size === 0 && this.timer !== undefined) {
+    // An unref'd timer stays armed when the queue empties: it holds nothing open, finds nothing to expire when
+    // it fires, and spares sequential calls a new timer each (setTimeout + clearTimeout per call). A ref'd one
+    // is cleared, so that it does not keep the process alive.
+    if (this.ref && this.items.size === 0 && this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
       this.timerAt = Infinity;
