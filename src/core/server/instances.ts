@@ -12,6 +12,10 @@
  * `instanceCreator(cls)`, which may be async and must return an instance of
  * the class (otherwise the call fails with a `TypeError`, as in Pyro4). A
  * creation that fails is not remembered: the next call tries again.
+ *
+ * Nothing here knows a protocol: a server keys sessions by its own
+ * connection objects. (The Pyro-named types and the static `pyroBehavior`
+ * member are the names Pyro users know; they are the same things.)
  */
 import { ErrorCodes, RemotingError, errorMessage } from "../errors.js";
 import { getLogger } from "../logging.js";
@@ -26,20 +30,25 @@ export const INSTANCE_MODES: readonly InstanceMode[] = ["single", "session", "pe
 export const DEFAULT_INSTANCE_MODE: InstanceMode = "session";
 
 /** A class a server can instantiate (with `new cls()` unless a creator is given). */
-export type PyroClass<T extends object = object> = new (...args: never[]) => T;
+export type ServedClass<T extends object = object> = new (...args: never[]) => T;
+/** The Pyro name of ServedClass. */
+export type PyroClass<T extends object = object> = ServedClass<T>;
 
 /** Makes an instance of a registered class; may be async. */
-export type InstanceCreator<C extends PyroClass = PyroClass> = (cls: C) => InstanceType<C> | Promise<InstanceType<C>>;
+export type InstanceCreator<C extends ServedClass = ServedClass> = (cls: C) => InstanceType<C> | Promise<InstanceType<C>>;
 
 /**
- * Defaults a class can declare for itself, as a static member:
+ * Defaults a class can declare for itself, as a static member
+ * (`instanceBehavior`, or `pyroBehavior` as Pyro users know it):
  * `static pyroBehavior: PyroBehavior<typeof Counter> = { instanceMode: "single" }`.
  * Options given to `register()` win.
  */
-export interface PyroBehavior<C extends PyroClass = PyroClass> {
+export interface InstanceBehavior<C extends ServedClass = ServedClass> {
   instanceMode?: InstanceMode | undefined;
   instanceCreator?: InstanceCreator<C> | undefined;
 }
+/** The Pyro name of InstanceBehavior. */
+export type PyroBehavior<C extends ServedClass = ServedClass> = InstanceBehavior<C>;
 
 /** What identifies a session: the server's connection object. */
 export interface SessionKey {
@@ -50,7 +59,7 @@ export interface SessionKey {
  * Whether `value` is a class (a constructor with a prototype), as opposed to
  * a plain object or a function that cannot be called with `new`.
  */
-export function isPyroClass(value: unknown): value is PyroClass {
+export function isServedClass(value: unknown): value is ServedClass {
   if (typeof value !== "function") return false;
   const proto = (value as { prototype?: unknown }).prototype;
   if (proto === null || typeof proto !== "object") return false;
@@ -63,10 +72,14 @@ export function isPyroClass(value: unknown): value is PyroClass {
   }
 }
 
+/** The Pyro name of isServedClass. */
+export const isPyroClass: (value: unknown) => value is ServedClass = isServedClass;
+
 /** Checks and merges the instance options of a class registration. */
-export function resolveBehavior(cls: PyroClass, options: PyroBehavior): { mode: InstanceMode; creator: InstanceCreator | undefined } {
-  const declared = (cls as unknown as { pyroBehavior?: unknown }).pyroBehavior;
-  const own = declared !== null && typeof declared === "object" ? (declared as PyroBehavior) : {};
+export function resolveBehavior(cls: ServedClass, options: InstanceBehavior): { mode: InstanceMode; creator: InstanceCreator | undefined } {
+  const statics = cls as unknown as { instanceBehavior?: unknown; pyroBehavior?: unknown };
+  const declared = statics.instanceBehavior ?? statics.pyroBehavior;
+  const own = declared !== null && typeof declared === "object" ? (declared as InstanceBehavior) : {};
   const mode = options.instanceMode ?? own.instanceMode ?? DEFAULT_INSTANCE_MODE;
   if (!INSTANCE_MODES.includes(mode)) {
     throw new RemotingError(`invalid instance mode: ${String(mode)}`, ErrorCodes.ERR_INVALID_ARGUMENT);
@@ -96,7 +109,7 @@ export class ClassInstances {
   private disposed = false;
 
   constructor(
-    readonly cls: PyroClass,
+    readonly cls: ServedClass,
     readonly mode: InstanceMode,
     private readonly creator: InstanceCreator | undefined,
   ) {}

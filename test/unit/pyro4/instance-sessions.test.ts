@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type PyroBehavior } from "../../../src/core/server/instances.js";
+import { ClassInstances, isPyroClass, releaseSessions, resolveBehavior, type InstanceBehavior, type PyroBehavior } from "../../../src/core/server/instances.js";
 import { ErrorCodes, RemotingError } from "../../../src/core/errors.js";
 
 class Thing {
@@ -96,6 +96,11 @@ test("resolveBehavior: options over the static pyroBehavior over the default", (
   assert.equal(resolveBehavior(Thing, {}).mode, "session");
   assert.equal(resolveBehavior(Declared, {}).mode, "percall");
   assert.equal(resolveBehavior(Declared, { instanceMode: "single" }).mode, "single");
+  // the protocol-neutral spelling of the static member
+  class Neutral {
+    static instanceBehavior: InstanceBehavior<typeof Neutral> = { instanceMode: "single" };
+  }
+  assert.equal(resolveBehavior(Neutral, {}).mode, "single");
   assert.throws(
     () => resolveBehavior(Thing, { instanceMode: "x" as "single" }),
     (e: unknown) => e instanceof RemotingError && e.code === ErrorCodes.ERR_INVALID_ARGUMENT && /invalid instance mode: x/.test(e.message),
