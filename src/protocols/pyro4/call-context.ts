@@ -23,6 +23,31 @@ export function metadataText(metadata: Readonly<Record<string, string>> | undefi
 }
 
 const NO_METADATA: ReadonlyMap<string, string> = new Map();
+const TIMEOUT_ONLY = Buffer.from(`{"${MetadataKeys.timeout}":"`, "latin1");
+
+/**
+ * What most calls carry, read without a JSON parser: an RMTD annotation at
+ * b[start, end) holding nothing but the time limit, `{"remoting-timeout":"N"}`.
+ * Returns N, or -1 when the annotation holds anything else.
+ */
+export function timeoutOnly(b: Uint8Array, start: number, end: number): number {
+  const n = TIMEOUT_ONLY.length;
+  if (end - start < n + 3 || end - start > n + 17) return -1;
+  for (let i = 0; i < n; i++) if (b[start + i] !== TIMEOUT_ONLY[i]) return -1;
+  let v = 0;
+  const last = end - 2;
+  for (let j = start + n; j < last; j++) {
+    const c = b[j]!;
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  return b[last] === 0x22 && b[last + 1] === 0x7d ? v : -1;
+}
+
+/** The metadata of a call that sent only its time limit. */
+export function timeoutMetadata(ms: number): ReadonlyMap<string, string> {
+  return new Map<string, string>().set(MetadataKeys.timeout, String(ms));
+}
 
 /** Reads the RMTD annotation: its entries (string values only), or an empty map when it is malformed. */
 export function readMetadata(bytes: Uint8Array): ReadonlyMap<string, string> {

@@ -25,7 +25,7 @@ import { PARAMS, ServiceTable, type PreparedMethod, type ServerInterceptor } fro
 import type { InstanceCreator, InstanceMode, PyroClass } from "../../core/server/instances.js";
 import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings } from "../../core/tls.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
-import { PyroCallContext, readMetadata, type PeerInfo } from "./call-context.js";
+import { PyroCallContext, readMetadata, timeoutMetadata, timeoutOnly, type PeerInfo } from "./call-context.js";
 import {
   DAEMON_ONLY_SETTINGS,
   DAEMON_SETTINGS,
@@ -372,8 +372,15 @@ class Connection implements PeerInfo {
     let metadata = NO_METADATA;
     let deadline = Infinity;
     if (metaAt >= 0) {
-      metadata = readMetadata(b.subarray(metaAt + 6, metaAt + 6 + ((b[metaAt + 4]! << 8) | b[metaAt + 5]!)));
-      deadline = deadlineFromMetadata(metadata, Date.now());
+      const end = metaAt + 6 + ((b[metaAt + 4]! << 8) | b[metaAt + 5]!);
+      const ms = timeoutOnly(b, metaAt + 6, end);
+      if (ms >= 0) {
+        metadata = timeoutMetadata(ms);
+        deadline = Date.now() + ms;
+      } else {
+        metadata = readMetadata(b.subarray(metaAt + 6, end));
+        deadline = deadlineFromMetadata(metadata, Date.now());
+      }
     }
     const ctx = new PyroCallContext(call.objectId, call.method, ser.name, this, metadata, deadline, false, undefined, b, HEADER_SIZE, payloadStart);
     let result: unknown;

@@ -223,6 +223,25 @@ export function encodeTextRequest(type: number, flags: number, seq: number, seri
   return out;
 }
 
+const TIMEOUT_ONLY_HEAD = Buffer.from('{"remoting-timeout":"', "latin1");
+
+/**
+ * encodeTextRequest() for the commonest call: its metadata is only its time
+ * limit, `{"remoting-timeout":"<ms>"}`, written straight into the frame.
+ */
+export function encodeTimedTextRequest(type: number, flags: number, seq: number, serializerId: number, text: string, timeoutMs: number): Buffer {
+  const digits = String(timeoutMs);
+  const hl = TIMEOUT_ONLY_HEAD.length;
+  const out = frameHead(type, flags, seq, serializerId, text.length, hl + digits.length + 2, RMTD_KEY);
+  TIMEOUT_ONLY_HEAD.copy(out, 30);
+  let at = 30 + hl;
+  for (let i = 0; i < digits.length; i++) out[at++] = digits.charCodeAt(i);
+  out[at++] = 0x22; // "
+  out[at] = 0x7d; // }
+  writeLatin1(out, text, out.length - text.length);
+  return out;
+}
+
 /** encodePlainFrame() for a request, with the call's metadata (JSON text, or undefined) in the RMTD annotation. */
 export function encodePlainRequest(type: number, flags: number, seq: number, serializerId: number, payload: Uint8Array, metadata: string | undefined): Buffer {
   if (metadata === undefined) return encodePlainFrame(type, flags, seq, serializerId, payload, false);

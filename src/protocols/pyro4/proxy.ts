@@ -47,6 +47,7 @@ import {
   encodeMessage,
   encodePlainRequest,
   encodeTextRequest,
+  encodeTimedTextRequest,
   soloPlainFrame,
   FLAGS_BATCH,
   FLAGS_EXCEPTION,
@@ -900,11 +901,19 @@ export class PyroProxy extends Client {
     const threshold = this.compressThreshold;
     const max = this.maxMessageSize;
     const ser = this.serializer;
+    let frame: Buffer;
+    // the hot path: a small plain call, written as text straight into the frame, with its time limit
+    const text = this.hmacKey === undefined ? ser.callText(objectId, method, args, kwargs as Record<string, unknown>) : undefined;
+    if (text !== undefined && inv.metadata === undefined && left !== undefined && (threshold === undefined || text.length < threshold) && (max <= 0 || text.length + 48 <= max)) {
+      frame = encodeTimedTextRequest(MSG_INVOKE, flags, seq, ser.id, text, left);
+      if (oneway) {
+        conn.send(frame, undefined);
+        return Promise.resolve(null);
+      }
+      return this.await(conn, seq, ser.id, frame, inv, true);
+    }
     // the call's metadata (trace context, ...) and the time it has left, for the server's call context
     const meta = inv.metadata === undefined && left === undefined ? undefined : metadataText(inv.metadata, left);
-    let frame: Buffer;
-    // the hot path: a small plain call, written as text straight into the frame
-    const text = this.hmacKey === undefined ? ser.callText(objectId, method, args, kwargs as Record<string, unknown>) : undefined;
     if (text !== undefined && (threshold === undefined || text.length < threshold) && (max <= 0 || text.length + (meta === undefined ? 0 : meta.length * 3 + 6) <= max)) {
       frame = encodeTextRequest(MSG_INVOKE, flags, seq, ser.id, text, meta);
     } else {

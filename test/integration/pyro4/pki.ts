@@ -12,11 +12,14 @@ export interface TestPki {
   clientKey: string;
   /** A CA that signed nothing here: a peer trusting only it must refuse our certificates. */
   otherCa: string;
+  /** A client certificate of the same CA with other subject fields (CN=Other Client, O=My Company). */
+  otherClientCert: string;
+  otherClientKey: string;
 }
 
 export async function makePki(): Promise<TestPki> {
   const dir = mkdtempSync(join(tmpdir(), "remoting-pyro-pki-"));
-  const pki = await createSamplePki(dir);
+  const pki = await createSamplePki(dir, { extraClients: [{ name: "otherclient", subject: { CN: "Other Client", O: "My Company" } }] });
   const other = await createSamplePki(dir, { name: "other" });
   const read = (f: string) => readFileSync(f, "utf8");
   return {
@@ -26,5 +29,7 @@ export async function makePki(): Promise<TestPki> {
     clientCert: read(pki.clientCert),
     clientKey: read(pki.clientKey),
     otherCa: read(other.caChain),
+    otherClientCert: read(pki.extraClients["otherclient"]!.cert),
+    otherClientKey: read(pki.extraClients["otherclient"]!.key),
   };
 }

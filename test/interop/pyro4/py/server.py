@@ -68,6 +68,11 @@ class TestService(object):
     def special(self):
         return {"tuple": (1, 2), "set": {1, 2}, "bytes": b"\x00\x01\xff", "none": None, "nested": {"l": [1, [2, (3,)]]}}
 
+    def annotations(self):
+        """The annotations of this request as Pyro4 received them (values as text)."""
+        ann = Pyro4.current_context.annotations or {}
+        return {k: bytes(v).decode("utf-8", "replace") for k, v in ann.items()}
+
     @property
     def value(self):
         return self._value
