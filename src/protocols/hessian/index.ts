@@ -39,13 +39,26 @@ export {
   type DecodedReply,
   type HessianFault,
 } from "./envelope.js";
-export { HessianClient, faultToError, HESSIAN_CONTENT_TYPE, DEFAULT_MAX_REPLY_SIZE, type HessianClientOptions, type PemInput } from "./client.js";
+export {
+  HessianClient,
+  faultToError,
+  HESSIAN_CONTENT_TYPE,
+  DEFAULT_MAX_REPLY_SIZE,
+  DEFAULT_MAX_SOCKETS,
+  type HessianClientOptions,
+  type HessianDecodeSettings,
+  type PemInput,
+} from "./client.js";
 export { HessianProxyFactory, type HessianProxyOptions } from "./proxy-factory.js";
+export { createEndpointClient } from "./endpoint.js";
 export {
   createHessianHandler,
   resolveMethod,
+  serviceErrorFault,
   DEFAULT_MAX_REQUEST_SIZE,
   DEFAULT_FAULT_CLASS,
+  ARITY_FAULT_CLASS,
+  DEADLINE_FAULT_CLASS,
   type HessianHandlerOptions,
   type HessianRequestHandler,
 } from "./handler.js";

@@ -1,107 +1,101 @@
 /**
  * HessianProxyFactory: the client side, as in Spring Python (the factory *is*
  * the proxy). `service_url`/`serviceUrl` names the service; calls go out as
- * Hessian 2.0 (or 1.0 with `hessianVersion = 1`) over HTTP or HTTPS.
+ * Hessian 2.0 (or 1.0 with `hessianVersion = 1`) over HTTP or HTTPS, through
+ * the factory's call policies (timeout, retry, logging, tracing,
+ * interceptors: core/proxy-factory).
  *
  *   const pf = new HessianProxyFactory("http://localhost:8080/");
  *   await pf.getData("x");
  *   await pf.callRemote("add__2", [1, 2]);   // an overloaded Java method, by arity
+ *
+ * Every property is declared (core/config/properties) and parsed strictly
+ * when set; TLS uses the standard properties of core/tls, with this
+ * factory's historic names (`ca`, `cert`, `key`, `rejectUnauthorized`) as
+ * aliases.
  */
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import { DEFAULT_CALL_TIMEOUT_MS, type Invoker } from "../../core/invocation.js";
+import type { Client, ClientOptions } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
-import { DEFAULT_MAX_REPLY_SIZE, HessianClient, type HessianClientOptions, type PemInput } from "./client.js";
-import type { ClassRegistry, DecodeLimits } from "./types.js";
-import { aliasProperties } from "../../core/property-aliases.js";
+import { applyOptions, boolean, defineProperties, integer, size } from "../../core/config/properties.js";
+import { tlsProperties, verifyServerAlias, type PemInput, type TlsVersion } from "../../core/tls.js";
+import { DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_SOCKETS, HessianClient, type HessianClientOptions, type HessianDecodeSettings } from "./client.js";
+import { decodeSettings, httpHeaders, registry } from "./settings.js";
+import type { ClassRegistry } from "./types.js";
 
-function toNumber(v: unknown, what: string, min: number): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${what} must be a number >= ${min}, not '${String(v)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-  return n;
-}
-
-function toBool(v: unknown, what: string): boolean {
-  if (typeof v === "boolean") return v;
-  if (v === "true" || v === "True") return true;
-  if (v === "false" || v === "False") return false;
-  throw new ConfigError(`${what} must be true or false, not '${String(v)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-}
-
-export interface HessianProxyOptions extends HessianClientOptions {
+/** Options of the constructor: any property below (and the policy properties), by name or alias. */
+export interface HessianProxyOptions {
   serviceUrl?: string | undefined;
+  timeoutMs?: number | string | undefined;
+  hessianVersion?: 1 | 2 | string | undefined;
+  tlsCa?: PemInput | undefined;
+  tlsCert?: PemInput | undefined;
+  tlsKey?: PemInput | undefined;
+  tlsVerifyServer?: boolean | string | undefined;
+  tlsCheckHostname?: boolean | string | undefined;
+  tlsServername?: string | undefined;
+  tlsVerifyFields?: Record<string, string> | string | undefined;
+  tlsMinVersion?: TlsVersion | string | undefined;
+  tlsMaxVersion?: TlsVersion | string | undefined;
+  tlsCiphers?: string | undefined;
+  /** Old names of tlsCa, tlsCert, tlsKey and tlsVerifyServer. */
+  ca?: PemInput | undefined;
+  cert?: PemInput | undefined;
+  key?: PemInput | undefined;
+  rejectUnauthorized?: boolean | string | undefined;
+  keepAlive?: boolean | string | undefined;
+  maxSockets?: number | string | undefined;
+  maxReplySize?: number | string | undefined;
+  registry?: ClassRegistry | undefined;
+  /** The decodeOptions property. */
+  decode?: HessianDecodeSettings | string | undefined;
+  decodeOptions?: HessianDecodeSettings | string | undefined;
+  headers?: Record<string, string> | string | undefined;
+  [policy: string]: unknown;
 }
 
 export class HessianProxyFactory extends ProxyFactory {
-  /** Timeout of one call, in ms (string values from XML are converted). Default 30000. */
-  timeoutMs: number | string = DEFAULT_CALL_TIMEOUT_MS;
-  /** Hessian version of the calls: 2 (default) or 1. */
-  hessianVersion: 1 | 2 | string = 2;
-  /** TLS: trusted CAs, client certificate and key (PEM text, Buffer or file path), and whether to verify the server. */
-  ca: PemInput | undefined = undefined;
-  cert: PemInput | undefined = undefined;
-  key: PemInput | undefined = undefined;
-  rejectUnauthorized: boolean | string = true;
-  /** HTTP keep-alive. Default true. */
-  keepAlive: boolean | string = true;
-  /** Largest reply accepted, in bytes. Default 64 MiB. */
-  maxReplySize: number | string = DEFAULT_MAX_REPLY_SIZE;
-  /** Classes replies may instantiate. Default: none (objects are plain objects). */
-  registry: ClassRegistry | undefined = undefined;
-  /** Decoder limits and options for replies. */
-  decodeOptions: (DecodeLimits & { mapsAs?: "object" | "map"; preserveTypes?: boolean }) | undefined = undefined;
-  /** Extra HTTP headers. */
-  headers: Record<string, string> | undefined = undefined;
-
-  declare private _serviceUrl: string | undefined;
+  declare hessianVersion: 1 | 2;
+  declare tlsCa: PemInput | undefined;
+  declare tlsCert: PemInput | undefined;
+  declare tlsKey: PemInput | undefined;
+  declare tlsVerifyServer: boolean;
+  declare tlsCheckHostname: boolean;
+  declare tlsServername: string | undefined;
+  declare tlsVerifyFields: Record<string, string> | undefined;
+  declare tlsMinVersion: TlsVersion;
+  declare tlsMaxVersion: TlsVersion | undefined;
+  declare tlsCiphers: string | undefined;
+  /** Old spellings: ca → tlsCa, cert → tlsCert, key → tlsKey, rejectUnauthorized → tlsVerifyServer. */
+  declare ca: PemInput | undefined;
+  declare cert: PemInput | undefined;
+  declare key: PemInput | undefined;
+  declare rejectUnauthorized: boolean;
+  declare keepAlive: boolean;
+  declare maxSockets: number;
+  declare maxReplySize: number;
+  declare registry: ClassRegistry | undefined;
+  declare decodeOptions: HessianDecodeSettings | undefined;
+  declare headers: Record<string, string> | undefined;
 
   constructor(serviceUrl?: string, options: HessianProxyOptions = {}) {
     super();
-    Object.defineProperty(this, "_serviceUrl", { value: serviceUrl ?? options.serviceUrl, writable: true, enumerable: false });
-    if (options.timeoutMs !== undefined) this.timeoutMs = options.timeoutMs;
-    if (options.hessianVersion !== undefined) this.hessianVersion = options.hessianVersion;
-    if (options.ca !== undefined) this.ca = options.ca;
-    if (options.cert !== undefined) this.cert = options.cert;
-    if (options.key !== undefined) this.key = options.key;
-    if (options.rejectUnauthorized !== undefined) this.rejectUnauthorized = options.rejectUnauthorized;
-    if (options.keepAlive !== undefined) this.keepAlive = options.keepAlive;
-    if (options.maxReplySize !== undefined) this.maxReplySize = options.maxReplySize;
-    if (options.registry !== undefined) this.registry = options.registry;
-    if (options.decode !== undefined) this.decodeOptions = options.decode;
-    if (options.headers !== undefined) this.headers = options.headers;
+    const url = serviceUrl ?? options.serviceUrl;
+    if (url !== undefined) this.serviceUrl = url;
+    applyOptions(this, options, ["serviceUrl", "decode"]);
+    if (options.decode !== undefined && options.decodeOptions === undefined) (this as { decodeOptions: unknown }).decodeOptions = options.decode;
   }
 
-  /** The URL of the Hessian service (http: or https:). Changing it drops the current connections. */
-  get serviceUrl(): string | undefined {
-    return this._serviceUrl;
+  protected get protocolName(): string {
+    return "hessian";
   }
-  set serviceUrl(v: string | undefined) {
-    if (v === this._serviceUrl) return;
-    this._serviceUrl = v;
-    if (this.connected) void this.resetInvoker();
-  }
-  /** The original's spelling. */
-  declare service_url: string | undefined;
 
-  protected createInvoker(): Invoker {
+  protected createInvoker(options: ClientOptions): Client {
     const url = this.serviceUrl;
     if (url === undefined || url === null || url === "") {
       throw new ConfigError("service_url must NOT be None", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
     }
-    const version = toNumber(this.hessianVersion, "hessianVersion", 1);
-    if (version !== 1 && version !== 2) throw new ConfigError(`hessianVersion must be 1 or 2, not '${String(this.hessianVersion)}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-    return new HessianClient(String(url), {
-      timeoutMs: toNumber(this.timeoutMs, "timeoutMs", 0),
-      hessianVersion: version,
-      ca: this.ca,
-      cert: this.cert,
-      key: this.key,
-      rejectUnauthorized: toBool(this.rejectUnauthorized, "rejectUnauthorized"),
-      keepAlive: toBool(this.keepAlive, "keepAlive"),
-      maxReplySize: toNumber(this.maxReplySize, "maxReplySize", 1),
-      registry: this.registry,
-      decode: this.decodeOptions,
-      headers: this.headers,
-    });
+    return new HessianClient(String(url), { ...hessianClientSettings(this), ...options });
   }
 
   /** Closes the connections (the next call opens new ones). */
@@ -109,4 +103,38 @@ export class HessianProxyFactory extends ProxyFactory {
     await this.resetInvoker();
   }
 }
-aliasProperties(HessianProxyFactory, { service_url: "serviceUrl" });
+
+/** The Hessian settings of a factory (or any holder of its properties) as client options, without the call policies. */
+export function hessianClientSettings(f: HessianProxyFactory): HessianClientOptions {
+  return {
+    hessianVersion: f.hessianVersion,
+    tlsCa: f.tlsCa,
+    tlsCert: f.tlsCert,
+    tlsKey: f.tlsKey,
+    tlsVerifyServer: f.tlsVerifyServer,
+    tlsCheckHostname: f.tlsCheckHostname,
+    tlsServername: f.tlsServername,
+    tlsVerifyFields: f.tlsVerifyFields,
+    tlsMinVersion: f.tlsMinVersion,
+    tlsMaxVersion: f.tlsMaxVersion,
+    tlsCiphers: f.tlsCiphers,
+    keepAlive: f.keepAlive,
+    maxSockets: f.maxSockets,
+    maxReplySize: f.maxReplySize,
+    registry: f.registry,
+    decode: f.decodeOptions,
+    headers: f.headers,
+  };
+}
+
+defineProperties(HessianProxyFactory, {
+  hessianVersion: integer("Hessian version of the calls: 2 (H 02 00 C) or 1 (pure 1.0, c 01 00, with 1.0 replies)", 2, { min: 1, max: 2 }, { connection: true }),
+  ...tlsProperties("client", { tlsCa: ["ca"], tlsCert: ["cert"], tlsKey: ["key"] }),
+  rejectUnauthorized: { ...verifyServerAlias("old name of tlsVerifyServer: verify the server certificate's chain (false is for testing only)"), default: true },
+  keepAlive: boolean("reuse connections (HTTP keep-alive); false sends Connection: close and uses one connection per call", true, { connection: true }),
+  maxSockets: integer("most connections open at once; more calls wait for a free one", DEFAULT_MAX_SOCKETS, { min: 1, max: 65536 }, { connection: true }),
+  maxReplySize: size("largest reply body accepted, after inflating (64MiB, 512kB, ...); larger replies fail with MessageTooLargeError", DEFAULT_MAX_REPLY_SIZE, { min: 1, connection: true }),
+  registry: registry("classes replies may instantiate, and classes sent with their Java names (code only)"),
+  decodeOptions: decodeSettings("decoder limits (maxDepth, maxStringLength, maxBinaryLength, maxCollectionLength, maxClassDefinitions, maxFields), mapsAs (object | map) and preserveTypes for replies"),
+  headers: httpHeaders("extra HTTP headers sent with every call (Content-Type, Accept-Encoding, Content-Length and, with credentials in the URL, Authorization are ours)"),
+});

@@ -322,7 +322,7 @@ describe("createHessianHandler details", () => {
     const ac = new AbortController();
     const pending = p.callRemote("slow", [2000], { signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
-    await assert.rejects(pending, (err: unknown) => (err as { code?: string }).code === ErrorCodes.ERR_CLOSED);
+    await assert.rejects(pending, (err: unknown) => (err as { code?: string }).code === ErrorCodes.ERR_ABORTED);
     assert.equal(await p.callRemote("slow", [10], { oneway: true }), undefined);
     assert.deepEqual([...handler.methods].sort(), exposedSorted());
   });
@@ -333,11 +333,17 @@ function exposedSorted(): string[] {
 }
 
 describe("keep-alive sockets closed by the server", () => {
-  it("a call on a reused socket that the server dropped is retried once on a new socket", async (t) => {
-    const handler = createHessianHandler(new TestService());
+  // The old client re-sent such a call silently on a new socket; the shared transport never does
+  // (the server may have read and run it): the call fails with phase "send", and only the retry
+  // policy re-sends it, and only for an idempotent method.
+  async function dropSecondRequest(t: { after(fn: () => Promise<void>): void }): Promise<{ url: string; service: TestService; requests: () => number }> {
+    const service = new TestService();
+    const handler = createHessianHandler(service);
     const perSocket = new Map<unknown, number>();
+    let requests = 0;
     let dropped = 0;
     const server = http.createServer((req, res) => {
+      requests++;
       const n = (perSocket.get(req.socket) ?? 0) + 1;
       perSocket.set(req.socket, n);
       if (n === 2 && dropped === 0) {
@@ -348,16 +354,39 @@ describe("keep-alive sockets closed by the server", () => {
       handler(req, res);
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const p = new HessianProxyFactory(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`);
     t.after(async () => {
-      await p.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     });
+    return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`, service, requests: () => requests };
+  }
+
+  it("a call on a reused socket that the server dropped is not re-sent silently: it fails with phase send", async (t) => {
+    const s = await dropSecondRequest(t);
+    const p = new HessianProxyFactory(s.url);
+    t.after(() => p.close());
     assert.equal(await p.add(1, 1), 2);
-    assert.equal(await p.add(2, 2), 4, "the second call survives the dropped socket");
-    assert.equal(dropped, 1);
-    assert.equal(perSocket.size, 2);
+    await assert.rejects(p.add(2, 2), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, ErrorCodes.ERR_CONNECTION_CLOSED);
+      assert.equal((err as { phase?: string }).phase, "send");
+      return true;
+    });
+    assert.equal(s.requests(), 2, "the dropped call was sent once");
+    assert.equal(await p.add(3, 3), 6, "the next call opens a new connection");
+  });
+
+  it("with retries on, only a method marked idempotent is re-sent after such a drop", async (t) => {
+    const s = await dropSecondRequest(t);
+    const p = new HessianProxyFactory(s.url, { retryAttempts: 3, retryInitialBackoffMs: 5 });
+    t.after(() => p.close());
+    assert.equal(await p.add(1, 1), 2);
+    await assert.rejects(p.add(2, 2), (err: unknown) => (err as { code?: string }).code === ErrorCodes.ERR_CONNECTION_CLOSED);
+    const s2 = await dropSecondRequest(t);
+    const q = new HessianProxyFactory(s2.url, { retryAttempts: 3, retryInitialBackoffMs: 5, idempotentMethods: "add" });
+    t.after(() => q.close());
+    assert.equal(await q.add(1, 1), 2);
+    assert.equal(await q.add(2, 2), 4, "re-sent by the retry policy");
+    assert.equal(s2.requests(), 3);
   });
 });
 
