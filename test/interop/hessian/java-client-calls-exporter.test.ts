@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { requirePeers } from "../../helpers/peers.js";
+import { callContext } from "../../../src/index.js";
 import { ClassRegistry, HessianDouble, HessianServiceExporter, hessian } from "../../../src/protocols/hessian/index.js";
 import { compileJava, javaArgs } from "./java-support.js";
 
@@ -92,6 +93,11 @@ class TestApiService {
     const sum = Number(a) + Number(b);
     return isDouble(a) || isDouble(b) ? hessian.double(sum) : sum;
   }
+  /** For interop.Extras: what the service sees of its caller. */
+  whoCalls(): string {
+    const c = callContext();
+    return `${c?.protocol} ${c?.serializer} ${c?.service} ${c?.method}`;
+  }
 }
 
 const EXPECTED_CHECKS = [
@@ -112,6 +118,8 @@ const EXPECTED_CHECKS = [
   "transform returns a Person bean",
   "service exception is rethrown as IllegalStateException",
   "unknown method is reported as NoSuchMethodException",
+  "wrong argument count is rethrown as IllegalArgumentException",
+  "the service sees the call context",
 ];
 
 interface CheckLine {

@@ -158,16 +158,31 @@ public class JavaClient {
         });
     }
 
+    /** Checks of the exporter's call path: arity refused with IllegalArgumentException, the call context. */
+    static void extras(String prefix, Extras x, String serializer) {
+        check(prefix + "wrong argument count is rethrown as IllegalArgumentException", () -> {
+            try {
+                x.add(1);
+                return "no exception";
+            } catch (IllegalArgumentException e) {
+                return e.getMessage() != null && e.getMessage().contains("add()") ? null : "unexpected message: " + e.getMessage();
+            }
+        });
+        check(prefix + "the service sees the call context", () -> expect("hessian " + serializer + " /test whoCalls", x.whoCalls()));
+    }
+
     public static void main(String[] args) throws Exception {
         String url = args[0];
         HessianProxyFactory def = new HessianProxyFactory();
         def.setReadTimeout(20000);
         run("c2 ", (TestApi) def.create(TestApi.class, url), true);
+        extras("c2 ", (Extras) def.create(Extras.class, url), "hessian1");
 
         HessianProxyFactory h2 = new HessianProxyFactory();
         h2.setHessian2Request(true);
         h2.setReadTimeout(20000);
         run("h2 ", (TestApi) h2.create(TestApi.class, url), true);
+        extras("h2 ", (Extras) h2.create(Extras.class, url), "hessian2");
 
         HessianProxyFactory c1 = new HessianProxyFactory();
         c1.setHessian2Reply(false);
