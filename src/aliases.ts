@@ -19,6 +19,7 @@ function add(names: string[], loader: Loader, exportName: string): void {
 const PYRO4 = "./protocols/pyro4/index.js";
 const HESSIAN = "./protocols/hessian/index.js";
 const XMLRPC = "./protocols/xmlrpc/index.js";
+const NATS = "./protocols/nats/index.js";
 const load = (path: string): Loader => () => import(path) as Promise<Record<string, unknown>>;
 
 for (const cls of ["PyroServiceExporter", "PyroProxyFactory", "Pyro4ServiceExporter", "Pyro4ProxyFactory"]) {
@@ -29,6 +30,10 @@ for (const cls of ["HessianProxyFactory", "HessianServiceExporter"]) {
 }
 for (const cls of ["SSLServer", "SSLClient", "XmlRpcServer", "XmlRpcClient", "XmlRpcServiceExporter", "XmlRpcProxyFactory"]) {
   add([`springpython.remoting.xmlrpc.${cls}`, `remoting.xmlrpc.${cls}`, `remoting.${cls}`], load(XMLRPC), cls);
+}
+
+for (const cls of ["NatsServiceExporter", "NatsProxyFactory"]) {
+  add([`remoting.nats.${cls}`, `remoting.${cls}`], load(NATS), cls);
 }
 
 let registered = false;

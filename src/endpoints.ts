@@ -4,6 +4,7 @@
  * no protocol code.
  */
 import { registerEndpoint, type EndpointFactory } from "./core/endpoints.js";
+import { registerDiscovery, type DiscoveryFactory } from "./core/ha/discovery.js";
 
 type EndpointModule = { createEndpointClient: EndpointFactory };
 
@@ -11,6 +12,7 @@ type EndpointModule = { createEndpointClient: EndpointFactory };
 const PYRO4 = "./protocols/pyro4/endpoint.js";
 const HESSIAN = "./protocols/hessian/endpoint.js";
 const XMLRPC = "./protocols/xmlrpc/endpoint.js";
+const NATS = "./protocols/nats/endpoint.js";
 const load = (path: string) => async (): Promise<EndpointFactory> => ((await import(path)) as EndpointModule).createEndpointClient;
 
 let registered = false;
@@ -21,4 +23,7 @@ export function registerBuiltinEndpoints(): void {
   registerEndpoint({ protocol: "pyro4", schemes: ["PYRO", "PYROLOC", "PYRONAME", "PYROMETA", "PYROLOCSSL"], load: load(PYRO4) });
   registerEndpoint({ protocol: "hessian", schemes: ["http", "https"], load: load(HESSIAN) });
   registerEndpoint({ protocol: "xmlrpc", schemes: ["http", "https"], load: load(XMLRPC) });
+  registerEndpoint({ protocol: "nats", schemes: ["nats"], load: load(NATS) });
+  // nats://host:port/<subject>: the running instances of a NATS service (its exporters' $SRV.INFO)
+  registerDiscovery({ name: "nats", schemes: ["nats"], load: async () => ((await import(NATS)) as { createDiscovery: DiscoveryFactory }).createDiscovery });
 }

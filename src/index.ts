@@ -95,6 +95,8 @@ export { createSamplePki, SAMPLE_PKI_WARNING, type SamplePki, type SamplePkiOpti
 export * as pyro4 from "./protocols/pyro4/index.js";
 export * as xmlrpc from "./protocols/xmlrpc/index.js";
 export * as hessianProtocol from "./protocols/hessian/index.js";
+export { NatsServiceExporter, NatsProxyFactory } from "./protocols/nats/index.js";
+export * as nats from "./protocols/nats/index.js";
 
 import { registerBuiltinAliases } from "./aliases.js";
 import { registerBuiltinEndpoints } from "./endpoints.js";

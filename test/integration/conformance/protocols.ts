@@ -11,6 +11,10 @@ import type { ProxyFactory, ServiceExporter } from "../../../src/index.js";
 import { HessianProxyFactory, HessianServiceExporter } from "../../../src/protocols/hessian/index.js";
 import { PyroProxyFactory, PyroServiceExporter } from "../../../src/protocols/pyro4/index.js";
 import { XmlRpcProxyFactory, XmlRpcServiceExporter } from "../../../src/protocols/xmlrpc/index.js";
+import { NatsProxyFactory, NatsServiceExporter } from "../../../src/protocols/nats/index.js";
+import { parseCertRequirement } from "../../../src/core/tls.js";
+import { peerMissing } from "../../helpers/peers.js";
+import { startNatsServer, type NatsServerHandle } from "../../helpers/nats-server.js";
 import { createSamplePki } from "../../../src/pki/index.js";
 
 export interface ServeOptions {
@@ -43,6 +47,17 @@ export interface ProtocolEntry {
   readonly requireClientCertProperty: string;
   /** This protocol's property limiting the size of a request the server reads. */
   readonly requestLimitProperty: string;
+  /**
+   * Tests (or assertions) that cannot apply to this protocol, each with the
+   * reason: the suite skips exactly those. Keys: `clientAddress` (the
+   * service sees the client's address), `serverPort` (the exporter binds a
+   * port), `serverClientCertificates` (the exporter checks client
+   * certificates and shows them to the service), `serverTlsVersion` (the
+   * exporter's server sets its TLS versions).
+   */
+  readonly skip?: Readonly<Partial<Record<"clientAddress" | "serverPort" | "serverClientCertificates" | "serverTlsVersion", string>>>;
+  /** Whether the suite can run this entry now (its peer is installed), else why not. */
+  readonly missing?: () => string | undefined;
   serve(service: object, options?: ServeOptions): Promise<Served>;
   /** A proxy factory for `url`, with properties set as XML would set them. */
   factory(url: string, props?: Record<string, unknown>): ProxyFactory;
@@ -61,7 +76,7 @@ async function start(exporter: ServiceExporter, service: object, options: ServeO
   return { url, exporter, stop: () => exporter.destroy() };
 }
 
-export const PROTOCOLS: readonly ProtocolEntry[] = [
+export const PROTOCOLS: readonly ProtocolEntry[] = withPeers([
   {
     name: "pyro4",
     serializer: /^serpent$/,
@@ -115,7 +130,85 @@ export const PROTOCOLS: readonly ProtocolEntry[] = [
       return f;
     },
   },
-];
+  {
+    // the exporter and the proxy are both clients of a nats-server (see serveNats below)
+    name: "nats",
+    serializer: /^json$/,
+    kwargs: true,
+    valueErrorType: /(^|\.)ValueError$/,
+    unknownMethodType: /AttributeError$/,
+    arityType: /TypeError$/,
+    requireClientCertProperty: "tlsClientCert",
+    requestLimitProperty: "maxRequestSize",
+    skip: {
+      clientAddress: "a NATS exporter receives calls from the broker, not from the client's socket: callContext().clientAddress is undefined",
+      serverPort: "a NATS exporter binds no port: it connects to the NATS servers (servers property)",
+      serverClientCertificates: "client certificates are checked by the NATS server (its tls verify / verify_and_map settings), not by the exporter, which never sees the caller's certificate",
+      serverTlsVersion: "the NATS server sets its own TLS versions (nats-server 2.9 has no minimum-version setting); the exporter only chooses its client side",
+    },
+    missing: () => peerMissing("nats-server"),
+    serve: (service, o = {}) => serveNats(service, o),
+    factory(url, props?) {
+      const f = new NatsProxyFactory();
+      f.serviceUrl = url;
+      assign(f, props);
+      return f;
+    },
+  },
+]);
+
+// ------------------------------------------------------------ NATS
+// The exporter is a client of a NATS server, like the proxy: the entry runs
+// the servers (Debian's nats-server, one plain server per test process and
+// one TLS server per TLS configuration) and translates the suite's server
+// TLS properties into the broker's settings; the exporter connects to it
+// with the sample client certificate.
+
+const natsServers = new Map<string, Promise<NatsServerHandle>>();
+
+function natsServer(tls?: { cert: string; key: string; ca?: string; verify: boolean }): Promise<NatsServerHandle> {
+  const key = JSON.stringify(tls ?? null);
+  let s = natsServers.get(key);
+  if (!s) {
+    s = startNatsServer({ tls, background: true });
+    natsServers.set(key, s);
+  }
+  return s;
+}
+
+const BROKER_TLS = ["tlsKey", "tlsCert", "tlsCa", "tlsClientCert", "tlsVerifyFields"];
+
+async function serveNats(service: object, options: ServeOptions): Promise<Served> {
+  const props = { ...options.props };
+  let server: NatsServerHandle;
+  const exporter = new NatsServiceExporter();
+  if (props["tlsKey"] !== undefined || props["tlsCert"] !== undefined) {
+    // the suite's server TLS settings are the broker's; the exporter connects to it as a trusted client
+    const verify = parseCertRequirement(props["tlsClientCert"] ?? "none") !== "none" || props["tlsVerifyFields"] !== undefined;
+    const p = await testPki();
+    server = await natsServer({ cert: String(props["tlsCert"]), key: String(props["tlsKey"]), ca: props["tlsCa"] === undefined ? undefined : String(props["tlsCa"]), verify });
+    assign(exporter, { tlsCa: p.ca, tlsCert: p.clientCert, tlsKey: p.clientKey });
+    for (const k of BROKER_TLS) delete props[k];
+  } else server = await natsServer();
+  assign(exporter, { service, serviceName: options.name ?? "Conformance", servers: server.hostPort });
+  assign(exporter, props);
+  await exporter.afterPropertiesSet();
+  const url = exporter.url;
+  if (!url) throw new Error("NatsServiceExporter gives no url once started");
+  return { url, exporter, stop: () => exporter.destroy() };
+}
+
+
+/** The entries whose peers are installed; by hand a missing peer skips its entry with a message, in CI it fails (test/helpers/peers.ts). */
+function withPeers(entries: readonly ProtocolEntry[]): ProtocolEntry[] {
+  return entries.filter((p) => {
+    const why = p.missing?.();
+    if (why === undefined) return true;
+    if (process.env["CI"]) throw new Error(`conformance peer missing in CI for ${p.name}: ${why}`);
+    process.stderr.write(`conformance: skipping ${p.name}: ${why}\n`);
+    return false;
+  });
+}
 
 export interface Pki {
   ca: string;

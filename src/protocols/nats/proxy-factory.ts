@@ -1,0 +1,75 @@
+/**
+ * NatsProxyFactory: the client side of a service served over NATS (the
+ * factory *is* the proxy, as in Spring Python). `serviceUrl` names the
+ * servers and the subject, `nats://host:4222[,host:4223]/<subject>` (see
+ * url.ts); calls go through the factory's call policies (timeout, retry,
+ * logging, tracing, interceptors: core/proxy-factory), then out as NATS
+ * requests that any exporter of the queue group may answer.
+ *
+ *     const pf = new NatsProxyFactory("nats://127.0.0.1:4222/remoting.Calculator");
+ *     await pf.add(1, 2);
+ *     await pf.callRemote("greet", [], { kwargs: { name: "x" } });
+ */
+import { ConfigError, ErrorCodes } from "../../core/errors.js";
+import type { Client, ClientOptions } from "../../core/invocation.js";
+import { ProxyFactory } from "../../core/proxy-factory.js";
+import { applyOptions, defineProperties, duration, oneOf } from "../../core/config/properties.js";
+import type { PemInput, TlsVersion } from "../../core/tls.js";
+import { NatsClient, type NatsClientSettings } from "./client.js";
+import { NATS_CODECS, connectionProperties, type NatsCodec } from "./settings.js";
+
+export class NatsProxyFactory extends ProxyFactory {
+  declare codec: NatsCodec;
+  declare attemptTimeoutMs: number;
+  declare user: string | undefined;
+  declare password: string | undefined;
+  declare token: string | undefined;
+  declare nkeySeed: string | undefined;
+  declare credsFile: string | undefined;
+  declare tlsRequired: boolean;
+  declare tlsKey: PemInput | undefined;
+  declare tlsCert: PemInput | undefined;
+  declare tlsCa: PemInput | undefined;
+  declare tlsVerifyServer: boolean;
+  declare tlsCheckHostname: boolean;
+  declare tlsServername: string | undefined;
+  declare tlsVerifyFields: Record<string, string> | undefined;
+  declare tlsMinVersion: TlsVersion;
+  declare tlsMaxVersion: TlsVersion | undefined;
+  declare tlsCiphers: string | undefined;
+  declare connectTimeoutMs: number;
+  declare connectionName: string | undefined;
+
+  /** `new NatsProxyFactory(url?, { codec: "serpent", token: "...", timeoutMs: "5s", ... })`: any declared property by name. */
+  constructor(serviceUrl?: string, options: Readonly<Record<string, unknown>> = {}) {
+    super();
+    const url = serviceUrl ?? (options["serviceUrl"] as string | undefined);
+    if (url !== undefined) this.serviceUrl = url;
+    applyOptions(this, options, ["serviceUrl"]);
+  }
+
+  protected get protocolName(): string {
+    return "nats";
+  }
+
+  protected createInvoker(options: ClientOptions): Client {
+    const url = this.serviceUrl;
+    if (url === undefined || url === null || url === "") throw new ConfigError("service_url must NOT be None", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
+    return new NatsClient(String(url), this as unknown as NatsClientSettings, options);
+  }
+
+  /** Releases the connection (the next call opens a new one). */
+  async close(): Promise<void> {
+    await this.resetInvoker();
+  }
+}
+
+defineProperties(NatsProxyFactory, {
+  codec: oneOf("codec of calls and results: json, or serpent (the Pyro4 serializers of those names; the exporter answers in the call's codec)", NATS_CODECS, "json", {}, { connection: true }),
+  attemptTimeoutMs: duration(
+    "time limit of one request on the wire, inside the call's deadline: when it passes with no reply, the attempt fails as possibly lost (a CommunicationError, phase reply) and the retry policy may re-send an idempotent call (e.g. after a cluster node died with the request); none: the call's deadline only",
+    Infinity,
+    { connection: true, defaultText: "none" },
+  ),
+  ...connectionProperties(),
+});
