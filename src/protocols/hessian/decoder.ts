@@ -68,6 +68,13 @@ function builderOf(fields: readonly string[]): Builder | undefined {
   return new Function("d", "refs", `"use strict"; const o = { ${init} }; refs.push(o); ${sets} return o;`) as Builder;
 }
 
+/** Whether `buf` holds the `n` bytes of `bytes` at `at` (a JS loop for short definitions: cheaper than a native call). */
+function sameBytes(buf: Uint8Array, at: number, bytes: Buffer, n: number): boolean {
+  if (n > 256) return (buf as Buffer).compare(bytes, 0, n, at, at + n) === 0;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== bytes[i]) return false;
+  return true;
+}
+
 function markerOf(name: string): PropertyDescriptor {
   return { value: name, enumerable: false, configurable: true, writable: true };
 }
@@ -736,7 +743,7 @@ export class Hessian2Decoder extends ByteReader {
         const bytes = d.bytes;
         const n = bytes.length;
         if (n > this.end - defStart) continue;
-        if (buf.compare(bytes, 0, n, defStart, defStart + n) === 0 && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
+        if (sameBytes(buf, defStart, bytes, n) && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
           this.pos = defStart + n;
           const binding = this.registry?.byName(d.name);
           if (d.build === undefined && ++d.hits >= BUILDER_AFTER_HITS) d.build = d.hasProto ? null : (builderOf(d.fields) ?? null);
