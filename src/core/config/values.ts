@@ -211,15 +211,21 @@ export function editDistance(a: string, b: string): number {
   return prev[n]!;
 }
 
-/** The closest of `candidates` to `name` (ignoring case, `_` and `-`), when it is close enough to be a typo. */
+/**
+ * The closest of `candidates` to `name` (ignoring case, `_` and `-`), when it
+ * is close enough to be a typo. Between spellings of one property equally
+ * close, the one written in the name's style wins (`service_prot` →
+ * `service_port`, `serviceProt` → `servicePort`).
+ */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, "");
+  const snake = (s: string): boolean => s.includes("_");
   const n = norm(name);
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
     const d = editDistance(n, norm(c));
-    if (d < bestD) {
+    if (d < bestD || (d === bestD && best !== undefined && snake(c) === snake(name) && snake(best) !== snake(name))) {
       bestD = d;
       best = c;
     }
