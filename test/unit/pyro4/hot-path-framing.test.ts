@@ -1,6 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { annotationOf, soloPlainFrame, decodeMessage, encodeMessage, encodePlainFrame, encodeTextFrame, encodeTextReply, FrameReader, MSG_INVOKE, MSG_RESULT, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
+import fc from "fast-check";
+import {
+  annotationOf,
+  soloPlainFrame,
+  decodeMessage,
+  encodeMessage,
+  encodePlainFrame,
+  encodePlainRequest,
+  encodeTextFrame,
+  encodeTextReply,
+  encodeTextRequest,
+  encodeTimedTextRequest,
+  FrameReader,
+  MSG_INVOKE,
+  MSG_RESULT,
+  type PyroMessage,
+} from "../../../src/protocols/pyro4/message.js";
+import { metadataText, readMetadata, timeoutOnly } from "../../../src/protocols/pyro4/call-context.js";
 import { ProtocolError } from "../../../src/core/errors.js";
 
 const payload = Buffer.from("# serpent utf-8 python3.2\n('bench','echo',('hello world',),{})");
@@ -126,4 +143,54 @@ test("the hot paths take only a lone plain frame of the expected type; anything 
     ["over the size limit", bare, 10],
   ];
   for (const [why, frame, max] of refused) assert.equal(soloPlainFrame(frame, frame.length, MSG_RESULT, max ?? 0), undefined, why);
+});
+
+test("requests with metadata: the text, timed-text and plain encoders write the general encoder's bytes, and soloPlainFrame finds the RMTD chunk", () => {
+  const text = "# serpent utf-8 python3.2\n('bench','echo',('hello world',),{})";
+  const general = (meta: string) => encodeMessage(MSG_INVOKE, Buffer.from(text, "latin1"), { seq: 9, serializerId: 1, flags: 4, annotations: new Map([["RMTD", Buffer.from(meta, "utf8")]]) });
+  for (const ms of [0, 1, 29_999, 2_147_483_647]) {
+    const meta = metadataText(undefined, ms)!;
+    assert.equal(meta, JSON.stringify({ "remoting-timeout": String(ms) }));
+    assert.deepEqual(encodeTimedTextRequest(MSG_INVOKE, 4, 9, 1, text, ms), general(meta), `timed ${ms}`);
+    assert.deepEqual(encodeTextRequest(MSG_INVOKE, 4, 9, 1, text, meta), general(meta));
+    assert.deepEqual(encodePlainRequest(MSG_INVOKE, 4, 9, 1, Buffer.from(text, "latin1"), meta), general(meta));
+  }
+  for (const meta of [metadataText({ traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "x-tenant": "bl\u00fc" }, 500)!, "{}"]) {
+    assert.deepEqual(encodeTextRequest(MSG_INVOKE, 4, 9, 1, text, meta), general(meta));
+    assert.deepEqual(encodePlainRequest(MSG_INVOKE, 4, 9, 1, Buffer.from(text, "latin1"), meta), general(meta));
+  }
+  assert.deepEqual(encodeTextRequest(MSG_INVOKE, 0, 3, 1, text, undefined), encodeMessage(MSG_INVOKE, Buffer.from(text, "latin1"), { seq: 3, serializerId: 1 }));
+  const both = encodeMessage(MSG_INVOKE, Buffer.from(text, "latin1"), { seq: 5, serializerId: 1, annotations: new Map([["CORR", Buffer.alloc(16, 1)], ["RMTD", Buffer.from("{}")]]) });
+  const f = soloPlainFrame(both, both.length, MSG_INVOKE, 0)!;
+  assert.equal(both.toString("latin1", f.metaAt, f.metaAt + 4), "RMTD");
+  assert.equal(both.toString("latin1", f.corrAt, f.corrAt + 4), "CORR");
+  const none = encodeTextRequest(MSG_INVOKE, 0, 3, 1, text, undefined);
+  assert.equal(soloPlainFrame(none, none.length, MSG_INVOKE, 0)?.metaAt, -1);
+});
+
+test("the time limit read without JSON agrees with the JSON reader, and takes nothing else", () => {
+  fc.assert(
+    fc.property(fc.nat({ max: 2 ** 40 }), (ms) => {
+      const b = Buffer.from(metadataText(undefined, ms)!, "utf8");
+      return timeoutOnly(b, 0, b.length) === ms && readMetadata(b).get("remoting-timeout") === String(ms) && readMetadata(b).size === 1;
+    }),
+  );
+  fc.assert(
+    fc.property(fc.dictionary(fc.string(), fc.string()), fc.option(fc.nat({ max: 1e9 }), { nil: undefined }), (meta, ms) => {
+      const text = metadataText(meta, ms);
+      if (text === undefined) return true;
+      const b = Buffer.from(text, "utf8");
+      const fast = timeoutOnly(b, 0, b.length);
+      const all = readMetadata(b);
+      // the fast reader answers only for the time limit alone, and then as the JSON reader does
+      if (fast >= 0) return all.size === 1 && all.get("remoting-timeout") === String(fast);
+      return !(all.size === 1 && all.has("remoting-timeout") && /^\d+$/.test(all.get("remoting-timeout")!));
+    }),
+  );
+  for (const bad of ['{"remoting-timeout":"12"', '{"remoting-timeout":"-1"}', '{"remoting-timeout":""}', '{"remoting-timeout":"1e3"}', '{"remoting-timeout":12}', '{"Remoting-timeout":"12"}', "{not json"]) {
+    const b = Buffer.from(bad);
+    assert.equal(timeoutOnly(b, 0, b.length), -1, bad);
+  }
+  assert.equal(readMetadata(Buffer.from("{not json")).size, 0);
+  assert.equal(readMetadata(Buffer.from('{"a":1,"b":"x"}')).get("b"), "x", "non-string values are dropped, the rest kept");
 });
