@@ -98,6 +98,7 @@ export class NatsServiceExporter extends ServiceExporter {
   declare tlsMaxVersion: TlsVersion | undefined;
   declare tlsCiphers: string | undefined;
   declare connectTimeoutMs: number;
+  declare randomizeServers: boolean;
   declare reconnectTimeWaitMs: number;
   declare maxReconnectAttempts: number;
   declare connectionName: string | undefined;

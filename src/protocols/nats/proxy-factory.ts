@@ -38,6 +38,7 @@ export class NatsProxyFactory extends ProxyFactory {
   declare tlsMaxVersion: TlsVersion | undefined;
   declare tlsCiphers: string | undefined;
   declare connectTimeoutMs: number;
+  declare randomizeServers: boolean;
   declare connectionName: string | undefined;
 
   /** `new NatsProxyFactory(url?, { codec: "serpent", token: "...", timeoutMs: "5s", ... })`: any declared property by name. */

@@ -35,6 +35,7 @@ export interface NatsConnectionSettings extends TlsConfigurable {
   credsFile: string | undefined;
   tlsRequired: boolean;
   connectTimeoutMs: number;
+  randomizeServers: boolean;
   /** Exporters only: clients do not reconnect (a lost connection ends the link; the next call connects anew). */
   reconnectTimeWaitMs?: number | undefined;
   maxReconnectAttempts?: number | undefined;
@@ -84,6 +85,7 @@ export function connectionProperties(): Record<string, PropertySpec<any>> {
     ...tlsProperties("client"),
     connectTimeoutMs: duration("time allowed to connect to a NATS server (TCP, TLS and the CONNECT handshake)", DEFAULT_CONNECT_TIMEOUT_MS, { allowNone: false, connection: true }),
     connectionName: string("the client name the NATS server shows for this connection (monitoring)", undefined, { connection: true }),
+    randomizeServers: boolean("pick the servers of the list in random order (spreads connections over a cluster); false: in the order given", true, { connection: true }),
   };
 }
 
@@ -112,6 +114,7 @@ export function natsConnectOptions(s: NatsConnectionSettings, servers: readonly 
   const o: NodeConnectionOptions = {
     servers: [...servers],
     timeout: s.connectTimeoutMs,
+    noRandomize: !s.randomizeServers,
     name: s.connectionName ?? name,
     // a server that requires authentication refuses a wrong secret: stop instead of retrying it forever
     ignoreAuthErrorAbort: false,
@@ -171,6 +174,7 @@ export function connectionKey(s: NatsConnectionSettings, servers: readonly strin
     s.tlsMaxVersion,
     s.tlsCiphers,
     s.connectTimeoutMs,
+    s.randomizeServers,
     s.connectionName,
   ]);
 }
