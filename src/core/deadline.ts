@@ -144,6 +144,8 @@ export class DeadlineQueue<T extends Expiring> {
       if (item.deadline <= now) due.push(item);
       else if (item.deadline < next) next = item.deadline;
     }
+    // in deadline order, also when a late timer finds several due at once
+    if (due.length > 1) due.sort((x, y) => x.deadline - y.deadline);
     for (const item of due) {
       this.items.delete(item);
       this.onExpire(item);
