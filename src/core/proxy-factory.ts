@@ -93,12 +93,6 @@ class StackedInvoker extends Client {
     return this.serviceName;
   }
   dispatch(inv: Invocation): Promise<unknown> {
-    // MIGRATION SHIM (removed once every protocol client implements dispatch): an old-style invoke(method, args, options).
-    const legacy = this.inner as unknown as { dispatch?: unknown; invoke(m: string, a: readonly unknown[], o: object): Promise<unknown> };
-    if (typeof legacy.dispatch !== "function") {
-      const left = inv.deadline === Infinity ? 0 : Math.max(1, inv.deadline - Date.now());
-      return legacy.invoke(inv.method, inv.args, { timeoutMs: left, signal: inv.signal, oneway: inv.oneway });
-    }
     return this.inner.dispatch(inv);
   }
   close(): Promise<void> {
