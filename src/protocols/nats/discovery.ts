@@ -14,10 +14,9 @@ import { createInbox, type Msg } from "@nats-io/transport-node";
 import type { EndpointOptions } from "../../core/endpoints.js";
 import type { DiscoveredMember, DiscoverySource } from "../../core/ha/discovery.js";
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
-import type { NatsClientSettings } from "./client.js";
 import { acquireLink, type NatsLink } from "./link.js";
 import { MICRO_INFO } from "./micro.js";
-import { NatsProxyFactory } from "./proxy-factory.js";
+import { NatsProxyFactory, clientSettings } from "./proxy-factory.js";
 import { connectionKey, natsConnectOptions } from "./settings.js";
 import { formatNatsUrl, instanceSubject, parseNatsUrl, type NatsUrl } from "./url.js";
 
@@ -38,7 +37,7 @@ export class NatsDiscovery implements DiscoverySource {
     this.url = parseNatsUrl(url);
     if (this.url.instance !== undefined) throw new ConfigError(`a NATS discovery URL names a service, not one instance: '${url}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     // the settings are parsed as a NatsProxyFactory's properties (credentials, TLS, ...)
-    const settings = new NatsProxyFactory(undefined, { ...(options.settings ?? {}) }) as unknown as NatsClientSettings;
+    const settings = clientSettings(new NatsProxyFactory(undefined, { ...(options.settings ?? {}) }));
     this.link = acquireLink(connectionKey(settings, this.url.servers), natsConnectOptions(settings, this.url.servers, "remoting discovery"), this.url.servers.join(","));
   }
 

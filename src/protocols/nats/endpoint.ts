@@ -6,13 +6,13 @@
  */
 import type { EndpointOptions } from "../../core/endpoints.js";
 import type { Client } from "../../core/invocation.js";
-import { NatsClient, type NatsClientSettings } from "./client.js";
-import { NatsProxyFactory } from "./proxy-factory.js";
+import { NatsClient } from "./client.js";
+import { NatsProxyFactory, clientSettings } from "./proxy-factory.js";
 
 export { createDiscovery } from "./discovery.js";
 
 export function createEndpointClient(url: string, options: EndpointOptions = {}): Client {
   // the factory holds and parses the settings exactly as configuration would set them; it makes no connection
   const settings = new NatsProxyFactory(undefined, { ...(options.settings ?? {}) });
-  return new NatsClient(url, settings as unknown as NatsClientSettings, { timeoutMs: options.timeoutMs ?? settings.timeoutMs, interceptors: options.interceptors });
+  return new NatsClient(url, clientSettings(settings), { timeoutMs: options.timeoutMs ?? settings.timeoutMs, interceptors: options.interceptors });
 }

@@ -32,7 +32,7 @@ import { getSerializer, type PyroSerializer } from "../pyro4/serializers/index.j
 import { CODEC_HEADER, PING_HEADER } from "./client.js";
 import { ERROR_CODE_HEADER, ERROR_TYPE_HEADER, SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER, connectError, errorDict, headerText, natsError, statusOf } from "./errors.js";
 import { EndpointStats, MICRO_NAME, SEMVER, VERBS, controlSubjects, microResponse, type MicroIdentity } from "./micro.js";
-import { NATS_CODECS, connectionProperties, natsConnectOptions, reconnectProperties, type NatsCodec } from "./settings.js";
+import { NATS_CODECS, connectionProperties, connectionSettings, natsConnectOptions, reconnectProperties, type NatsCodec } from "./settings.js";
 import { checkSubject, formatNatsUrl, instanceSubject, parseHostPort } from "./url.js";
 
 export const DEFAULT_MAX_REQUEST_SIZE = 64 * 1024 * 1024;
@@ -184,7 +184,7 @@ export class NatsServiceExporter extends ServiceExporter {
     const serializers = new Map<string, PyroSerializer>();
     for (const c of this.codecs) serializers.set(c, getSerializer(c));
     const where = this.servers.join(",");
-    const options = natsConnectOptions(this, this.servers, `remoting exporter ${name}`);
+    const options = natsConnectOptions(connectionSettings(this, ["reconnectTimeWaitMs", "maxReconnectAttempts"]), this.servers, `remoting exporter ${name}`);
     let nc: NatsConnection;
     try {
       nc = await connect(options);

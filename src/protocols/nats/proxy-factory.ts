@@ -16,7 +16,7 @@ import { ProxyFactory } from "../../core/proxy-factory.js";
 import { applyOptions, defineProperties, duration, oneOf } from "../../core/config/properties.js";
 import type { PemInput, TlsVersion } from "../../core/tls.js";
 import { NatsClient, type NatsClientSettings } from "./client.js";
-import { NATS_CODECS, connectionProperties, type NatsCodec } from "./settings.js";
+import { NATS_CODECS, connectionProperties, connectionSettings, type NatsCodec } from "./settings.js";
 
 export class NatsProxyFactory extends ProxyFactory {
   declare codec: NatsCodec;
@@ -56,13 +56,18 @@ export class NatsProxyFactory extends ProxyFactory {
   protected createInvoker(options: ClientOptions): Client {
     const url = this.serviceUrl;
     if (url === undefined || url === null || url === "") throw new ConfigError("service_url must NOT be None", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE);
-    return new NatsClient(String(url), this as unknown as NatsClientSettings, options);
+    return new NatsClient(String(url), clientSettings(this), options);
   }
 
   /** Releases the connection (the next call opens a new one). */
   async close(): Promise<void> {
     await this.resetInvoker();
   }
+}
+
+/** The client settings of a factory (or of any holder of its properties), as a plain object. */
+export function clientSettings(f: object): NatsClientSettings {
+  return connectionSettings<NatsClientSettings>(f, ["codec", "attemptTimeoutMs"]);
 }
 
 defineProperties(NatsProxyFactory, {

@@ -97,6 +97,40 @@ export function reconnectProperties(): Record<string, PropertySpec<any>> {
   };
 }
 
+const CONNECTION_KEYS = [
+  "user",
+  "password",
+  "token",
+  "nkeySeed",
+  "credsFile",
+  "tlsRequired",
+  "tlsKey",
+  "tlsCert",
+  "tlsCa",
+  "tlsVerifyServer",
+  "tlsCheckHostname",
+  "tlsServername",
+  "tlsVerifyFields",
+  "tlsMinVersion",
+  "tlsMaxVersion",
+  "tlsCiphers",
+  "connectTimeoutMs",
+  "randomizeServers",
+  "connectionName",
+] as const;
+
+/**
+ * A plain copy of the connection settings of a holder of the properties
+ * (an exporter, or a proxy factory, on which any other name would be a
+ * remote method): the declared ones only, plus `extra` names.
+ */
+export function connectionSettings<T extends NatsConnectionSettings = NatsConnectionSettings>(o: object, extra: readonly string[] = []): T {
+  const src = o as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of [...CONNECTION_KEYS, ...extra]) out[k] = src[k];
+  return out as unknown as T;
+}
+
 /** Whether the settings ask for TLS. */
 function wantsTls(s: NatsConnectionSettings): boolean {
   return s.tlsRequired || s.tlsCa !== undefined || s.tlsCert !== undefined || s.tlsKey !== undefined || s.tlsServername !== undefined || s.tlsVerifyFields !== undefined;
