@@ -153,7 +153,7 @@ const cases: BenchCase[] = [
     name: "remoting SSLClient -> SSLServer, HTTPS keep-alive (8 in flight)",
     group: "xmlrpc-https",
     note: "vs plain node:https with the same bytes",
-    targets: [{ against: HTTPS_FLOOR, atLeast: 0.8 }],
+    targets: [{ against: HTTPS_FLOOR, atLeast: 0.9 }],
     run: () =>
       withPki((dir) =>
         withServer("ours-https", dir, async (server) => {
