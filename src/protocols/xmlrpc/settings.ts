@@ -104,7 +104,8 @@ export const SERVER_PROPERTIES: Readonly<Record<string, PropertySpec<any>>> = Ob
   host: string("interface to listen on", "localhost"),
   port: port("port to listen on; 0 picks a free one (read `port` after listen())", 8000),
   ...SERVING,
-  paths: anyValue<string[]>("request paths served (others get 404)", "list", pathList, ["/", "/RPC2"]),
+  // the default is shared by every server: frozen, so that no server can change another's
+  paths: anyValue<string[]>("request paths served (others get 404)", "list", pathList, Object.freeze(["/", "/RPC2"]) as string[]),
   loggerName: string("logger of refusals and debug lines", undefined, { defaultText: "the class name" }),
   serviceName: string("the name calls are served and traced under (callContext().service)", DEFAULT_SERVICE_NAME),
   tracing: boolean("OpenTelemetry SERVER spans, continuing the client's trace (a no-op without an SDK)", true),
