@@ -256,8 +256,8 @@ export class XmlRpcTransport extends Client {
     try {
       body = encodeCall(inv.method, inv.args, this.encodeOptions);
     } catch (err) {
-      // nothing was sent: it cannot have run
-      return Promise.reject(withPhase(err, "connect"));
+      // an argument that cannot be sent: no phase, so that no retry or failover sends it again (it would fail the same)
+      return Promise.reject(err);
     }
     let headers: Array<[string, string]> | undefined;
     if (inv.deadline !== Infinity) headers = [[MetadataKeys.timeout, String(Math.max(0, Math.ceil(inv.deadline - Date.now())))]];
