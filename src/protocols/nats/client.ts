@@ -176,6 +176,10 @@ export class NatsClient extends Client {
 /** Refuses a NATS URL early, as configuration does. */
 export function checkNatsUrl(url: unknown, what = "serviceUrl"): string {
   if (typeof url !== "string" || url.trim() === "") throw new ConfigError(`${what} must be a NATS service URL`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-  parseNatsUrl(url);
+  try {
+    parseNatsUrl(url);
+  } catch (err) {
+    throw new ConfigError(`${what}: ${(err as Error).message}`, ErrorCodes.ERR_CONFIG_INVALID_VALUE, { cause: err });
+  }
   return url.trim();
 }

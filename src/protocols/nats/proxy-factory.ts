@@ -15,7 +15,7 @@ import type { Client, ClientOptions } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { applyOptions, defineProperties, duration, oneOf } from "../../core/config/properties.js";
 import type { PemInput, TlsVersion } from "../../core/tls.js";
-import { NatsClient, type NatsClientSettings } from "./client.js";
+import { NatsClient, checkNatsUrl, type NatsClientSettings } from "./client.js";
 import { NATS_CODECS, connectionProperties, connectionSettings, type NatsCodec } from "./settings.js";
 
 export class NatsProxyFactory extends ProxyFactory {
@@ -71,6 +71,7 @@ export function clientSettings(f: object): NatsClientSettings {
 }
 
 defineProperties(NatsProxyFactory, {
+  serviceUrl: { type: "URL", doc: "nats://host:port[,host:port...]/<subject>[?instance=<id>]: the NATS servers and the service's subject (checked when set)", parse: (v: unknown, n: string) => checkNatsUrl(v, n), aliases: ["service_url"], connection: true },
   codec: oneOf("codec of calls and results: json, or serpent (the Pyro4 serializers of those names; the exporter answers in the call's codec)", NATS_CODECS, "json", {}, { connection: true }),
   attemptTimeoutMs: duration(
     "time limit of one request on the wire, inside the call's deadline: when it passes with no reply, the attempt fails as possibly lost (a CommunicationError, phase reply) and the retry policy may re-send an idempotent call (e.g. after a cluster node died with the request); none: the call's deadline only",

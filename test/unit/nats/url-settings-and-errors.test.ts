@@ -50,9 +50,14 @@ describe("NATS service URLs", () => {
     });
   }
 
-  it("a factory refuses a bad URL at its first call, before any connection", async () => {
-    const f = new NatsProxyFactory("nats://127.0.0.1:4222/a.*");
-    await assert.rejects(f.x(), invalid);
+  it("a factory refuses a bad URL when it is set (also under its snake_case name)", () => {
+    assert.throws(() => new NatsProxyFactory("nats://127.0.0.1:4222/a.*"), invalid);
+    const f = new NatsProxyFactory();
+    assert.throws(() => {
+      (f as unknown as Record<string, unknown>)["service_url"] = "http://127.0.0.1/x";
+    }, (err: unknown) => invalid(err) && /^service_url: .*scheme must be nats:/.test((err as Error).message));
+    f.serviceUrl = " nats://127.0.0.1:4222/ok ";
+    assert.equal(f.serviceUrl, "nats://127.0.0.1:4222/ok");
   });
 });
 
