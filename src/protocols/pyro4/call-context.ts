@@ -12,7 +12,7 @@
  *   worked out when the service asks for them.
  */
 import type { PeerCertificateInfo } from "../../core/tls.js";
-import { MetadataKeys, type CallContext } from "../../core/server/call-context.js";
+import { MetadataKeys, deadlineFromMetadata, type CallContext } from "../../core/server/call-context.js";
 import { parseAnnotations } from "./message.js";
 
 /** The RMTD annotation's text for a call: its metadata and remaining time limit, or undefined when there is neither. */
@@ -47,6 +47,14 @@ export function timeoutOnly(b: Uint8Array, start: number, end: number): number {
 /** The metadata of a call that sent only its time limit. */
 export function timeoutMetadata(ms: number): ReadonlyMap<string, string> {
   return new Map<string, string>().set(MetadataKeys.timeout, String(ms));
+}
+
+/** The metadata in an RMTD annotation's bytes, and the deadline it gives a request that arrived at `arrived`. */
+export function metadataAndDeadline(bytes: Uint8Array, arrived: number): { metadata: ReadonlyMap<string, string>; deadline: number } {
+  const ms = timeoutOnly(bytes, 0, bytes.length);
+  if (ms >= 0) return { metadata: timeoutMetadata(ms), deadline: arrived + ms };
+  const metadata = readMetadata(bytes);
+  return { metadata, deadline: deadlineFromMetadata(metadata, arrived) };
 }
 
 /** Reads the RMTD annotation: its entries (string values only), or an empty map when it is malformed. */
@@ -94,12 +102,13 @@ export class PyroCallContext implements CallContext {
     readonly metadata: ReadonlyMap<string, string>,
     readonly deadline: number,
     readonly oneway: boolean,
-    annotations: ReadonlyMap<string, Uint8Array> | undefined,
+    /** A decoded request (its annotation map is built when first asked for), or undefined on the fast path. */
+    private readonly msg: { readonly annotations: ReadonlyMap<string, Uint8Array> } | undefined,
     private readonly src: Buffer | undefined,
     private readonly annStart: number,
     private readonly annEnd: number,
   ) {
-    this.ann = annotations;
+    this.ann = undefined;
   }
 
   get protocol(): string {
@@ -107,7 +116,7 @@ export class PyroCallContext implements CallContext {
   }
 
   get annotations(): ReadonlyMap<string, Uint8Array> {
-    return (this.ann ??= this.src !== undefined ? parseAnnotations(this.src, this.annStart, this.annEnd) : new Map());
+    return (this.ann ??= this.msg !== undefined ? this.msg.annotations : this.src !== undefined ? parseAnnotations(this.src, this.annStart, this.annEnd) : new Map());
   }
 
   get correlationId(): string | undefined {

@@ -25,7 +25,7 @@ import { PARAMS, ServiceTable, type PreparedMethod, type ServerInterceptor } fro
 import type { InstanceCreator, InstanceMode, PyroClass } from "../../core/server/instances.js";
 import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings } from "../../core/tls.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
-import { PyroCallContext, readMetadata, timeoutMetadata, timeoutOnly, type PeerInfo } from "./call-context.js";
+import { PyroCallContext, metadataAndDeadline, readMetadata, timeoutMetadata, timeoutOnly, type PeerInfo } from "./call-context.js";
 import {
   DAEMON_ONLY_SETTINGS,
   DAEMON_SETTINGS,
@@ -226,6 +226,11 @@ interface Slot {
 }
 
 const NO_METADATA: ReadonlyMap<string, string> = new Map();
+
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
 const NO_KWARGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 class Connection implements PeerInfo {
@@ -1150,9 +1155,10 @@ export class PyroDaemon {
   /** The context a call is served with. */
   private contextOf(m: PyroMessage, conn: Connection, ser: PyroSerializer, objectId: string, method: string, arrived: number): PyroCallContext {
     const meta = annotationOf(m, METADATA_ANNOTATION);
-    const metadata = meta === undefined ? NO_METADATA : readMetadata(meta);
-    const deadline = meta === undefined ? Infinity : deadlineFromMetadata(metadata, arrived);
-    return new PyroCallContext(objectId, method, ser.name, conn, metadata, deadline, (m.flags & FLAGS_ONEWAY) !== 0, m.annotations, undefined, 0, 0);
+    const oneway = (m.flags & FLAGS_ONEWAY) !== 0;
+    if (meta === undefined) return new PyroCallContext(objectId, method, ser.name, conn, NO_METADATA, Infinity, oneway, m, undefined, 0, 0);
+    const { metadata, deadline } = metadataAndDeadline(meta, arrived);
+    return new PyroCallContext(objectId, method, ser.name, conn, metadata, deadline, oneway, m, undefined, 0, 0);
   }
 
   /**
@@ -1262,7 +1268,11 @@ export class PyroDaemon {
     arrived: number,
   ): unknown {
     if (objectId === DAEMON_OBJECT_ID) return this.daemonObjectCall(method, vargs, kwargs, conn);
-    return this.table.invoke({ service: objectId, method, args: vargs, kwargs, context: this.contextOf(m, conn, ser, objectId, method, arrived), session: conn, instance });
+    const context = this.contextOf(m, conn, ser, objectId, method, arrived);
+    // a plain object's method without keyword arguments: the prepared handle (the same rules, looked up once)
+    const prep = instance === undefined && !hasKeys(kwargs) ? this.prepared(objectId, method) : undefined;
+    if (prep !== undefined) return prep.call(vargs, context);
+    return this.table.invoke({ service: objectId, method, args: vargs, kwargs, context, session: conn, instance });
   }
 
   private daemonObjectCall(method: string, vargs: unknown[], kwargs: Record<string, unknown>, conn: Connection): unknown {
