@@ -110,6 +110,8 @@ export class NatsServiceExporter extends ServiceExporter {
   private boundSubject: string | undefined = undefined;
   private endpoints: EndpointStats[] = [];
   private inFlight = 0;
+  /** The connection is down (the client reconnects): nothing can be drained or answered meanwhile. */
+  private disconnected = false;
   private idle: (() => void) | undefined = undefined;
   private serializers = new Map<string, PyroSerializer>();
   private table: ServiceTable | undefined = undefined;
@@ -200,6 +202,7 @@ export class NatsServiceExporter extends ServiceExporter {
     this.boundSubject = subject;
     this.started0 = new Date();
     this.inFlight = 0;
+    this.disconnected = false;
     const callStats = new EndpointStats("call", subject, queue);
     const instanceStats = new EndpointStats("instance", own, "");
     this.endpoints = [callStats, instanceStats];
@@ -238,8 +241,13 @@ export class NatsServiceExporter extends ServiceExporter {
   private async watch(nc: NatsConnection, where: string): Promise<void> {
     try {
       for await (const s of nc.status()) {
-        if (s.type === "disconnect") this.log.warn("%s: lost the connection to the NATS server %s; reconnecting", this.name, s.server);
-        else if (s.type === "reconnect") this.log.warn("%s: reconnected to the NATS server %s", this.name, s.server);
+        if (s.type === "disconnect") {
+          this.disconnected = true;
+          this.log.warn("%s: lost the connection to the NATS server %s; reconnecting", this.name, s.server);
+        } else if (s.type === "reconnect") {
+          this.disconnected = false;
+          this.log.warn("%s: reconnected to the NATS server %s", this.name, s.server);
+        }
         else if (s.type === "error") this.log.error("%s: NATS error from %s: %s", this.name, where, errorMessage(s.error));
       }
     } catch {
@@ -386,6 +394,13 @@ export class NatsServiceExporter extends ServiceExporter {
   protected async stop(): Promise<void> {
     const nc = this.nc;
     if (nc === undefined) return;
+    if (this.disconnected) {
+      // no server to drain with, and replies could not be sent: close at once
+      this.log.warn("%s: closing while disconnected from NATS; %d calls in flight get no reply", this.name, this.inFlight);
+      await nc.close().catch(() => undefined);
+      this.clear();
+      return;
+    }
     const deadline = Date.now() + (Number.isFinite(this.drainTimeoutMs) ? this.drainTimeoutMs : 0x7fffffff);
     const left = (): number => Math.max(0, deadline - Date.now());
     const bounded = <T>(p: Promise<T>): Promise<T | undefined> => {
@@ -401,11 +416,16 @@ export class NatsServiceExporter extends ServiceExporter {
     const closed = await bounded(nc.drain().then(() => true, () => false));
     if (closed !== true) await nc.close().catch(() => undefined);
     this.log.info("%s (instance %s) stopped serving on NATS", this.name, this.id);
+    this.clear();
+  }
+
+  private clear(): void {
     this.nc = undefined;
     this.subs = [];
     this.controlSubs = [];
     this.id = undefined;
     this.table = undefined;
+    this.disconnected = false;
   }
 }
 

@@ -157,6 +157,18 @@ describe("NATS: the service API ($SRV) and draining", { skip: natsMissing() }, (
     }
   });
 
+  it("an exporter whose NATS server is gone closes at once instead of waiting to drain", async () => {
+    const lonely = await startNatsServer();
+    const e = new NatsServiceExporter({ service: new Counter(), serviceName: "Lonely", servers: lonely.hostPort, drainTimeoutMs: "20s" });
+    await e.afterPropertiesSet();
+    await lonely.kill();
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await e.destroy();
+    assert.ok(Date.now() - t0 < 2000, `destroy took ${Date.now() - t0} ms`);
+    assert.equal(e.url, undefined);
+  });
+
   it("drainTimeoutMs bounds the wait for calls that do not finish", async () => {
     const e = new NatsServiceExporter({ service: new Counter(), serviceName: "Stuck", servers: server.hostPort, drainTimeoutMs: "300ms" });
     await e.afterPropertiesSet();
