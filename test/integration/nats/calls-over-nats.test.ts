@@ -12,8 +12,8 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { connect, headers as natsHeaders } from "@nats-io/transport-node";
-import { CommunicationError, ErrorCodes, RemoteInvocationError, RemotingError, TimeoutError, callContext, createClient } from "../../../src/index.js";
-import { NatsProxyFactory, NatsServiceExporter } from "../../../src/protocols/nats/index.js";
+import { CommunicationError, ErrorCodes, RemoteInvocationError, RemotingError, TimeoutError, callContext, clientOf, createClient } from "../../../src/index.js";
+import { NatsProxyFactory, NatsServiceExporter, type NatsClient } from "../../../src/protocols/nats/index.js";
 import { natsMissing, startNatsServer, type NatsServerHandle } from "../../helpers/nats-server.js";
 
 const spans = new InMemorySpanExporter();
@@ -239,6 +239,16 @@ describe("NATS: calls through NatsProxyFactory and NatsServiceExporter", { skip:
     } finally {
       await c.close();
     }
+  });
+
+  it("a health ping (an HA pool's) is answered without calling the service; a ping of nothing fails at once", async () => {
+    const f = factory({}, exporter.instanceUrl!);
+    const client = clientOf(f) as NatsClient;
+    const runs = bank.runs;
+    await client.ping(2000);
+    assert.equal(bank.runs, runs);
+    const nobody = clientOf(factory({}, `nats://${server.hostPort}/remoting.Bank?instance=NOSUCH`)) as NatsClient;
+    await assert.rejects(nobody.ping(5000), (err: unknown) => err instanceof CommunicationError && err.phase === "connect");
   });
 
   it("a call to one instance's URL reaches that instance", async () => {

@@ -160,10 +160,14 @@ describe("NATS: scale-out", { skip: natsMissing() }, () => {
       const seen: string[] = [];
       for (let i = 0; i < 9; i++) seen.push((await ha.who()) as string);
       const ids = ha.memberStats().map((m) => m.id).sort();
+    const gone = exporters[0]!.instanceUrl!;
       assert.deepEqual(ids, exporters.map((e) => e.instanceUrl!).sort());
       assert.deepEqual([...new Set(seen)].sort(), ["X", "Y", "Z"]);
       assert.equal(seen.filter((s) => s === "X").length, 3, `round-robin over instances: ${seen.join(",")}`);
       await exporters[0]!.destroy();
+      // before the pool re-reads the source: the gone instance answers "no responders" (it cannot have run), the call fails over
+      for (let i = 0; i < 3; i++) assert.match((await ha.who()) as string, /^[YZ]$/);
+      assert.equal(ha.memberStats().find((m) => m.id === gone)?.state, "ejected");
       await ha.refreshMembers();
       assert.deepEqual(ha.memberStats().map((m) => m.id).sort(), exporters.slice(1).map((e) => e.instanceUrl!).sort());
       const after = new Set<string>();
