@@ -257,9 +257,18 @@ export class MemberPool implements Invoker {
     m.timer.unref();
   }
 
+  /**
+   * A health ping: an invocation of kind "ping" (a protocol with a ping of
+   * its own sends it; others send it as a call of "<ping>"). Only a failure
+   * of the link counts: a remote error, or a refusal of the ping itself,
+   * comes from a server that is up.
+   */
   private ping(m: Member): Promise<unknown> {
     const inv = newInvocation(this.protocol, m.id, "<ping>", [], { timeoutMs: this.pingTimeoutMs }, "ping");
-    return m.invoker.dispatch(inv);
+    return m.invoker.dispatch(inv).catch((err: unknown) => {
+      if (isTransportFailure(err)) throw err;
+      return null;
+    });
   }
 
   private readmit(m: Member): void {
