@@ -23,6 +23,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import {
   CommunicationError,
+  ConfigError,
   ConnectionClosedError,
   ErrorCodes,
   ProtocolError,
@@ -587,6 +588,10 @@ export class PyroProxy extends Client {
   private generation: number;
 
   constructor(uri: string | PyroURI | { protocol: string; object: string; host: string | null; port: number | null; sockname: string | null }, options: PyroProxyOptions = {}) {
+    const legacyTls = (options as { tls?: unknown }).tls;
+    if (legacyTls !== null && typeof legacyTls === "object") {
+      throw new ConfigError("PyroProxy's 'tls' option takes true or false; certificates and checks are the core TLS options: tlsCa, tlsCert, tlsKey, tlsServername, tlsCheckHostname, ...", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+    }
     const o = parseOptions("PyroProxy", options, PROXY_ONLY_SETTINGS, PROXY_SETTINGS);
     super({ timeoutMs: o["timeoutMs"] as number | undefined, interceptors: o["interceptors"] as Interceptor[] | undefined });
     const get = <T>(name: string): T => optionOr<T>(o, name in PROXY_ONLY_SETTINGS ? PROXY_ONLY_SETTINGS : PROXY_SETTINGS, name);

@@ -309,6 +309,7 @@ test("daemon and proxy options are parsed by the core parsers: units, strict val
   assert.throws(() => new PyroProxy("PYRO:x@127.0.0.1:1", { serializer: "pickle" as "json" }), configError("serializer"));
   assert.throws(() => new PyroProxy("PYRO:x@127.0.0.1:1", { timeoutMs: "-1" }), configError("timeoutMs"));
   assert.throws(() => new PyroProxy("PYRO:x@127.0.0.1:1", { tls: "perhaps" }), configError("tls"));
+  assert.throws(() => new PyroProxy("PYRO:x@127.0.0.1:1", { tls: { ca: "x" } } as object), (e: unknown) => e instanceof ConfigError && /tlsCa/.test(e.message));
 });
 
 test("exporter and factory: sslRequireClientCert 'yes' requires client certificates; the ssl* names are the core TLS properties", async (t) => {
