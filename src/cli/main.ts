@@ -146,7 +146,6 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
             exitCode = 1;
             resolve();
           }, grace);
-          force.unref();
           ctx.close().then(
             () => {
               clearTimeout(force);

@@ -33,9 +33,10 @@ describe("the remoting CLI (built bin, plain node, TypeScript services loaded wi
     assert.match(r.stdout, /MovieLister3\.finder\.named/);
     assert.match(r.stdout, /12 definitions/);
     const j = cli("check-config", "--json", join(FIX, "types.xml"));
-    const defs = JSON.parse(j.stdout) as Array<{ id: string; class: string }>;
+    const { definitions: defs, problems } = JSON.parse(j.stdout) as { definitions: Array<{ id: string; class: string }>; problems: unknown[] };
     assert.equal(defs.length, 10);
     assert.equal(defs[0]!.id, "MyString");
+    assert.deepEqual(problems, []);
   });
 
   it("check-config fails with a clear message and a non-zero code on a bad configuration", () => {
