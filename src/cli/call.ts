@@ -72,7 +72,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof ConfigError) return 2;
   if (err instanceof CommunicationError || err instanceof SecurityError || err instanceof NamingError) return 3;
   if (err instanceof RemotingError && (err.code === ErrorCodes.ERR_NOT_SUPPORTED || err.code === ErrorCodes.ERR_INVALID_ARGUMENT)) return 2;
-  return 3;
+  return 1;
 }
 
 function describeError(err: unknown): string {

@@ -18,7 +18,7 @@ import { getLogger, LOG_LEVELS, setLogLevel } from "../core/logging.js";
 import { registerBuiltinAliases } from "../aliases.js";
 import { registerBuiltinEndpoints } from "../endpoints.js";
 import { extraCommands } from "./commands.js";
-import { runCall, type CallCliOptions } from "./call.js";
+import { exitCodeFor, runCall, type CallCliOptions } from "./call.js";
 
 const log = getLogger("remoting.cli");
 
@@ -220,8 +220,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return 2;
     }
     if (err instanceof RemotingError) {
+      // the exit codes of `remoting call`: 1 remote error, 2 usage, 3 connection, TLS or naming failure
       io.err(`remoting: error [${err.code}]: ${err.message}`);
-      return 1;
+      return exitCodeFor(err);
     }
     io.err(`remoting: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
