@@ -423,3 +423,16 @@ export function clientTlsOptions(s: TlsSettings, host: string | undefined): Conn
   }
   return out;
 }
+
+/**
+ * Whether a TLS client error is only a peer that connected and went away
+ * without starting a handshake (a port scanner, a health check, a load
+ * balancer's probe): servers log that at debug level, with the address,
+ * and keep warnings for real handshake failures.
+ */
+export function isSilentDisconnect(err: unknown, socket: { bytesRead?: number } | undefined): boolean {
+  const code = (err as { code?: unknown }).code;
+  const msg = err instanceof Error ? err.message : String(err);
+  const droppedEarly = code === "ECONNRESET" || code === "EPIPE" || /socket hang up|disconnected before secure TLS connection|before TLS handshake/i.test(msg);
+  return droppedEarly && (socket?.bytesRead ?? 0) === 0;
+}

@@ -22,8 +22,9 @@ import { getLogger } from "../../core/logging.js";
 import { deadlineFromMetadata } from "../../core/server/call-context.js";
 import { ServiceError, type ExposeOptions } from "../../core/server/exposure.js";
 import { PARAMS, ServiceTable, type PreparedMethod, type ServerInterceptor } from "../../core/server/service-table.js";
+import { logSilentDisconnects } from "../../core/server/connections.js";
 import type { InstanceCreator, InstanceMode, PyroClass } from "../../core/server/instances.js";
-import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings } from "../../core/tls.js";
+import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings, isSilentDisconnect } from "../../core/tls.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
 import { PyroCallContext, metadataAndDeadline, readMetadata, timeoutMetadata, timeoutOnly, type PeerInfo } from "./call-context.js";
 import {
@@ -927,7 +928,10 @@ export class PyroDaemon {
     let server: Server;
     if (tls) {
       server = createTlsServer(serverTlsOptions(tls), (socket) => this.accept(socket, tls));
-      server.on("tlsClientError", (err: Error, socket: TLSSocket) => log.warn("TLS handshake with %s failed: %s", socket.remoteAddress, err.message));
+      server.on("tlsClientError", (err: Error, socket: TLSSocket) => {
+        // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
+        if (!isSilentDisconnect(err, socket)) log.warn("TLS handshake with %s:%s failed: %s", socket.remoteAddress, socket.remotePort, err.message);
+      });
     } else server = createNetServer((socket) => this.accept(socket, undefined));
     this.server = server;
     try {
@@ -962,6 +966,7 @@ export class PyroDaemon {
       throw new CommunicationError(`cannot listen: ${errorMessage(err)}`, ErrorCodes.ERR_COMMUNICATION, { cause: err });
     }
     server.on("error", (err) => log.error("daemon server error: %s", err));
+    logSilentDisconnects(server, log);
     log.debug("Pyro4 daemon listening on %s", this.location);
   }
 

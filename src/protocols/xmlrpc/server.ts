@@ -31,6 +31,7 @@ import { getLogger, type Logger } from "../../core/logging.js";
 import { callContext, deadlineFromMetadata, MetadataKeys, newCallContext, runInCallContext, type CallContext } from "../../core/server/call-context.js";
 import { exposedMethods, isExposableName, ServiceError, type ExposeOptions } from "../../core/server/exposure.js";
 import { ServiceTable, type ServerInterceptor } from "../../core/server/service-table.js";
+import { logSilentDisconnects } from "../../core/server/connections.js";
 import {
   checkClient as checkTlsClient,
   checkSubjectFields,
@@ -45,6 +46,7 @@ import {
   type PemInput,
   type TlsSettings,
   type TlsVersion,
+  isSilentDisconnect,
 } from "../../core/tls.js";
 import { readChunks } from "./body.js";
 import { FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
@@ -396,6 +398,7 @@ export class XmlRpcServer {
       (req, res) => this.handle(req, res),
     );
     http.keepAliveTimeout = keepAlive;
+    logSilentDisconnects(http, this.log);
     http.on("clientError", (err, socket) => {
       this.log.debug("HTTP client error from %s: %s", (socket as Socket).remoteAddress, errorMessage(err));
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -972,7 +975,8 @@ export class SSLServer extends XmlRpcServer {
       for (const l of httpListeners) l.call(server, sock);
     });
     server.on("tlsClientError", (err: NodeJS.ErrnoException, sock: TLSSocket) => {
-      this.log.error("TLS handshake with %s:%s failed: %s", sock.remoteAddress ?? "?", sock.remotePort ?? "?", err.code ?? errorMessage(err));
+      // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
+      if (!isSilentDisconnect(err, sock)) this.log.error("TLS handshake with %s:%s failed: %s", sock.remoteAddress ?? "?", sock.remotePort ?? "?", err.code ?? errorMessage(err));
     });
     return server;
   }
