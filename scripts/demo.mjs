@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // The main job: the seed's split client/server example over real Pyro, in two
-// processes. The server is `remoting run server.xml` (the CLI); the client
+// processes, as examples/pyro-client-server/README.md runs it: the server is
+// `remoting run server.xml` (the CLI), the client is `tsx client.ts`, which
 // reads client.xml and calls service.get_data("Hello") through a
-// PYROLOC://127.0.0.1:7000/ServiceName proxy. Prints the client's line:
+// PYROLOC://127.0.0.1:7000/ServiceName proxy. Both run in the example's
+// folder, with debug logging (REMOTING_LOG_LEVEL overrides the server's).
+// Prints the client's line:
 //   CLIENT: You got remote data => Hello
 import { spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
@@ -26,7 +29,7 @@ if (await portOpen(7000)) {
 }
 
 console.log("$ remoting run server.xml &");
-const server = spawn(process.execPath, [join(root, "bin/remoting.js"), "run", join(example, "server.xml")], { cwd: example, env, stdio: ["ignore", "inherit", "inherit"] });
+const server = spawn(process.execPath, [join(root, "bin/remoting.js"), "run", "server.xml"], { cwd: example, env, stdio: ["ignore", "inherit", "inherit"] });
 let serverExit;
 server.on("exit", (code) => (serverExit = code));
 
@@ -41,7 +44,7 @@ while (!(await portOpen(7000))) {
 }
 
 console.log("\n$ tsx client.ts");
-const client = spawnSync(process.execPath, ["--import", "tsx", join(example, "client.ts")], { cwd: example, env, encoding: "utf8" });
+const client = spawnSync(process.execPath, ["--import", "tsx", "client.ts"], { cwd: example, env, encoding: "utf8" });
 process.stderr.write(client.stderr);
 process.stdout.write(client.stdout);
 
