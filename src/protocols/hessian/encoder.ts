@@ -79,6 +79,51 @@ function storeDefBytes(className: string, fields: readonly string[], bytes: Buff
   defBytesCount++;
 }
 
+/**
+ * The containers (lists, maps, objects) of one message, by identity, in the
+ * order written: a short array while there are few (no hashing, and nothing
+ * to clear but a length), a Map beyond REF_ARRAY_LIMIT.
+ */
+const REF_ARRAY_LIMIT = 16;
+
+class RefTable {
+  private objs: object[] = [];
+  private map: Map<object, number> | undefined = undefined;
+
+  get size(): number {
+    return this.map !== undefined ? this.map.size : this.objs.length;
+  }
+
+  get(o: object): number | undefined {
+    if (this.map !== undefined) return this.map.get(o);
+    const a = this.objs;
+    for (let i = 0; i < a.length; i++) if (a[i] === o) return i;
+    return undefined;
+  }
+
+  /** Adds a container under the next index. */
+  add(o: object): void {
+    if (this.map !== undefined) {
+      this.map.set(o, this.map.size);
+      return;
+    }
+    const a = this.objs;
+    a.push(o);
+    if (a.length > REF_ARRAY_LIMIT) {
+      const m = new Map<object, number>();
+      for (let i = 0; i < a.length; i++) m.set(a[i]!, i);
+      this.map = m;
+      this.objs = [];
+    }
+  }
+
+  clear(): void {
+    // a new array rather than `length = 0` (setting an array's length is a runtime call)
+    if (this.objs.length !== 0) this.objs = [];
+    this.map = undefined;
+  }
+}
+
 /** The bytes of a growing buffer. */
 abstract class ByteWriter {
   protected buf: Buffer;
@@ -87,7 +132,7 @@ abstract class ByteWriter {
   protected maxDepth: number;
   protected depth = 0;
   /** Containers written so far (list, map, object), by identity. */
-  protected refs = new Map<object, number>();
+  protected refs = new RefTable();
 
   constructor(options: EncodeOptions = {}, initialSize = 256) {
     this.buf = Buffer.allocUnsafe(initialSize);
@@ -285,7 +330,7 @@ abstract class ByteWriter {
       const ref = this.refs.get(value);
       if (ref !== undefined) return this.writeRef(ref);
       this.enter();
-      this.refs.set(value, this.refs.size);
+      this.refs.add(value);
       const t = (value as Record<symbol, unknown>)[HESSIAN_TYPE];
       this.writeList(value as unknown[], typeof t === "string" ? t : undefined);
       this.depth--;
@@ -321,24 +366,24 @@ abstract class ByteWriter {
     this.enter();
     try {
       if (Array.isArray(value)) {
-        this.refs.set(value, this.refs.size);
+        this.refs.add(value);
         const t = (value as unknown as Record<symbol, unknown>)[HESSIAN_TYPE];
         this.writeList(value, typeof t === "string" ? t : undefined);
       } else if (value instanceof Int32Array) {
-        this.refs.set(value, this.refs.size);
+        this.refs.add(value);
         this.writeList(Array.from(value, (v) => new HessianInt(v)), "[int");
       } else if (value instanceof Float64Array || value instanceof Float32Array) {
-        this.refs.set(value, this.refs.size);
+        this.refs.add(value);
         this.writeList(Array.from(value, (v) => new HessianDouble(v)), "[double");
       } else if (value instanceof BigInt64Array) {
-        this.refs.set(value, this.refs.size);
+        this.refs.add(value);
         this.writeList(Array.from(value, (v) => new HessianLong(v)), "[long");
       } else if (value instanceof Set) {
-        this.refs.set(value, this.refs.size);
+        this.refs.add(value);
         const t = (value as unknown as Record<symbol, unknown>)[HESSIAN_TYPE];
         this.writeList([...value], typeof t === "string" ? t : "java.util.HashSet");
       } else if (value instanceof Map) {
-        this.refs.set(value, this.refs.size);
+        this.refs.add(value);
         const t = (value as unknown as Record<symbol, unknown>)[HESSIAN_TYPE];
         this.writeMap(value.entries(), typeof t === "string" ? t : undefined);
       } else {
@@ -354,7 +399,7 @@ abstract class ByteWriter {
     const rec = value as Record<string | symbol, unknown>;
     const cls = rec[HESSIAN_CLASS];
     if (typeof cls === "string" && (this.registry === undefined || this.registry.byConstructor(Object) === undefined)) {
-      this.refs.set(value, this.refs.size);
+      this.refs.add(value);
       // Keys and values in one pass each (no per-field property lookups).
       const keys = Object.keys(value);
       const values = Object.values(value);
@@ -370,18 +415,18 @@ abstract class ByteWriter {
     const cls = rec[HESSIAN_CLASS];
     const binding = this.registry?.byConstructor(value.constructor);
     if (binding) {
-      this.refs.set(value, this.refs.size);
+      this.refs.add(value);
       const fields = binding.fields ?? Object.keys(value);
       this.writeInstance(binding.name, fields, value);
       return;
     }
     if (typeof cls === "string") {
-      this.refs.set(value, this.refs.size);
+      this.refs.add(value);
       this.writeInstance(cls, Object.keys(value), value);
       return;
     }
     if (typeof (value as { then?: unknown }).then === "function") fail("cannot encode a Promise in Hessian (await it first)");
-    this.refs.set(value, this.refs.size);
+    this.refs.add(value);
     const t = rec[HESSIAN_TYPE];
     if (!isPlainObject(value) && typeof t !== "string" && value instanceof Error) {
       this.writeMap(Object.entries({ ...value, message: value.message }), undefined);
@@ -459,8 +504,8 @@ export class Hessian2Encoder extends ByteWriter {
     this.depth = 0;
     if (this.refs.size) this.refs.clear();
     if (this.defNames.length) {
-      this.defNames.length = 0;
-      this.defFields.length = 0;
+      this.defNames = [];
+      this.defFields = [];
       this.defIndex = undefined;
     }
     if (this.types.size) this.types.clear();
