@@ -141,7 +141,7 @@ const cases: BenchCase[] = [
     name: "hessian: HessianProxyFactory -> HessianServiceExporter, echo, sequential",
     group: "hessian-http-1",
     note: "vs plain node:http keep-alive",
-    targets: [{ against: HTTP_FLOOR, atLeast: 0.8 }],
+    targets: [{ against: HTTP_FLOOR, atLeast: 1 }],
     run: hessianHttp,
   },
 ];
