@@ -19,11 +19,13 @@ import { createRequire, isBuiltin } from "node:module";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, ErrorCodes, type SourceLocation } from "../core/errors.js";
+import { processShared } from "../core/shared-state.js";
 
 export type Constructor = abstract new (...args: any[]) => unknown;
 export type ClassLoader = () => Promise<unknown>;
 
-const aliases = new Map<string, ClassLoader>();
+/** One table per process, whatever copies of the package are loaded (core/shared-state). */
+const aliases = processShared("classAliases", () => new Map<string, ClassLoader>());
 
 /** Makes `name` resolve to what `loader` returns (used for the original's class names). */
 export function registerClassAlias(name: string, loader: ClassLoader): void {

@@ -12,6 +12,7 @@
  */
 import { ConfigError, ErrorCodes } from "./errors.js";
 import type { Client, ClientOptions } from "./invocation.js";
+import { processShared } from "./shared-state.js";
 
 /** Options for a client made from a URL: the call policies, and protocol settings (TLS, serializer, ...). */
 export interface EndpointOptions extends ClientOptions {
@@ -31,7 +32,8 @@ export interface EndpointEntry {
   readonly load: () => EndpointFactory | Promise<EndpointFactory>;
 }
 
-const entries: EndpointEntry[] = [];
+/** One registry per process, whatever copies of the package are loaded (core/shared-state). */
+const entries = processShared("endpoints", (): EndpointEntry[] => []);
 
 /** Registers a protocol's URL schemes. A later registration of the same protocol replaces the earlier. */
 export function registerEndpoint(entry: EndpointEntry): void {

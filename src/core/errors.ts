@@ -83,7 +83,13 @@ function brand(name: string): symbol {
   return s;
 }
 
-function branded<T extends abstract new (...args: any[]) => Error>(cls: T, name: string): void {
+/**
+ * Brands an error class: `instanceof` then tests the brand (a `Symbol.for`
+ * key), so it works across two copies of the package and a subclass is not
+ * taken for its parent's every instance. Every error class of the package
+ * is branded this way.
+ */
+export function branded<T extends abstract new (...args: any[]) => Error>(cls: T, name: string): void {
   const sym = brand(name);
   Object.defineProperty(cls.prototype, sym, { value: true, enumerable: false });
   Object.defineProperty(cls, Symbol.hasInstance, {

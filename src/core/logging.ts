@@ -10,6 +10,7 @@
  * `time - name - LEVEL - message`.
  */
 import { pino, type Logger as PinoLogger, type Level } from "pino";
+import { processShared } from "./shared-state.js";
 
 export type LogLevel = Level | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -38,31 +39,35 @@ function formatTime(ms: number): string {
   );
 }
 
-let sink: { write(line: string): void } = { write: (line) => process.stderr.write(line) };
+/** The level and the sink are one per process, whatever copies of the package are loaded (core/shared-state). */
+const state = processShared("logging", () => ({
+  sink: { write: (line: string) => void process.stderr.write(line) } as { write(line: string): void },
+  level: envLevel(),
+}));
 
 /** Redirects log output (tests use this to capture lines). Returns the previous sink. */
 export function setLogSink(next: { write(line: string): void }): { write(line: string): void } {
-  const prev = sink;
-  sink = next;
+  const prev = state.sink;
+  state.sink = next;
   return prev;
 }
 
 const humanStream = {
   write(chunk: string): void {
     if (process.env["REMOTING_LOG_FORMAT"] === "json") {
-      sink.write(chunk);
+      state.sink.write(chunk);
       return;
     }
     let rec: { time?: number; name?: string; level?: number; msg?: string; err?: { stack?: string } };
     try {
       rec = JSON.parse(chunk) as typeof rec;
     } catch {
-      sink.write(chunk);
+      state.sink.write(chunk);
       return;
     }
     let line = `${formatTime(rec.time ?? Date.now())} - ${rec.name ?? "remoting"} - ${LEVEL_NAMES[rec.level ?? 30] ?? "INFO"} - ${rec.msg ?? ""}`;
     if (rec.err?.stack) line += `\n${rec.err.stack}`;
-    sink.write(line + "\n");
+    state.sink.write(line + "\n");
   },
 };
 
@@ -74,13 +79,13 @@ function envLevel(): LogLevel {
   return "warn";
 }
 
-let currentLevel: LogLevel = envLevel();
 const root: PinoLogger = pino({ level: "trace", base: undefined, messageKey: "msg" }, humanStream);
 const loggers = new Map<string, NamedLogger>();
 
 function enabledFor(name: string, level: Level): boolean {
-  if (currentLevel === "silent") return false;
-  if (pino.levels.values[level]! < pino.levels.values[currentLevel]!) return false;
+  const current = state.level;
+  if (current === "silent") return false;
+  if (pino.levels.values[level]! < pino.levels.values[current]!) return false;
   const filter = process.env["REMOTING_LOG"];
   if (filter && pino.levels.values[level]! < pino.levels.values["warn"]!) {
     return filter.split(",").some((p) => {
@@ -158,9 +163,9 @@ export function setLogLevel(level: LogLevel | string): void {
   if (!(LOG_LEVELS as readonly string[]).includes(l)) {
     throw new RangeError(`unknown log level '${level}' (use one of ${LOG_LEVELS.join(", ")})`);
   }
-  currentLevel = l as LogLevel;
+  state.level = l as LogLevel;
 }
 
 export function getLogLevel(): LogLevel {
-  return currentLevel;
+  return state.level;
 }

@@ -9,6 +9,7 @@
  */
 import { ConfigError, ErrorCodes } from "../errors.js";
 import { schemeOf, type EndpointOptions } from "../endpoints.js";
+import { processShared } from "../shared-state.js";
 
 /** One member as a source sees it: a stable id and the URL to call it at. */
 export interface DiscoveredMember {
@@ -32,7 +33,8 @@ interface DiscoveryEntry {
   readonly load: () => DiscoveryFactory | Promise<DiscoveryFactory>;
 }
 
-const sources: DiscoveryEntry[] = [];
+/** One registry per process, whatever copies of the package are loaded (core/shared-state). */
+const sources = processShared("discovery", (): DiscoveryEntry[] => []);
 
 /** Registers a discovery source for URL schemes (a later registration of the same name replaces it). */
 export function registerDiscovery(entry: DiscoveryEntry): void {

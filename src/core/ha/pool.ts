@@ -21,7 +21,7 @@
  * as the name server or NATS sees services come and go); a removed member
  * finishes its calls in flight, then its client is closed.
  */
-import { CommunicationError, ErrorCodes, RemoteInvocationError, SecurityError, errorMessage, requestMayHaveRun, type CallPhase } from "../errors.js";
+import { CommunicationError, ErrorCodes, RemoteInvocationError, SecurityError, branded, errorMessage, requestMayHaveRun, type CallPhase } from "../errors.js";
 import { getLogger } from "../logging.js";
 import { newInvocation, type Invocation, type Invoker } from "../invocation.js";
 import { MAX_TIMER_MS, remaining } from "../deadline.js";
@@ -80,6 +80,7 @@ export class NoMemberAvailableError extends CommunicationError {
     this.members = members;
   }
 }
+branded(NoMemberAvailableError, "NoMemberAvailableError");
 
 export interface PoolOptions {
   /** How a call picks a member (default round-robin). */
@@ -145,7 +146,7 @@ export class MemberPool implements Invoker {
     this.byId.delete(id);
     m.removed = true;
     if (m.timer) clearTimeout(m.timer);
-    this.healthy = this.healthy.filter((x) => x !== m);
+    this.dropHealthy(m);
     log.debug("%s: member %s removed", this.name, id);
     this.closeWhenIdle(m);
     return true;
@@ -235,9 +236,18 @@ export class MemberPool implements Invoker {
     if (m.state === "ejected" || m.removed) return;
     m.state = "ejected";
     m.ejections++;
-    this.healthy = this.healthy.filter((x) => x !== m);
+    this.dropHealthy(m);
     log.warn("%s: member %s ejected after a failure: %s", this.name, m.id, errorMessage(err));
     this.schedulePing(m, 1);
+  }
+
+  /** Takes a member out of the rotation, keeping the round-robin position on the member that was next. */
+  private dropHealthy(m: Member): void {
+    const i = this.healthy.indexOf(m);
+    if (i < 0) return;
+    this.healthy.splice(i, 1);
+    if (i < this.next) this.next--;
+    if (this.next >= this.healthy.length) this.next = 0;
   }
 
   private schedulePing(m: Member, round: number): void {

@@ -15,6 +15,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PeerCertificateInfo } from "../tls.js";
+import { processShared } from "../shared-state.js";
 
 export interface CallContext {
   /** "pyro4", "hessian", "xmlrpc", "nats". */
@@ -41,7 +42,8 @@ export interface CallContext {
   readonly oneway: boolean;
 }
 
-const storage = new AsyncLocalStorage<CallContext>();
+/** One storage per process, so a service sees its context whatever copy of the package it imported (core/shared-state). */
+const storage = processShared("callContext", () => new AsyncLocalStorage<CallContext>());
 
 /** The context of the call being served, or undefined outside a served call. */
 export function callContext(): CallContext | undefined {

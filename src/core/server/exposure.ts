@@ -6,7 +6,7 @@
  * (names, how many are required, how many it takes), read from its source
  * once, for arity checks and keyword arguments.
  */
-import { ErrorCodes, RemotingError } from "../errors.js";
+import { ErrorCodes, RemotingError, branded } from "../errors.js";
 
 export { parametersOf, type Parameters } from "../parameters.js";
 
@@ -113,11 +113,6 @@ export class ServiceError extends RemotingError {
     super(message, CODES[reason]);
     this.pythonType = PYTHON_TYPES[reason];
   }
-
-  // RemotingError's branded instanceof would say yes to any RemotingError: these classes carry brands of their own
-  static override [Symbol.hasInstance](obj: unknown): boolean {
-    return hasBrand(obj, kServiceError);
-  }
 }
 
 /** A method the service does not expose (or does not have). */
@@ -125,27 +120,7 @@ export class MethodNotFoundError extends ServiceError {
   constructor(method: string, serviceName?: string, reason: "no-method" | "private" | "unexposed" = "no-method", message?: string) {
     super(reason, message ?? (serviceName ? `service '${serviceName}' has no exposed method '${method}'` : `no exposed method '${method}'`));
   }
-
-  static override [Symbol.hasInstance](obj: unknown): boolean {
-    return hasBrand(obj, kMethodNotFound);
-  }
 }
 
-const kServiceError = Symbol.for("remoting.error.ServiceError");
-const kMethodNotFound = Symbol.for("remoting.error.MethodNotFoundError");
-function hasBrand(obj: unknown, brand: symbol): boolean {
-  return typeof obj === "object" && obj !== null && (obj as Record<symbol, unknown>)[brand] === true;
-}
-Object.defineProperty(ServiceError.prototype, kServiceError, { value: true, enumerable: false });
-Object.defineProperty(MethodNotFoundError.prototype, kMethodNotFound, { value: true, enumerable: false });
-
-/**
- * @deprecated Migration only: servers dispatch through the ServiceTable. Calls
- * an exposed method of a served object; throws MethodNotFoundError.
- */
-export async function invokeExposed(target: object, method: string, args: readonly unknown[], exposed: ReadonlySet<string>, serviceName?: string): Promise<unknown> {
-  if (!exposed.has(method)) throw new MethodNotFoundError(method, serviceName);
-  const fn = (target as Record<string, unknown>)[method];
-  if (typeof fn !== "function") throw new MethodNotFoundError(method, serviceName);
-  return await (fn as (...a: unknown[]) => unknown).apply(target, args as unknown[]);
-}
+branded(ServiceError, "ServiceError");
+branded(MethodNotFoundError, "MethodNotFoundError");

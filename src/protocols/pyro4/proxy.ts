@@ -561,6 +561,19 @@ export class PyroBatch {
   }
 }
 
+/**
+ * The daemon's "unknown object": nothing is served under that id there (it
+ * was unregistered, or the URL is wrong). Like a 404, it cannot have run:
+ * a CommunicationError of phase `connect` (ERR_SERVICE_NOT_FOUND), so that a
+ * high-availability pool ejects the member and moves the call on.
+ */
+function notServedHere(err: unknown, location: string, objectId: string): CommunicationError | undefined {
+  if (err instanceof RemoteInvocationError && /(^|\.)DaemonError$/.test(err.remoteType) && err.remoteMessage === "unknown object") {
+    return new CommunicationError(`${location} serves no object '${objectId}'`, ErrorCodes.ERR_SERVICE_NOT_FOUND, { cause: err, phase: "connect" });
+  }
+  return undefined;
+}
+
 /** A client of one Pyro4 object. */
 export class PyroProxy extends Client {
   readonly uri: PyroURI;
@@ -975,7 +988,8 @@ export class PyroProxy extends Client {
     if (m.flags & FLAGS_EXCEPTION) {
       if (value instanceof Error) throw value;
       if (value === null || typeof value !== "object") throw new RemoteInvocationError({ remoteType: "Exception", remoteMessage: String(value) });
-      throw pyroToError(value instanceof Map ? Object.fromEntries(value) : (value as Record<string, unknown>));
+      const err = pyroToError(value instanceof Map ? Object.fromEntries(value) : (value as Record<string, unknown>));
+      throw notServedHere(err, this.location, inv.target ?? this.objectId) ?? err;
     }
     return value;
   }

@@ -66,37 +66,8 @@ interface KnownIssue {
   symptom: RegExp;
   issue: string;
 }
-// In a CommonJS project, tsx compiles the user's `import ... from "remoting"` to require(), which loads a
-// CommonJS-transformed copy of the package; the classes an XML context names are loaded with import() (src/aliases.ts),
-// which loads the native ES module copy. The two copies share no module state.
-const TWO_COPIES = "in a CommonJS project the user's require('remoting') and the library's own import() of protocol modules load two copies of the package that share no state";
-const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    example: "high-availability",
-    moduleTypes: ["commonjs", "module"],
-    symptom: /failed: Pyro4\.errors\.DaemonError: unknown object/,
-    issue:
-      "a copy deregistered from a daemon that keeps running answers `Pyro4.errors.DaemonError: unknown object` on the proxy's open connection; the pool passes that remote error to the caller instead of ejecting the member and failing over",
-  },
-  {
-    example: "high-availability",
-    moduleTypes: ["commonjs"],
-    symptom: /no protocol takes pyroloc: URLs \(known schemes: \)/,
-    issue: `${TWO_COPIES}: the HighAvailabilityProxyFactory an XML context creates sees an empty endpoint registry`,
-  },
-  {
-    example: "pyro-client-server",
-    moduleTypes: ["commonjs"],
-    symptom: /expected "remoting\.pyro\.proxy - DEBUG - connecting to/,
-    issue: `${TWO_COPIES}: setLogLevel("debug") in client.ts does not reach the Pyro proxy's logger`,
-  },
-  {
-    example: "typescript",
-    moduleTypes: ["commonjs"],
-    symptom: /not called remotely/,
-    issue: `${TWO_COPIES}: callContext() in a service loaded by an XML context is always undefined`,
-  },
-];
+/** Examples that fail for a known library defect, with the symptom that identifies it (none at present). */
+const KNOWN_ISSUES: readonly KnownIssue[] = [];
 
 function exampleFolders(): string[] {
   return readdirSync(EXAMPLES)

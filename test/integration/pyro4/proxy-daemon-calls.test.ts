@@ -4,7 +4,7 @@ import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy, RemoteIterator } from "../../../src/protocols/pyro4/proxy.js";
 import { Complex, Decimal, FrozenSet, tuple } from "../../../src/core/values.js";
 import { toBytes } from "../../../src/protocols/pyro4/serializers/index.js";
-import { ErrorCodes, RemoteInvocationError } from "../../../src/core/errors.js";
+import { CommunicationError, ErrorCodes, RemoteInvocationError } from "../../../src/core/errors.js";
 import { TestService } from "./support.js";
 
 async function setup(t: TestContext, serializer: "serpent" | "json", hmacKey?: string) {
@@ -84,7 +84,8 @@ for (const serializer of ["serpent", "json"] as const) {
     await assert.rejects(proxy.invoke("no_such_method", []), (e: unknown) => e instanceof RemoteInvocationError && /AttributeError/.test(e.remoteType) && /no attribute 'no_such_method'/.test(e.remoteMessage));
     await assert.rejects(proxy.invoke("_hidden", []), (e: unknown) => e instanceof RemoteInvocationError && /private attribute/.test(e.remoteMessage));
     await assert.rejects(proxy.invoke("constructor", []), (e: unknown) => e instanceof RemoteInvocationError && /AttributeError/.test(e.remoteType));
-    await assert.rejects(proxy.callObject("nope", "echo", [1]), (e: unknown) => e instanceof RemoteInvocationError && /DaemonError/.test(e.remoteType) && e.remoteMessage === "unknown object");
+    // an object the daemon does not serve: like a 404, the call cannot have run (phase connect), its DaemonError as cause
+    await assert.rejects(proxy.callObject("nope", "echo", [1]), (e: unknown) => e instanceof CommunicationError && e.code === ErrorCodes.ERR_SERVICE_NOT_FOUND && e.phase === "connect" && /DaemonError/.test((e.cause as RemoteInvocationError).remoteType));
     assert.equal(await proxy.invoke("echo", ["still fine"]), "still fine");
   });
 

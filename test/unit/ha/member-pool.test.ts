@@ -62,6 +62,8 @@ describe("MemberPool", () => {
     // keep m0 busy: send slow calls until one is in flight there
     const slow: Array<Promise<unknown>> = [];
     while (l.p.stats()[0]!.pending === 0) slow.push(l.p.dispatch(call("slow")));
+    // the slow calls that went to m1 answer at once: let them finish, so that only m0 is busy
+    await new Promise((r) => setImmediate(r));
     const quick = [];
     for (let i = 0; i < 20; i++) quick.push(await l.p.dispatch(call("quick")));
     await Promise.all(slow);
@@ -172,6 +174,21 @@ describe("MemberPool", () => {
     await assert.rejects(compose((inv) => p.dispatch(inv), timeoutPolicy(100))(call()), (err: unknown) => err instanceof TimeoutError);
     const took = Date.now() - t0;
     assert.ok(took >= 90 && took < 200, `took ${took} ms for three members of 80 ms each under a 100 ms deadline`);
+    await p.close();
+  });
+});
+
+describe("MemberPool round-robin order", () => {
+  it("a member ejected in the middle of a round leaves the order of the others intact", async () => {
+    const p = new MemberPool({ ejectBaseMs: 10_000 });
+    const fakes = Array.from({ length: 5 }, (_, i) => new Fake(`m${i}`));
+    fakes.forEach((f) => p.add(f.name, f));
+    for (let i = 0; i < 2; i++) await p.dispatch(call());
+    fakes[2]!.down = "refuse";
+    const got = [];
+    for (let i = 0; i < 8; i++) got.push(await p.dispatch(call()));
+    // m2 refuses: its call moves to m3, and the rotation goes on m4, m0, m1, m3, ...
+    assert.deepEqual(got, ["m3", "m4", "m0", "m1", "m3", "m4", "m0", "m1"]);
     await p.close();
   });
 });
