@@ -36,6 +36,15 @@ for (const cls of ["NatsServiceExporter", "NatsProxyFactory"]) {
   add([`remoting.nats.${cls}`, `remoting.${cls}`], load(NATS), cls);
 }
 
+// High availability lives in the core (it works over any protocol).
+const HA = "./core/ha/factory.js";
+add(["remoting.HighAvailabilityProxyFactory", "remoting.ha.HighAvailabilityProxyFactory", "springpython.remoting.HighAvailabilityProxyFactory"], load(HA), "HighAvailabilityProxyFactory");
+
+/** Every built-in class name with its export, for the configuration reference. */
+export function builtinClassNames(): ReadonlyArray<{ name: string; exportName: string; load: Loader }> {
+  return table.map(([name, load, exportName]) => ({ name, exportName, load }));
+}
+
 let registered = false;
 
 export function registerBuiltinAliases(): void {

@@ -39,7 +39,10 @@ export {
 export { MAX_TIMER_MS, deadlineAfter, remaining } from "./core/deadline.js";
 export { retryPolicy, loggingPolicy, tracingPolicy, policyInterceptors, type RetryOptions, type CallPolicies } from "./core/policies/index.js";
 export { registerEndpoint, createClient, endpointFor, registeredEndpoints, type EndpointOptions, type EndpointEntry } from "./core/endpoints.js";
-export { ProxyFactory, isProxyFactory, releaseProxy } from "./core/proxy-factory.js";
+export { ProxyFactory, isProxyFactory, releaseProxy, clientOf } from "./core/proxy-factory.js";
+export { HighAvailabilityProxyFactory } from "./core/ha/factory.js";
+export { MemberPool, NoMemberAvailableError, type BalancePolicy, type MemberStats, type PoolOptions } from "./core/ha/pool.js";
+export { registerDiscovery, openDiscovery, type DiscoverySource, type DiscoveredMember } from "./core/ha/discovery.js";
 export { ServiceExporter, SocketServiceExporter, coercePort } from "./core/exporter.js";
 export { exposedMethods, exposedAttributes, parametersOf, MethodNotFoundError, ServiceError, type ExposeOptions, type ServiceErrorReason } from "./core/server/exposure.js";
 export { ServiceTable, PARAMS, type ServerCall, type ServerInterceptor, type ServerInvoke, type RegisterOptions, type ServiceEntry } from "./core/server/service-table.js";
