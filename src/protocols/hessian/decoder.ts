@@ -37,35 +37,6 @@ interface ClassDef {
   allowed: ReadonlySet<string> | undefined;
   /** The property descriptor of the HESSIAN_CLASS marker (shared by the objects of this class). */
   marker: PropertyDescriptor;
-  /** For a definition seen in an earlier message: builds a plain object of this class (see builderOf). */
-  build: Builder | undefined;
-}
-
-/** Reads one object of a class definition: an object with every field, registered in `refs` before its fields are read. */
-type Builder = (d: { read(): unknown }, refs: unknown[]) => Record<string, unknown>;
-
-/** Definitions with more fields than this are read by the general loop. */
-const MAX_BUILDER_FIELDS = 64;
-/** A cached definition gets a builder once it has been met in this many later messages. */
-const BUILDER_AFTER_HITS = 4;
-
-/**
- * A reader made for one class definition: the object is created with all its
- * fields at once (one shape, not a map transition per field) and each field
- * is a store with a constant key, so a class that comes in message after
- * message is read with monomorphic stores instead of megamorphic keyed ones
- * (about 12% of the decoding time of a typical object). Made only for a
- * cached definition met in BUILDER_AFTER_HITS later messages (so a stream of
- * new definitions costs no compilations), with 1 to MAX_BUILDER_FIELDS
- * fields and no `__proto__` field. Field names enter the source only as
- * JSON string literals.
- */
-function builderOf(fields: readonly string[]): Builder | undefined {
-  if (fields.length === 0 || fields.length > MAX_BUILDER_FIELDS || fields.includes("__proto__")) return undefined;
-  const keys = fields.map((f) => JSON.stringify(f));
-  const init = keys.map((k) => `${k}: undefined`).join(", ");
-  const sets = keys.map((k) => `o[${k}] = d.read();`).join(" ");
-  return new Function("d", "refs", `"use strict"; const o = { ${init} }; refs.push(o); ${sets} return o;`) as Builder;
 }
 
 /** Whether `buf` holds the `n` bytes of `bytes` at `at` (a JS loop up to 64 bytes, cheaper there than a native call). */
@@ -86,9 +57,6 @@ interface CachedDef {
   special: boolean;
   hasProto: boolean;
   marker: PropertyDescriptor;
-  /** Made after BUILDER_AFTER_HITS cache hits (null: none for this definition). */
-  build: Builder | null | undefined;
-  hits: number;
   /** UTF-16 length of the longest of the name and field names (limits are checked on a cache hit too). */
   longest: number;
   bytes: Buffer;
@@ -746,8 +714,7 @@ export class Hessian2Decoder extends ByteReader {
         if (sameBytes(buf, defStart, bytes, n) && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
           this.pos = defStart + n;
           const binding = this.registry?.byName(d.name);
-          if (d.build === undefined && ++d.hits >= BUILDER_AFTER_HITS) d.build = d.hasProto ? null : (builderOf(d.fields) ?? null);
-          this.classDefs.push({ name: d.name, fields: d.fields, special: d.special, hasProto: d.hasProto, binding, allowed: allowedOf(binding), marker: d.marker, build: d.build ?? undefined });
+          this.classDefs.push({ name: d.name, fields: d.fields, special: d.special, hasProto: d.hasProto, binding, allowed: allowedOf(binding), marker: d.marker });
           return;
         }
       }
@@ -769,13 +736,13 @@ export class Hessian2Decoder extends ByteReader {
     const binding = this.registry?.byName(name);
     Object.freeze(fields);
     const marker = markerOf(name);
-    this.classDefs.push({ name, fields, special, hasProto, binding, allowed: allowedOf(binding), marker, build: undefined });
+    this.classDefs.push({ name, fields, special, hasProto, binding, allowed: allowedOf(binding), marker });
     if (hash >= 0 && this.pos - defStart <= 4096) {
       if (defCacheCount >= DEF_CACHE_SIZE) {
         defCache.clear();
         defCacheCount = 0;
       }
-      const entry: CachedDef = { name, fields, special, hasProto, marker, build: undefined, hits: 0, longest, bytes: Buffer.from(this.buf.subarray(defStart, this.pos)) };
+      const entry: CachedDef = { name, fields, special, hasProto, marker, longest, bytes: Buffer.from(this.buf.subarray(defStart, this.pos)) };
       const list = defCache.get(hash);
       if (list === undefined) defCache.set(hash, [entry]);
       else list.push(entry);
@@ -800,12 +767,6 @@ export class Hessian2Decoder extends ByteReader {
         if (!allowed || allowed.has(f)) setField(inst, f, v);
       }
       result = inst;
-    } else if (def.build !== undefined) {
-      const refIdx = this.refs.length;
-      const obj = def.build(this, this.refs);
-      Object.defineProperty(obj, HESSIAN_CLASS, def.marker);
-      result = def.special ? this.simplify(def.name, obj) : obj;
-      if (result !== obj) this.refs[refIdx] = result;
     } else {
       const refIdx = this.refs.length;
       const obj: Record<string, unknown> = {};
