@@ -29,7 +29,7 @@
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { gunzipSync, inflateSync, inflateRawSync } from "node:zlib";
-import { ConfigError, ConnectionClosedError, ErrorCodes, MessageTooLargeError, ProtocolError, RemotingError, SecurityError, errorMessage, networkError, type CallPhase } from "../core/errors.js";
+import { CommunicationError, ConfigError, ConnectionClosedError, ErrorCodes, MessageTooLargeError, ProtocolError, RemotingError, SecurityError, errorMessage, networkError, type CallPhase } from "../core/errors.js";
 import { DeadlineQueue, abortError, timeoutError } from "../core/deadline.js";
 import { clientTlsOptions, type TlsSettings } from "../core/tls.js";
 
@@ -84,6 +84,22 @@ export interface HttpResponse {
   rawHeaders: readonly string[];
   /** The body, inflated when the server sent gzip or deflate. */
   body: Buffer;
+}
+
+/**
+ * The error of a reply that is not 200 OK, the same for every HTTP protocol:
+ * 404 (nothing is served at that path) and 503 (the server is not serving)
+ * are CommunicationErrors of phase `connect` (the call did not run: a retry
+ * or a high-availability pool may send it elsewhere); any other status is a
+ * ProtocolError of phase `reply` (the server may have run the call), with
+ * the start of the body in the message.
+ */
+export function statusError(res: HttpResponse, where: string): CommunicationError {
+  const text = res.body.subarray(0, 200).toString("utf8").replace(/\s+/g, " ").trim();
+  const what = `${where}: HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ""}`.trim();
+  if (res.status === 404) return new CommunicationError(what, ErrorCodes.ERR_SERVICE_NOT_FOUND, { phase: "connect" });
+  if (res.status === 503) return new CommunicationError(what, ErrorCodes.ERR_COMMUNICATION, { phase: "connect" });
+  return new ProtocolError(what, ErrorCodes.ERR_PROTOCOL, { phase: "reply" });
 }
 
 /** A header's value from raw headers (the last one when repeated), or undefined. */

@@ -14,7 +14,7 @@ import { ConfigError, ErrorCodes, ProtocolError, RemoteInvocationError, Remoting
 import { Client, notSupported, type ClientOptions, type Invocation } from "../../core/invocation.js";
 import { readTlsSettings, type TlsConfigurable } from "../../core/tls.js";
 import { MetadataKeys } from "../../core/server/call-context.js";
-import { HttpClient, type HttpResponse } from "../../http/client.js";
+import { HttpClient, statusError, type HttpResponse } from "../../http/client.js";
 import { decodeReply, detailClass, encodeCall, type HessianFault } from "./envelope.js";
 import type { ClassRegistry, DecodeLimits, DecodeOptions, EncodeOptions } from "./types.js";
 
@@ -174,10 +174,7 @@ export class HessianClient extends Client {
 
   private readReply(method: string, res: HttpResponse): unknown {
     const where = this.where;
-    if (res.status !== 200) {
-      const text = res.body.subarray(0, 200).toString("utf8").replace(/\s+/g, " ").trim();
-      throw new ProtocolError(`${where}: HTTP ${res.status} ${res.statusText}${text ? `: ${text}` : ""}`.trim(), ErrorCodes.ERR_PROTOCOL, { phase: "reply" });
-    }
+    if (res.status !== 200) throw statusError(res, where);
     let reply;
     try {
       reply = decodeReply(res.body, this.decodeOptions);

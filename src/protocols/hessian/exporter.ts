@@ -19,7 +19,8 @@ import type { TLSSocket } from "node:tls";
 import { CommunicationError, ConfigError, ErrorCodes, errorMessage } from "../../core/errors.js";
 import { SocketServiceExporter } from "../../core/exporter.js";
 import { applyOptions, defineProperties, duration, list, port, size, string } from "../../core/config/properties.js";
-import { checkClient, describeCert, readTlsSettings, requireClientCertAlias, serverTlsOptions, tlsProperties, type CertRequirement, type PemInput, type TlsSettings, type TlsVersion } from "../../core/tls.js";
+import { checkClient, describeCert, readTlsSettings, requireClientCertAlias, serverTlsOptions, tlsProperties, type CertRequirement, type PemInput, type TlsSettings, type TlsVersion, isSilentDisconnect } from "../../core/tls.js";
+import { logSilentDisconnects } from "../../core/server/connections.js";
 import { ServiceTable } from "../../core/server/service-table.js";
 import { DEFAULT_FAULT_CLASS, DEFAULT_MAX_REQUEST_SIZE, createHessianHandler, type HessianRequestHandler } from "./handler.js";
 import type { HessianDecodeSettings } from "./client.js";
@@ -145,7 +146,8 @@ export class HessianServiceExporter extends SocketServiceExporter {
         socket.destroy();
       });
       s.on("tlsClientError", (err, socket) => {
-        this.log.debug("TLS handshake with %s failed: %s", socket.remoteAddress, errorMessage(err));
+        // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
+        if (!isSilentDisconnect(err, socket)) this.log.warn("TLS handshake with %s:%s failed: %s", socket.remoteAddress, socket.remotePort, errorMessage(err));
       });
       server = s;
     } else server = http.createServer(handler);
@@ -171,6 +173,7 @@ export class HessianServiceExporter extends SocketServiceExporter {
       server.listen(port, this.serviceHost);
     });
     server.on("error", (err) => this.log.error("Hessian server error: %s", err));
+    logSilentDisconnects(server, this.log);
     this.server = server;
     this.handler = handler;
     this.tls = tls;

@@ -30,7 +30,7 @@ import { ProxyFactory } from "../../core/proxy-factory.js";
 import { applyOptions, defineProperties } from "../../core/config/properties.js";
 import { readTlsSettings, type CertRequirementInput, type PemInput, type TlsConfigurable, type TlsSettings, type TlsVersion } from "../../core/tls.js";
 import { MetadataKeys } from "../../core/server/call-context.js";
-import { HttpClient, type HttpResponse } from "../../http/client.js";
+import { HttpClient, statusError, type HttpResponse } from "../../http/client.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, encodeCall, parseMethodResponse, type EncodeOptions, type MethodResponse, type ParseOptions } from "./codec.js";
 import { CLIENT_PROPERTIES, DEFAULT_USER_AGENT, SSL_CLIENT_PROPERTIES } from "./settings.js";
 
@@ -277,7 +277,7 @@ export class XmlRpcTransport extends Client {
       for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) s += `header: ${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\n`;
       this.out.write(`${s}body: ${text}\n`);
     }
-    if (res.status !== 200) throw new ProtocolError(`${this.where}: HTTP ${res.status} ${res.statusText}`.trim(), ErrorCodes.ERR_PROTOCOL, { phase: "reply" });
+    if (res.status !== 200) throw statusError(res, this.where);
     let r: MethodResponse;
     try {
       r = parseMethodResponse(text, this.parseOptions);

@@ -163,3 +163,18 @@ describe("HttpClient (shared HTTP/1.1 transport)", () => {
     }
   });
 });
+
+describe("HTTP statuses, the same for every HTTP protocol", () => {
+  it("404 and 503 did not run (phase connect; 404 is ERR_SERVICE_NOT_FOUND); other statuses may have (phase reply)", async () => {
+    const { statusError } = await import("../../../src/http/client.js");
+    const res = (status: number, body = "") => ({ status, statusText: "x", httpVersion: "1.1", rawHeaders: [], body: Buffer.from(body) });
+    const nf = statusError(res(404, "no such path"), "http://h/svc");
+    assert.equal(nf.code, ErrorCodes.ERR_SERVICE_NOT_FOUND);
+    assert.equal(nf.phase, "connect");
+    assert.match(nf.message, /HTTP 404 x: no such path/);
+    assert.equal(statusError(res(503), "h").phase, "connect");
+    const other = statusError(res(500, "boom"), "h");
+    assert.equal(other.code, ErrorCodes.ERR_PROTOCOL);
+    assert.equal(other.phase, "reply");
+  });
+});
