@@ -163,11 +163,10 @@ export function parseList(value: unknown, what: string): string[] {
   return invalid(what, "a list (an array, or names separated by commas)", value);
 }
 
-/** A map of strings: an object, a Map, or a JSON object in text. */
-export function parseStringMap(value: unknown, what: string): Record<string, string> {
-  let entries: Array<[string, unknown]>;
-  if (value instanceof Map) entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => [String(k), v]);
-  else if (typeof value === "string") {
+/** The entries of an object given as an object, a Map, or a JSON object in text (a <dict> in XML gives an object). */
+export function parseEntries(value: unknown, what: string): Array<[string, unknown]> {
+  if (value instanceof Map) return [...(value as Map<unknown, unknown>)].map(([k, v]) => [String(k), v]);
+  if (typeof value === "string") {
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
@@ -175,11 +174,16 @@ export function parseStringMap(value: unknown, what: string): Record<string, str
       return invalid(what, "an object (a <dict>, or a JSON object in text)", value);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return invalid(what, "an object (a <dict>, or a JSON object in text)", value);
-    entries = Object.entries(parsed as Record<string, unknown>);
-  } else if (value !== null && typeof value === "object" && !Array.isArray(value)) entries = Object.entries(value as Record<string, unknown>);
-  else return invalid(what, "an object of names to values", value);
+    return Object.entries(parsed as Record<string, unknown>);
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return Object.entries(value as Record<string, unknown>);
+  return invalid(what, "an object of names to values", value);
+}
+
+/** A map of strings: an object, a Map, or a JSON object in text. */
+export function parseStringMap(value: unknown, what: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of entries) {
+  for (const [k, v] of parseEntries(value, what)) {
     if (v === undefined || v === null || typeof v === "object" || typeof v === "function") {
       throw new ConfigError(`${what}['${k}'] must be a string`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     }

@@ -5,7 +5,7 @@
  */
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import { anyValue, type PropertySpec } from "../../core/config/properties.js";
-import { closest, parseBoolean, parseEnum, parseInteger, parseStringMap } from "../../core/config/values.js";
+import { closest, parseBoolean, parseEntries, parseEnum, parseInteger, parseStringMap } from "../../core/config/values.js";
 import { checkHeader } from "../../http/client.js";
 import { ClassRegistry, DEFAULT_LIMITS } from "./types.js";
 import type { HessianDecodeSettings } from "./client.js";
@@ -15,21 +15,7 @@ const DECODE_NAMES = [...LIMIT_NAMES, "mapsAs", "preserveTypes"];
 
 /** Decoder settings: an object (a <dict> in XML) or JSON text of limits, `mapsAs` and `preserveTypes`. */
 export function parseDecodeSettings(value: unknown, name: string): HessianDecodeSettings {
-  let entries: Array<[string, unknown]>;
-  if (value instanceof Map) entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => [String(k), v]);
-  else if (typeof value === "string") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new ConfigError(`${name} must be an object of decoder settings (a <dict>, or a JSON object in text), not '${value}'`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
-    }
-    entries = Object.entries(parsed as Record<string, unknown>);
-  } else if (value !== null && typeof value === "object" && !Array.isArray(value)) entries = Object.entries(value as Record<string, unknown>);
-  else throw new ConfigError(`${name} must be an object of decoder settings`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+  const entries = parseEntries(value, name);
   const out: HessianDecodeSettings = {};
   for (const [k, v] of entries) {
     const what = `${name}.${k}`;

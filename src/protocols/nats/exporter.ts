@@ -27,12 +27,11 @@ import { applyOptions, defineProperties, duration, list, size, string, stringMap
 import { parseList } from "../../core/config/values.js";
 import { ServiceTable, isPromiseLike } from "../../core/server/service-table.js";
 import { MetadataKeys, deadlineFromMetadata, newCallContext } from "../../core/server/call-context.js";
-import type { PemInput, TlsVersion } from "../../core/tls.js";
 import { getSerializer, type PyroSerializer } from "../pyro4/serializers/index.js";
 import { CODEC_HEADER, PING_HEADER } from "./client.js";
 import { ERROR_CODE_HEADER, ERROR_TYPE_HEADER, SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER, connectError, errorDict, headerText, natsError, statusOf } from "./errors.js";
 import { EndpointStats, MICRO_NAME, SEMVER, VERBS, controlSubjects, microResponse, type MicroIdentity } from "./micro.js";
-import { NATS_CODECS, connectionProperties, connectionSettings, natsConnectOptions, reconnectProperties, type NatsCodec } from "./settings.js";
+import { NATS_CODECS, connectionProperties, connectionSettings, natsConnectOptions, reconnectProperties, type NatsCodec, type NatsConnectionSettings } from "./settings.js";
 import { checkSubject, formatNatsUrl, instanceSubject, parseHostPort } from "./url.js";
 
 export const DEFAULT_MAX_REQUEST_SIZE = 64 * 1024 * 1024;
@@ -68,6 +67,11 @@ export function microNameOf(serviceName: string): string {
   return serviceName.replace(/[^A-Za-z0-9_-]/g, "_");
 }
 
+/** The connection properties (settings.ts), declared once for the exporter and the proxy factory. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface NatsServiceExporter extends NatsConnectionSettings {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NatsServiceExporter extends ServiceExporter {
   declare servers: string[];
   declare subject: string | undefined;
@@ -81,27 +85,6 @@ export class NatsServiceExporter extends ServiceExporter {
   declare metadata: Record<string, string> | undefined;
   declare allow: string[] | undefined;
   declare onewayMethods: string[] | undefined;
-  declare user: string | undefined;
-  declare password: string | undefined;
-  declare token: string | undefined;
-  declare nkeySeed: string | undefined;
-  declare credsFile: string | undefined;
-  declare tlsRequired: boolean;
-  declare tlsKey: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsCa: PemInput | undefined;
-  declare tlsVerifyServer: boolean;
-  declare tlsCheckHostname: boolean;
-  declare tlsServername: string | undefined;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
-  declare connectTimeoutMs: number;
-  declare randomizeServers: boolean;
-  declare reconnectTimeWaitMs: number;
-  declare maxReconnectAttempts: number;
-  declare connectionName: string | undefined;
 
   private nc: NatsConnection | undefined = undefined;
   private subs: Subscription[] = [];

@@ -14,32 +14,17 @@ import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import type { Client, ClientOptions } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { applyOptions, defineProperties, duration, oneOf } from "../../core/config/properties.js";
-import type { PemInput, TlsVersion } from "../../core/tls.js";
 import { NatsClient, checkNatsUrl, type NatsClientSettings } from "./client.js";
-import { NATS_CODECS, connectionProperties, connectionSettings, type NatsCodec } from "./settings.js";
+import { NATS_CODECS, connectionProperties, connectionSettings, type NatsCodec, type NatsConnectionSettings } from "./settings.js";
 
+/** The connection properties (settings.ts), declared once for the exporter and the proxy factory. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface NatsProxyFactory extends NatsConnectionSettings {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class NatsProxyFactory extends ProxyFactory {
   declare codec: NatsCodec;
   declare attemptTimeoutMs: number;
-  declare user: string | undefined;
-  declare password: string | undefined;
-  declare token: string | undefined;
-  declare nkeySeed: string | undefined;
-  declare credsFile: string | undefined;
-  declare tlsRequired: boolean;
-  declare tlsKey: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsCa: PemInput | undefined;
-  declare tlsVerifyServer: boolean;
-  declare tlsCheckHostname: boolean;
-  declare tlsServername: string | undefined;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
-  declare connectTimeoutMs: number;
-  declare randomizeServers: boolean;
-  declare connectionName: string | undefined;
 
   /** `new NatsProxyFactory(url?, { codec: "serpent", token: "...", timeoutMs: "5s", ... })`: any declared property by name. */
   constructor(serviceUrl?: string, options: Readonly<Record<string, unknown>> = {}) {
