@@ -436,3 +436,33 @@ export function isSilentDisconnect(err: unknown, socket: { bytesRead?: number } 
   const droppedEarly = code === "ECONNRESET" || code === "EPIPE" || /socket hang up|disconnected before secure TLS connection|before TLS handshake/i.test(msg);
   return droppedEarly && (socket?.bytesRead ?? 0) === 0;
 }
+
+/**
+ * The standard TLS properties of a server class, as TypeScript sees them
+ * (`tlsProperties("server")` declares them at run time). A class gets the
+ * types by declaration merging: `export interface MyExporter extends TlsServerProperties {}`.
+ */
+export interface TlsServerProperties {
+  tlsKey: PemInput | undefined;
+  tlsCert: PemInput | undefined;
+  tlsCa: PemInput | undefined;
+  tlsClientCert: CertRequirement;
+  tlsVerifyFields: Record<string, string> | undefined;
+  tlsMinVersion: TlsVersion;
+  tlsMaxVersion: TlsVersion | undefined;
+  tlsCiphers: string | undefined;
+}
+
+/** The standard TLS properties of a client class (`tlsProperties("client")`), for declaration merging. */
+export interface TlsClientProperties {
+  tlsKey: PemInput | undefined;
+  tlsCert: PemInput | undefined;
+  tlsCa: PemInput | undefined;
+  tlsVerifyServer: boolean;
+  tlsCheckHostname: boolean;
+  tlsServername: string | undefined;
+  tlsVerifyFields: Record<string, string> | undefined;
+  tlsMinVersion: TlsVersion;
+  tlsMaxVersion: TlsVersion | undefined;
+  tlsCiphers: string | undefined;
+}

@@ -19,7 +19,7 @@ import type { TLSSocket } from "node:tls";
 import { CommunicationError, ConfigError, ErrorCodes, errorMessage } from "../../core/errors.js";
 import { SocketServiceExporter } from "../../core/exporter.js";
 import { applyOptions, defineProperties, duration, list, port, size, string } from "../../core/config/properties.js";
-import { checkClient, describeCert, readTlsSettings, requireClientCertAlias, serverTlsOptions, tlsProperties, type CertRequirement, type PemInput, type TlsSettings, type TlsVersion, isSilentDisconnect } from "../../core/tls.js";
+import { checkClient, describeCert, readTlsSettings, requireClientCertAlias, serverTlsOptions, tlsProperties, type CertRequirement, type PemInput, type TlsSettings, type TlsVersion, isSilentDisconnect, type TlsServerProperties } from "../../core/tls.js";
 import { logSilentDisconnects } from "../../core/server/connections.js";
 import { ServiceTable } from "../../core/server/service-table.js";
 import { DEFAULT_FAULT_CLASS, DEFAULT_MAX_REQUEST_SIZE, createHessianHandler, type HessianRequestHandler } from "./handler.js";
@@ -54,17 +54,14 @@ export interface HessianExporterOptions {
   tracing?: boolean | string | undefined;
 }
 
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface HessianServiceExporter extends TlsServerProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class HessianServiceExporter extends SocketServiceExporter {
   /** URL path of the service. */
   declare path: string;
-  declare tlsKey: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsCa: PemInput | undefined;
-  declare tlsClientCert: CertRequirement;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
   /** Old boolean spelling of tlsClientCert: true → "required", false → "none". */
   declare requestClientCert: CertRequirement;
   declare maxRequestSize: number;

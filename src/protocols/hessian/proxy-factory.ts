@@ -18,7 +18,7 @@ import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import type { Client, ClientOptions } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { applyOptions, boolean, defineProperties, integer, size } from "../../core/config/properties.js";
-import { tlsProperties, verifyServerAlias, type PemInput, type TlsVersion } from "../../core/tls.js";
+import { tlsProperties, verifyServerAlias, type PemInput, type TlsVersion, type TlsClientProperties } from "../../core/tls.js";
 import { DEFAULT_MAX_REPLY_SIZE, DEFAULT_MAX_SOCKETS, HessianClient, type HessianClientOptions, type HessianDecodeSettings } from "./client.js";
 import { decodeSettings, httpHeaders, registry } from "./settings.js";
 import type { ClassRegistry } from "./types.js";
@@ -54,18 +54,13 @@ export interface HessianProxyOptions {
   [policy: string]: unknown;
 }
 
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface HessianProxyFactory extends TlsClientProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class HessianProxyFactory extends ProxyFactory {
   declare hessianVersion: 1 | 2;
-  declare tlsCa: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsKey: PemInput | undefined;
-  declare tlsVerifyServer: boolean;
-  declare tlsCheckHostname: boolean;
-  declare tlsServername: string | undefined;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
   /** Old spellings: ca → tlsCa, cert → tlsCert, key → tlsKey, rejectUnauthorized → tlsVerifyServer. */
   declare ca: PemInput | undefined;
   declare cert: PemInput | undefined;

@@ -15,7 +15,7 @@ import { SocketServiceExporter, coercePort } from "../../core/exporter.js";
 import { anyValue, defineProperties, list, port, type PropertySpec } from "../../core/config/properties.js";
 import { getLogger } from "../../core/logging.js";
 import type { ServerInterceptor } from "../../core/server/service-table.js";
-import { readTlsSettings, requireClientCertAlias, tlsProperties, type TlsConfigurable } from "../../core/tls.js";
+import { readTlsSettings, requireClientCertAlias, tlsProperties, type TlsConfigurable, type TlsServerProperties } from "../../core/tls.js";
 import { PyroDaemon, resolveHost, type PyroDaemonOptions } from "./daemon.js";
 import { toHmacKey } from "./message.js";
 import { DAEMON_ONLY_SETTINGS, DAEMON_SETTINGS, parseOptions, propertiesSet, type SerializerLimitsInput, type SerializerName } from "./options.js";
@@ -131,6 +131,11 @@ function daemonOptionsValue(v: unknown, name: string): PyroDaemonOptions {
 }
 
 /** Serves `service` as Pyro object `serviceName` at `serviceHost:servicePort` (default localhost:7766). */
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface PyroServiceExporter extends TlsServerProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PyroServiceExporter extends SocketServiceExporter {
   /** Shared HMAC key; clients must use the same one. */
   declare hmacKey: string | Uint8Array | undefined;
@@ -155,14 +160,6 @@ export class PyroServiceExporter extends SocketServiceExporter {
   declare enforceDeadlines: boolean;
   declare validateHandshake: PyroDaemonOptions["validateHandshake"];
   // TLS (core/tls); the ssl* spellings are Pyro4's SSL_SERVERCERT, SSL_SERVERKEY, SSL_CACERTS, SSL_REQUIRECLIENTCERT
-  declare tlsKey: string | Buffer | undefined;
-  declare tlsCert: string | Buffer | undefined;
-  declare tlsCa: string | Buffer | undefined;
-  declare tlsClientCert: "none" | "optional" | "required";
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: "TLSv1.2" | "TLSv1.3";
-  declare tlsMaxVersion: "TLSv1.2" | "TLSv1.3" | undefined;
-  declare tlsCiphers: string | undefined;
   declare sslServerCert: string | Buffer | undefined;
   declare sslServerKey: string | Buffer | undefined;
   declare sslCaCerts: string | Buffer | undefined;

@@ -14,7 +14,7 @@ import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import type { ClientOptions } from "../../core/invocation.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { anyValue, defineProperties, type PropertySpec } from "../../core/config/properties.js";
-import { tlsProperties } from "../../core/tls.js";
+import { tlsProperties, type TlsClientProperties } from "../../core/tls.js";
 import { PyroProxy, type PyroProxyOptions } from "./proxy.js";
 import { PROXY_ONLY_SETTINGS, PROXY_SETTINGS, parseOptions, propertiesSet, type SerializerName } from "./options.js";
 
@@ -36,6 +36,11 @@ function proxyOptionsValue(v: unknown, name: string): PyroProxyOptions {
   return v as PyroProxyOptions;
 }
 
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface PyroProxyFactory extends TlsClientProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PyroProxyFactory extends ProxyFactory {
   /** Shared HMAC key. */
   declare hmacKey: string | Uint8Array | undefined;
@@ -49,16 +54,6 @@ export class PyroProxyFactory extends ProxyFactory {
   /** Connect with TLS; also on when tlsCa, tlsCert or tlsKey (or an ssl* alias) is set. */
   declare tls: boolean;
   declare ssl: boolean;
-  declare tlsCa: string | Buffer | undefined;
-  declare tlsCert: string | Buffer | undefined;
-  declare tlsKey: string | Buffer | undefined;
-  declare tlsVerifyServer: boolean;
-  declare tlsCheckHostname: boolean;
-  declare tlsServername: string | undefined;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: "TLSv1.2" | "TLSv1.3";
-  declare tlsMaxVersion: "TLSv1.2" | "TLSv1.3" | undefined;
-  declare tlsCiphers: string | undefined;
   declare sslCaCerts: string | Buffer | undefined;
   declare sslClientCert: string | Buffer | undefined;
   declare sslClientKey: string | Buffer | undefined;

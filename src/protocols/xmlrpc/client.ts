@@ -28,7 +28,7 @@ import { Client, notSupported, type CallOptions, type ClientOptions, type Interc
 import { getLogger } from "../../core/logging.js";
 import { ProxyFactory } from "../../core/proxy-factory.js";
 import { applyOptions, defineProperties } from "../../core/config/properties.js";
-import { readTlsSettings, type CertRequirementInput, type PemInput, type TlsConfigurable, type TlsSettings, type TlsVersion } from "../../core/tls.js";
+import { readTlsSettings, type CertRequirementInput, type PemInput, type TlsConfigurable, type TlsSettings, type TlsVersion, type TlsClientProperties } from "../../core/tls.js";
 import { MetadataKeys } from "../../core/server/call-context.js";
 import { HttpClient, statusError, type HttpResponse } from "../../http/client.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, encodeCall, parseMethodResponse, type EncodeOptions, type MethodResponse, type ParseOptions } from "./codec.js";
@@ -343,18 +343,13 @@ export class MultiCall {
  * declared (./settings.ts) and parsed where it is set; changing one after
  * the first call makes the next call use a new client.
  */
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface XmlRpcProxyFactory extends TlsClientProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class XmlRpcProxyFactory extends ProxyFactory {
   declare uri: string | undefined;
-  declare tlsKey: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsCa: PemInput | undefined;
-  declare tlsVerifyServer: boolean;
-  declare tlsCheckHostname: boolean;
-  declare tlsServername: string | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
-  declare tlsVerifyFields: Record<string, string> | undefined;
   // historic spellings of the TLS properties (aliases: they read the tls* value)
   declare caCerts: PemInput | undefined;
   declare ca_certs: PemInput | undefined;

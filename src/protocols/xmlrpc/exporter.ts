@@ -16,22 +16,19 @@
 import { ConfigError, ErrorCodes } from "../../core/errors.js";
 import { SocketServiceExporter } from "../../core/exporter.js";
 import { defineProperties } from "../../core/config/properties.js";
-import { readTlsSettings, type CertRequirement, type PemInput, type TlsVersion } from "../../core/tls.js";
+import { readTlsSettings, type CertRequirement, type PemInput, type TlsVersion, type TlsServerProperties } from "../../core/tls.js";
 import { SSLServer, XmlRpcServer, type SSLServerOptions, type XmlRpcServerOptions } from "./server.js";
 import { DEFAULT_SERVICE_NAME, EXPORTER_PROPERTIES } from "./settings.js";
 
 /** The path the exporter's URL names (the server also answers on "/"). */
 const PATH = "/RPC2";
 
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface XmlRpcServiceExporter extends TlsServerProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class XmlRpcServiceExporter extends SocketServiceExporter {
-  declare tlsKey: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsCa: PemInput | undefined;
-  declare tlsClientCert: CertRequirement;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
   // historic spellings (aliases of the tls* properties)
   declare keyFile: PemInput | undefined;
   declare keyfile: PemInput | undefined;

@@ -46,8 +46,7 @@ import {
   type PemInput,
   type TlsSettings,
   type TlsVersion,
-  isSilentDisconnect,
-} from "../../core/tls.js";
+  isSilentDisconnect, type TlsServerProperties } from "../../core/tls.js";
 import { readChunks } from "./body.js";
 import { FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
 import { DEFAULT_SERVICE_NAME, SERVER_PROPERTIES, SSL_SERVER_PROPERTIES } from "./settings.js";
@@ -786,6 +785,11 @@ defineProperties(XmlRpcServer, SERVER_PROPERTIES);
  * `verify_fields`, `ssl_version`) and this class's earlier ones (`keyFile`,
  * `certRequirement`, ...) as aliases.
  */
+/** The standard TLS properties (core/tls), declared once. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface SSLServer extends TlsServerProperties {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SSLServer extends XmlRpcServer {
   static override readonly constructorParameters: readonly string[] = [
     "host",
@@ -802,14 +806,6 @@ export class SSLServer extends XmlRpcServer {
     "verify_fields",
   ];
 
-  declare tlsKey: PemInput | undefined;
-  declare tlsCert: PemInput | undefined;
-  declare tlsCa: PemInput | undefined;
-  declare tlsClientCert: CertRequirement;
-  declare tlsVerifyFields: Record<string, string> | undefined;
-  declare tlsMinVersion: TlsVersion;
-  declare tlsMaxVersion: TlsVersion | undefined;
-  declare tlsCiphers: string | undefined;
   // the same settings under their historic names (aliases)
   declare keyFile: PemInput | undefined;
   declare certFile: PemInput | undefined;

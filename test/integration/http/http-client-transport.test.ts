@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { createServer as createHttpsServer } from "node:https";
 import { gzipSync, deflateSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
@@ -31,7 +32,7 @@ describe("HttpClient (shared HTTP/1.1 transport)", () => {
   let server: Server;
   let port: number;
   let handled = 0;
-  const sockets = new Set<import("node:net").Socket>();
+  const sockets = new Set<Socket>();
   before(async () => {
     server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
       handled++;

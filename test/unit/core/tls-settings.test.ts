@@ -11,7 +11,9 @@ import { defineProperties } from "../../../src/core/config/properties.js";
 import { checkSubjectFields, clientTlsOptions, parseCertRequirement, parseTlsVersion, parseVerifyFields, readTlsSettings, requireClientCertAlias, serverTlsOptions, tlsProperties, type TlsConfigurable } from "../../../src/core/tls.js";
 import { testPki } from "../../integration/conformance/protocols.js";
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 class Server {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 interface Server extends TlsConfigurable {
   sslServerCert?: string;
   sslRequireClientCert?: unknown;
