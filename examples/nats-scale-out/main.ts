@@ -55,9 +55,10 @@ async function main(): Promise<number> {
     const servers = await natsServer(dir);
     console.log(`nats-server on ${servers}`);
     for (const worker of ["worker-1", "worker-2"]) {
-      await waitFor(start("npx", ["tsx", "exporter.ts"], { NATS_SERVERS: servers, WORKER: worker }), /EXPORTER \S+ serving/, worker);
+      // node with tsx's loader, not `npx tsx`: a direct child, which stops when it is told to
+      await waitFor(start(process.execPath, ["--import", "tsx", "exporter.ts"], { NATS_SERVERS: servers, WORKER: worker }), /EXPORTER \S+ serving/, worker);
     }
-    const client = start("npx", ["tsx", "client.ts"], { NATS_SERVERS: servers });
+    const client = start(process.execPath, ["--import", "tsx", "client.ts"], { NATS_SERVERS: servers });
     client.stdout!.pipe(process.stdout);
     return await new Promise<number>((resolve) => client.once("exit", (code) => resolve(code ?? 1)));
   } finally {
