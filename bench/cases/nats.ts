@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { measure, SkipBench, startServer, type BenchCase, type BenchResult } from "../lib.js";
 import { NatsProxyFactory } from "../../src/protocols/nats/index.js";
-import { getSerializer } from "../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer } from "../../src/codecs/python/index.js";
 import { peerMissing } from "../../test/helpers/peers.js";
 import { startNatsServer, type NatsServerHandle } from "../../test/helpers/nats-server.js";
 

@@ -2,7 +2,7 @@
 // dumps followed by a loads of the same payload. The floor of each group is
 // Node's native JSON.stringify + JSON.parse of the same data.
 import { measureSync, type BenchCase } from "../lib.js";
-import { getSerializer } from "../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer } from "../../src/codecs/python/index.js";
 
 const CALL_ARGS = ["hello world"];
 const RESULT = Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `item ${i}`, price: i * 1.25, tags: ["a", "b"], ok: i % 2 === 0 }));

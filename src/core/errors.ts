@@ -299,6 +299,16 @@ export function withPhase<E>(err: E, phase: CallPhase): E {
   return err;
 }
 
+/** Reads a property of anything that was thrown (undefined for a primitive, or when the getter throws). */
+export function errorField(err: unknown, key: string): unknown {
+  if (err === null || (typeof err !== "object" && typeof err !== "function")) return undefined;
+  try {
+    return (err as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a message from anything that was thrown. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -32,3 +32,16 @@ export abstract class ApplicationContextAware {
     this.appContext = ctx;
   }
 }
+
+/** The container's lifecycle hooks, in both spellings: never remote methods, never served. */
+export const LIFECYCLE_HOOKS: ReadonlySet<string> = new Set([
+  "afterPropertiesSet",
+  "after_properties_set",
+  "destroy",
+  "setAppContext",
+  "set_app_context",
+  "postProcessBeforeInitialization",
+  "postProcessAfterInitialization",
+  "post_process_before_initialization",
+  "post_process_after_initialization",
+]);

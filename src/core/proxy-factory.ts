@@ -18,6 +18,7 @@
  * `toJSON`, `inspect` and every symbol.
  */
 import { ErrorCodes, RemotingError } from "./errors.js";
+import { LIFECYCLE_HOOKS } from "./lifecycle.js";
 import { Client, type CallOptions, type ClientOptions, type Invocation, type Invoker } from "./invocation.js";
 import type { Remote } from "./remote.js";
 import { defineProperties, kPropertyChanged, string } from "./config/properties.js";
@@ -31,20 +32,12 @@ export const kRelease: unique symbol = Symbol.for("remoting.proxyFactory.release
 /** Internal: the factory's client. */
 const kClientOf: unique symbol = Symbol.for("remoting.proxyFactory.client");
 
-const NEVER_REMOTE = new Set([
+const NEVER_REMOTE: ReadonlySet<string> = new Set([
   "then",
   "catch",
   "finally",
-  "afterPropertiesSet",
-  "after_properties_set",
-  "destroy",
+  ...LIFECYCLE_HOOKS,
   "destroy_method",
-  "setAppContext",
-  "set_app_context",
-  "postProcessBeforeInitialization",
-  "postProcessAfterInitialization",
-  "post_process_before_initialization",
-  "post_process_after_initialization",
   "toJSON",
   "inspect",
   "asymmetricMatch",

@@ -7,6 +7,7 @@
  * once, for arity checks and keyword arguments.
  */
 import { ErrorCodes, RemotingError, branded } from "../errors.js";
+import { LIFECYCLE_HOOKS } from "../lifecycle.js";
 
 export { parametersOf, type Parameters } from "../parameters.js";
 
@@ -27,17 +28,7 @@ const FORBIDDEN = new Set([
 ]);
 
 /** Lifecycle hooks of the container are never remotely callable. */
-const LIFECYCLE = new Set([
-  "afterPropertiesSet",
-  "after_properties_set",
-  "destroy",
-  "setAppContext",
-  "set_app_context",
-  "postProcessBeforeInitialization",
-  "postProcessAfterInitialization",
-  "post_process_before_initialization",
-  "post_process_after_initialization",
-]);
+const LIFECYCLE = LIFECYCLE_HOOKS;
 
 export interface ExposeOptions {
   /** Only these methods are exposed (still never constructor or Object.prototype internals). */

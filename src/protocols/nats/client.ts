@@ -17,7 +17,7 @@ import type { Msg, MsgHdrs } from "@nats-io/transport-node";
 import { ConfigError, ErrorCodes, ProtocolError, RemotingError, errorMessage, withPhase } from "../../core/errors.js";
 import { Client, notSupported, type ClientOptions, type Invocation } from "../../core/invocation.js";
 import { MetadataKeys } from "../../core/server/call-context.js";
-import { getSerializer, type PyroSerializer } from "../pyro4/serializers/index.js";
+import { getSerializer, type PyroSerializer } from "../../codecs/python/index.js";
 import { SERVICE_ERROR_HEADER, remoteErrorOf } from "./errors.js";
 import { NatsLink, acquireLink, type ReplyDecoder } from "./link.js";
 import { connectionKey, natsConnectOptions, type NatsCodec, type NatsConnectionSettings } from "./settings.js";

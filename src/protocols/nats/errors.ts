@@ -27,9 +27,10 @@ import {
   isTlsErrorCode,
   networkError,
   type CallPhase,
+  errorField,
 } from "../../core/errors.js";
 import { ServiceError } from "../../core/server/exposure.js";
-import { errorToPyro, pyroToError, pythonExceptionName } from "../pyro4/serializers/index.js";
+import { errorToPyro, pyroToError, pythonExceptionName } from "../../codecs/python/index.js";
 
 export const SERVICE_ERROR_HEADER = "Nats-Service-Error";
 export const SERVICE_ERROR_CODE_HEADER = "Nats-Service-Error-Code";
@@ -55,14 +56,6 @@ export function statusOf(err: unknown): number {
   return 500;
 }
 
-function field(err: unknown, key: string): unknown {
-  if (err === null || (typeof err !== "object" && typeof err !== "function")) return undefined;
-  try {
-    return (err as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The exception dict of an error, its class being the error's own type: the
@@ -73,8 +66,8 @@ function field(err: unknown, key: string): unknown {
  */
 export function errorDict(err: unknown): Record<string, unknown> {
   const dict = errorToPyro(err, []);
-  const pythonType = field(err, "pythonType");
-  const name = field(err, "name");
+  const pythonType = errorField(err, "pythonType");
+  const name = errorField(err, "name");
   const own = typeof pythonType === "string" && pythonType !== "" ? pythonType : typeof name === "string" && name !== "" && name !== "Error" ? name : undefined;
   if (own !== undefined && pythonExceptionName(own) === undefined && !(err instanceof ServiceError) && /^[A-Za-z_][\w.]*$/.test(own)) dict["__class__"] = own;
   return dict;

@@ -27,7 +27,7 @@ import { applyOptions, defineProperties, duration, list, size, string, stringMap
 import { parseList } from "../../core/config/values.js";
 import { ServiceTable, isPromiseLike } from "../../core/server/service-table.js";
 import { MetadataKeys, deadlineFromMetadata, newCallContext } from "../../core/server/call-context.js";
-import { getSerializer, type PyroSerializer } from "../pyro4/serializers/index.js";
+import { getSerializer, type PyroSerializer } from "../../codecs/python/index.js";
 import { CODEC_HEADER, PING_HEADER } from "./client.js";
 import { ERROR_CODE_HEADER, ERROR_TYPE_HEADER, SERVICE_ERROR_CODE_HEADER, SERVICE_ERROR_HEADER, connectError, errorDict, headerText, natsError, statusOf } from "./errors.js";
 import { EndpointStats, MICRO_NAME, SEMVER, VERBS, controlSubjects, microResponse, type MicroIdentity } from "./micro.js";

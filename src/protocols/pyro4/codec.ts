@@ -2,7 +2,7 @@
  * The one place the Pyro4 core reaches the serializers (serpent, json,
  * marshal), plus the helpers the daemon and proxy share for exception dicts.
  */
-export { getSerializer, SERIALIZER_IDS, errorToPyro, pyroToError, PyroURIValue, type PyroSerializer } from "./serializers/index.js";
+export { getSerializer, SERIALIZER_IDS, errorToPyro, pyroToError, PyroURIValue, type PyroSerializer } from "../../codecs/python/index.js";
 
 /** Looks a key up in a deserialized dict (a plain object, or a Map when keys were not all strings). */
 export function dictGet(d: unknown, key: string): unknown {

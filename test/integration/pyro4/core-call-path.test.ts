@@ -14,7 +14,7 @@ import { PyroServiceExporter } from "../../../src/protocols/pyro4/exporter.js";
 import { PyroProxyFactory } from "../../../src/protocols/pyro4/proxy-factory.js";
 import { createEndpointClient } from "../../../src/protocols/pyro4/endpoint.js";
 import { encodeMessage, FrameReader, MSG_CONNECT, MSG_CONNECTOK, MSG_INVOKE, MSG_RESULT, FLAGS_EXCEPTION, FLAGS_ONEWAY, type PyroMessage } from "../../../src/protocols/pyro4/message.js";
-import { getSerializer } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer } from "../../../src/codecs/python/index.js";
 import { CommunicationError, ConfigError, ConnectionClosedError, ErrorCodes, RemoteInvocationError, RemotingError, SecurityError, TimeoutError } from "../../../src/core/errors.js";
 import { callContext, type CallContext } from "../../../src/core/server/call-context.js";
 import type { Interceptor, Invocation } from "../../../src/core/invocation.js";

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy } from "../../../src/protocols/pyro4/proxy.js";
 import { encodeMessage, FrameReader, HEADER_SIZE, MSG_CONNECT, MSG_INVOKE, FLAGS_META_ON_CONNECT } from "../../../src/protocols/pyro4/message.js";
-import { getSerializer } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer } from "../../../src/codecs/python/index.js";
 import { TestService } from "./support.js";
 
 const serpent = getSerializer("serpent");

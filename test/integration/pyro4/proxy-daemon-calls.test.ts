@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy, RemoteIterator } from "../../../src/protocols/pyro4/proxy.js";
 import { Complex, Decimal, FrozenSet, tuple } from "../../../src/core/values.js";
-import { toBytes } from "../../../src/protocols/pyro4/serializers/index.js";
+import { toBytes } from "../../../src/codecs/python/index.js";
 import { CommunicationError, ErrorCodes, RemoteInvocationError } from "../../../src/core/errors.js";
 import { TestService } from "./support.js";
 

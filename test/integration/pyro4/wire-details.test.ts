@@ -17,7 +17,7 @@ import {
   MSG_CONNECTFAIL,
   type PyroMessage,
 } from "../../../src/protocols/pyro4/message.js";
-import { getSerializer } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer } from "../../../src/codecs/python/index.js";
 import { ProtocolError } from "../../../src/core/errors.js";
 import { TestService } from "./support.js";
 

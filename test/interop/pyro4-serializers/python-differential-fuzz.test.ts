@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { Complex, FrozenSet, tuple } from "../../../src/core/values.js";
-import { getSerializer, PyroURIValue } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer, PyroURIValue } from "../../../src/codecs/python/index.js";
 import { PYTHON, requirePeers } from "../../helpers/peers.js";
 import { assertSame, SERS, valueArb, type Ser } from "../../unit/pyro4-serializers/arbitraries.js";
 

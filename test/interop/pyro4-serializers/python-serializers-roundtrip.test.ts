@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { NamingError } from "../../../src/core/errors.js";
 import { Complex, Decimal, FrozenSet, tuple } from "../../../src/core/values.js";
-import { errorToPyro, getSerializer, pyroToError, PyroURIValue } from "../../../src/protocols/pyro4/serializers/index.js";
+import { errorToPyro, getSerializer, pyroToError, PyroURIValue } from "../../../src/codecs/python/index.js";
 import { PYTHON, requirePeers } from "../../helpers/peers.js";
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "pyro4_peer.py");

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Complex, Decimal, FrozenSet, tuple } from "../../../src/core/values.js";
-import { PyroURIValue } from "../../../src/protocols/pyro4/serializers/index.js";
+import { PyroURIValue } from "../../../src/codecs/python/index.js";
 
 export type Ser = "serpent" | "json" | "marshal";
 export const SERS: Ser[] = ["serpent", "json", "marshal"];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigError, NamingError, RemoteInvocationError, SerializationError, TimeoutError } from "../../../src/core/errors.js";
 import { MethodNotFoundError } from "../../../src/core/server/exposure.js";
-import { errorToPyro, getSerializer, isExceptionDict, pyroToError, pythonExceptionName } from "../../../src/protocols/pyro4/serializers/index.js";
+import { errorToPyro, getSerializer, isExceptionDict, pyroToError, pythonExceptionName } from "../../../src/codecs/python/index.js";
 
 describe("errorToPyro encodes JS errors as Pyro4 exception dicts", () => {
   test("the dict shape, args and traceback lines", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Complex, Decimal, FrozenSet, tuple } from "../../../src/core/values.js";
-import { getSerializer, PyroURIValue } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer, PyroURIValue } from "../../../src/codecs/python/index.js";
 
 const json = getSerializer("json");
 const text = (v: unknown) => json.dumps(v).toString("utf8");

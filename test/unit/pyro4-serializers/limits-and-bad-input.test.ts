@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { tuple } from "../../../src/core/values.js";
-import { DEFAULT_LIMITS, getSerializer, SERIALIZER_IDS } from "../../../src/protocols/pyro4/serializers/index.js";
+import { DEFAULT_LIMITS, getSerializer, SERIALIZER_IDS } from "../../../src/codecs/python/index.js";
 
 const NAMES = ["serpent", "json", "marshal"] as const;
 const serErr = { name: "SerializationError", code: "ERR_SERIALIZATION" };

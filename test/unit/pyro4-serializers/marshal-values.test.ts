@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Complex, FrozenSet, tuple } from "../../../src/core/values.js";
-import { getSerializer, PyroURIValue } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer, PyroURIValue } from "../../../src/codecs/python/index.js";
 
 const marshal = getSerializer(3);
 const hex = (h: string) => Buffer.from(h.replace(/\s+/g, ""), "hex");

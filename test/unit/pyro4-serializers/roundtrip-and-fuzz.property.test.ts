@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { SerializationError } from "../../../src/core/errors.js";
-import { getSerializer } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer } from "../../../src/codecs/python/index.js";
 import { assertSame, expected, plainObject, pyString, safeKey, SERS, valueArb } from "./arbitraries.js";
 
 // -------------------------------------------------------------- properties

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { getSerializer } from "../../../src/protocols/pyro4/serializers/index.js";
-import { resolveOptions } from "../../../src/protocols/pyro4/serializers/common.js";
-import { SerpentParser, serpentDumps, serpentLoadsCallFast } from "../../../src/protocols/pyro4/serializers/serpent.js";
+import { getSerializer } from "../../../src/codecs/python/index.js";
+import { resolveOptions } from "../../../src/codecs/python/common.js";
+import { SerpentParser, serpentDumps, serpentLoadsCallFast } from "../../../src/codecs/python/serpent.js";
 import { tuple } from "../../../src/core/values.js";
 
 const H = "# serpent utf-8 python3.2\n";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Complex, Decimal, FrozenSet, tuple } from "../../../src/core/values.js";
-import { getSerializer, PyroURIValue, SERPENT_HEADER } from "../../../src/protocols/pyro4/serializers/index.js";
+import { getSerializer, PyroURIValue, SERPENT_HEADER } from "../../../src/codecs/python/index.js";
 
 const serpent = getSerializer("serpent");
 const text = (v: unknown) => {

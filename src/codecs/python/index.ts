@@ -1,8 +1,11 @@
 /**
- * The Pyro4 serializers: serpent (id 1), json (id 2) and marshal (id 3).
- * See docs/pyro4-serializers.md for the type mapping, limits and error codes.
+ * The Python-literal codecs: serpent (Pyro4 serializer id 1), json (2) and
+ * marshal (3), with Python's exception dicts. Pyro4 speaks them on the wire;
+ * the NATS transport carries its calls in the same codecs (json, serpent),
+ * so a call reads alike over both. See docs/pyro4-serializers.md for the
+ * type mapping, limits and error codes.
  */
-import { SerializationError } from "../../../core/errors.js";
+import { SerializationError } from "../../core/errors.js";
 import { asUint8Array, isPlainObject, resolveOptions, serError, type ResolvedOptions, type SerializerOptions } from "./common.js";
 import { jsonDumps, jsonDumpsCall, jsonLoads } from "./json.js";
 import { marshalDumps, marshalDumpsCall, marshalLoads } from "./marshal.js";

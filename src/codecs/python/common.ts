@@ -2,8 +2,8 @@
  * Shared pieces of the Pyro4 serializers: options and limits, errors, the
  * JS <-> Python value model helpers used by every codec.
  */
-import { ErrorCodes, RemotingError, SerializationError } from "../../../core/errors.js";
-import { Complex, Decimal, tuple } from "../../../core/values.js";
+import { ErrorCodes, RemotingError, SerializationError } from "../../core/errors.js";
+import { Complex, Decimal, tuple } from "../../core/values.js";
 import { PyroURIValue } from "./uri-value.js";
 
 /** Limits applied while reading (and, for depth, while writing) one message. */

@@ -8,7 +8,7 @@
  * instantiates anything: it gives a RemoteInvocationError describing the
  * remote exception.
  */
-import { ErrorCodes, RemoteInvocationError } from "../../../core/errors.js";
+import { ErrorCodes, RemoteInvocationError, errorField } from "../../core/errors.js";
 import { isPyInt, tuple } from "./common.js";
 import { pyFloatRepr, pyStrRepr } from "./pyrepr.js";
 
@@ -169,27 +169,19 @@ export function pythonExceptionName(name: string): string | undefined {
   return undefined;
 }
 
-function field(err: unknown, key: string): unknown {
-  if (err === null || (typeof err !== "object" && typeof err !== "function")) return undefined;
-  try {
-    return (err as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 function classFor(err: unknown): string {
   for (const key of ["pythonType", "remoteType"]) {
-    const t = field(err, key);
+    const t = errorField(err, key);
     if (typeof t === "string") {
       const name = pythonExceptionName(t);
       if (name) return name;
     }
   }
-  const code = field(err, "code");
+  const code = errorField(err, "code");
   if (typeof code === "string" && Object.prototype.hasOwnProperty.call(BY_CODE, code)) return BY_CODE[code]!;
   if (err instanceof Error) {
-    if (typeof field(err, "errno") === "number" && typeof field(err, "syscall") === "string") return "builtins.OSError";
+    if (typeof errorField(err, "errno") === "number" && typeof errorField(err, "syscall") === "string") return "builtins.OSError";
     // the name the error gives itself first: `Object.assign(new Error(m), { name: "ValueError" })` is a ValueError,
     // not the Exception its constructor (Error) would say
     const names = [err.name, err.constructor?.name];
@@ -238,7 +230,7 @@ function attributesOf(err: unknown): Array<[string, unknown]> {
 }
 
 function argsOf(err: unknown): readonly unknown[] {
-  const explicit = field(err, "pythonArgs");
+  const explicit = errorField(err, "pythonArgs");
   if (Array.isArray(explicit)) return tuple([...(explicit as unknown[])]);
   if (err instanceof RemoteInvocationError) {
     const args = (err.detail as { args?: unknown } | undefined)?.args;
@@ -258,7 +250,7 @@ function tracebackLines(err: unknown, given: readonly string[] | undefined): str
     }
     return lines;
   }
-  const stack = field(err, "stack");
+  const stack = errorField(err, "stack");
   if (typeof stack === "string" && stack !== "") {
     for (const l of stack.split("\n")) lines.push(`${l}\n`);
     return lines;

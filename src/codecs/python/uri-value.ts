@@ -3,7 +3,7 @@
  * `{"__class__": "Pyro4.core.URI", "state": [protocol, object, sockname, host, port]}`
  * (a tuple in serpent and marshal, a list in json).
  */
-import { SerializationError } from "../../../core/errors.js";
+import { SerializationError } from "../../core/errors.js";
 
 export class PyroURIValue {
   protocol: string;

@@ -5,7 +5,7 @@
  * frozenset, back-references) and refuses code objects and anything else.
  * The writer emits version-4 data without back-references.
  */
-import { Complex, FrozenSet } from "../../../core/values.js";
+import { Complex, FrozenSet } from "../../core/values.js";
 import {
   buildDict,
   bytesOf,

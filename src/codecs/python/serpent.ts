@@ -7,7 +7,7 @@
  * Python literal subset (never an evaluator), bounded by depth, item, string
  * length and integer size limits.
  */
-import { Complex } from "../../../core/values.js";
+import { Complex } from "../../core/values.js";
 import {
   buildDict,
   bytesOf,
