@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { cpus } from "node:os";
 import type { BenchCase, BenchResult } from "./lib.js";
+import { chartSvg } from "./chart.js";
 
 const args = process.argv.slice(2);
 function opt(name: string): string | undefined {
@@ -160,5 +161,9 @@ for (const r of results) if (r.error) console.log(`error in ${r.name}: ${r.error
 for (const r of results) if (r.skipped) console.log(`skipped ${r.name}: ${r.skipped}`);
 
 mkdirSync(dirname(jsonOut), { recursive: true });
-writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, runs, results }, null, 2));
+const date = new Date().toISOString();
+writeFileSync(jsonOut, JSON.stringify({ date, node: process.version, cores: cpus().length, runs, results }, null, 2));
 console.error(`JSON written to ${jsonOut}`);
+const svgOut = jsonOut.replace(/\.json$/, "") + ".svg";
+writeFileSync(svgOut, chartSvg(results, `remoting: calls per second, median of ${runs} runs (${date.slice(0, 16)} UTC, node ${process.version}, ${cpus().length} cores)`));
+console.error(`chart written to ${svgOut}`);

@@ -1,0 +1,59 @@
+// Pyro4 rows for every payload shape (bench/payloads.ts), serpent and json:
+// our proxy -> our daemon against Python Pyro4's proxy -> Python's daemon,
+// sequential, echoing the payload, measured in the same run. Goal: at least
+// 2x Python for every shape (a fast path that helps only one argument would
+// show here as a shape that lags).
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { PyroProxy } from "../../src/protocols/pyro4/index.js";
+import { measure, SkipBench, startServer, type BenchCase, type BenchResult } from "../lib.js";
+import { SHAPES, shape, type Shape } from "../payloads.js";
+
+const PY = "/usr/bin/python3";
+const DAEMON = join(import.meta.dirname, "../servers/pyro4-daemon.ts");
+const PY_DAEMON = join(import.meta.dirname, "../py/pyro4_server.py");
+const PY_CLIENT = join(import.meta.dirname, "../py/pyro4_client.py");
+const SECONDS = 1.5;
+
+function needPython(): void {
+  const r = spawnSync(PY, ["-c", "import Pyro4"], { encoding: "utf8" });
+  if (r.status !== 0) throw new SkipBench("Python Pyro4 missing (apt-get install python3-pyro4)");
+}
+
+async function ours(serializer: "serpent" | "json", s: Shape): Promise<BenchResult> {
+  const server = await startServer(DAEMON);
+  const proxy = new PyroProxy(`PYRO:bench@127.0.0.1:${server.port}`, { serializer });
+  const payload = shape(s);
+  try {
+    return await measure(() => proxy.invoke("echo", [payload]), { durationMs: SECONDS * 1000 });
+  } finally {
+    await proxy.close();
+    await server.stop();
+  }
+}
+
+async function python(serializer: "serpent" | "json", s: Shape): Promise<BenchResult> {
+  needPython();
+  const server = await startServer(PY_DAEMON, [serializer], [PY, "-u"]);
+  try {
+    const r = spawnSync(PY, [PY_CLIENT, String(server.port), String(SECONDS), serializer, s], { encoding: "utf8", timeout: 60_000 });
+    const m = /RESULT (.*)/.exec(r.stdout);
+    if (!m) throw new Error(`python client failed: ${r.stderr}`);
+    return JSON.parse(m[1]!) as BenchResult;
+  } finally {
+    await server.stop();
+  }
+}
+
+const cases: BenchCase[] = [];
+for (const serializer of ["serpent", "json"] as const) {
+  for (const s of SHAPES) {
+    if (s === "short" && serializer === "serpent") continue; // the tcp-1 group has this one
+    if (s === "bytes" && serializer === "json") continue; // Pyro4's json serializer cannot send bytes: no peer to compare with
+    const group = `pyro4-payload-${s}-${serializer}`;
+    const py = `pyro4 payload ${s} (${serializer}): Python proxy -> Python daemon`;
+    cases.push({ name: py, group, floor: true, note: "Python Pyro4 4.82, the peer", run: () => python(serializer, s) });
+    cases.push({ name: `pyro4 payload ${s} (${serializer}): TS proxy -> TS daemon`, group, targets: [{ against: py, atLeast: 2 }], run: () => ours(serializer, s) });
+  }
+}
+export default cases;
