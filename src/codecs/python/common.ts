@@ -14,6 +14,14 @@ export interface SerializerLimits {
   maxItems?: number;
   /** Longest str or bytes value, in characters or bytes. Default 67,108,864 (64 Mi). */
   maxStringLength?: number;
+  /**
+   * The decoded-size budget: what one message decodes to (its estimated memory,
+   * marshal back-references counted at their full size every time) may be at
+   * most this many times the size of the data, plus 1 MiB. Default 32.
+   */
+  maxExpansion?: number;
+  /** Writers refuse to produce more than this many bytes (ERR_MESSAGE_TOO_LARGE). Default 64 MiB; Infinity: no limit. */
+  maxEncodedSize?: number;
 }
 
 /** Limits plus the codec switches. */
@@ -31,6 +39,8 @@ export interface ResolvedOptions {
   readonly maxDepth: number;
   readonly maxItems: number;
   readonly maxStringLength: number;
+  readonly maxExpansion: number;
+  readonly maxEncodedSize: number;
   readonly maxIntDigits: number;
   readonly bytesAsBuffer: boolean;
 }
@@ -39,11 +49,43 @@ export const DEFAULT_LIMITS: Readonly<Required<SerializerLimits> & { maxIntDigit
   maxDepth: 200,
   maxItems: 1_000_000,
   maxStringLength: 64 * 1024 * 1024,
+  maxExpansion: 32,
+  maxEncodedSize: 64 * 1024 * 1024,
   maxIntDigits: 4300,
 });
 
-function positiveInt(name: string, v: unknown, dflt: number): number {
+/** What every message may decode to on top of `maxExpansion` times its size. */
+export const DECODE_ALLOWANCE = 1024 * 1024;
+
+/**
+ * The decoded-size cost model: estimated bytes of memory a decoded value
+ * takes in V8 (64-bit), rounded up. A message's total is checked against
+ * `maxExpansion` × its size + DECODE_ALLOWANCE as it is read; a marshal
+ * back-reference costs what the value it points to cost (it would be written
+ * out in full again).
+ */
+export const COST = Object.freeze({
+  /** One element of a list or tuple (a pointer). */
+  slot: 8,
+  /** A list or tuple (array object and its backing store's header). */
+  array: 48,
+  /** A dict as a plain object, or an empty one. */
+  object: 64,
+  /** One dict entry or set element beyond the slot: a property or hash-table entry, and the decoder's key and value lists. */
+  entry: 40,
+  /** What a dict read as a Map, or a set, costs on top of `object` (its hash table). */
+  hashTable: 112,
+  /** A string, on top of its characters. */
+  string: 24,
+  /** A float, a big int or any other boxed number. */
+  number: 16,
+  /** A complex number, a bytes value's Buffer, a URI. */
+  boxed: 96,
+});
+
+function positiveInt(name: string, v: unknown, dflt: number, infinityOk = false): number {
   if (v === undefined) return dflt;
+  if (infinityOk && v === Infinity) return v;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
     throw new RemotingError(`serializer option ${name} must be a positive integer, got ${String(v)}`, ErrorCodes.ERR_INVALID_ARGUMENT);
   }
@@ -55,6 +97,8 @@ export function resolveOptions(o: SerializerOptions | undefined): ResolvedOption
     maxDepth: positiveInt("maxDepth", o?.maxDepth, DEFAULT_LIMITS.maxDepth),
     maxItems: positiveInt("maxItems", o?.maxItems, DEFAULT_LIMITS.maxItems),
     maxStringLength: positiveInt("maxStringLength", o?.maxStringLength, DEFAULT_LIMITS.maxStringLength),
+    maxExpansion: positiveInt("maxExpansion", o?.maxExpansion, DEFAULT_LIMITS.maxExpansion),
+    maxEncodedSize: positiveInt("maxEncodedSize", o?.maxEncodedSize, DEFAULT_LIMITS.maxEncodedSize, true),
     maxIntDigits: positiveInt("maxIntDigits", o?.maxIntDigits, DEFAULT_LIMITS.maxIntDigits),
     bytesAsBuffer: o?.bytesAsBuffer === true,
   });
@@ -66,6 +110,20 @@ export function serError(message: string, cause?: unknown): SerializationError {
 
 export function limitError(message: string): SerializationError {
   return new SerializationError(message, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
+}
+
+/** What a writer throws when its output would pass `maxEncodedSize`. */
+export function tooLargeError(size: number, limit: number): SerializationError {
+  return new SerializationError(`encoded data of more than ${size > limit ? size : limit} bytes exceeds the limit of ${limit} bytes`, undefined, ErrorCodes.ERR_MESSAGE_TOO_LARGE);
+}
+
+/** The decoded-size budget of a message of `size` bytes. */
+export function decodeBudget(size: number, opts: ResolvedOptions): number {
+  return opts.maxExpansion * size + DECODE_ALLOWANCE;
+}
+
+export function budgetError(size: number, opts: ResolvedOptions): SerializationError {
+  return limitError(`data of ${size} bytes decodes to more than ${opts.maxExpansion} times its size (the decoded-size budget, maxExpansion)`);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -127,7 +185,7 @@ const FLOAT_WORDS = new Map<string, number>([
  * values: the serpent float dict (only when `floatDict`), `Pyro4.core.URI`,
  * and (opt-in) serpent's bytes dict. Nothing else is ever instantiated.
  */
-export function buildDict(keys: unknown[], values: unknown[], opts: ResolvedOptions, floatDict: boolean): unknown {
+export function buildDict(keys: unknown[], values: unknown[], opts: ResolvedOptions, floatDict: boolean, hashing?: HashBudget): unknown {
   let allStr = true;
   for (const k of keys) {
     if (typeof k !== "string") {
@@ -137,7 +195,8 @@ export function buildDict(keys: unknown[], values: unknown[], opts: ResolvedOpti
   }
   if (!allStr) {
     const m = new Map<unknown, unknown>();
-    for (let i = 0; i < keys.length; i++) m.set(keys[i], values[i]);
+    if (hashing === undefined || keys.length <= HashBudget.UNTIMED) for (let i = 0; i < keys.length; i++) m.set(keys[i], values[i]);
+    else hashing.fill(keys.length, (i) => m.set(keys[i], values[i]));
     return m;
   }
   const obj: Record<string, unknown> = {};
@@ -148,6 +207,46 @@ export function buildDict(keys: unknown[], values: unknown[], opts: ResolvedOpti
     if (typeof data === "string" && obj["encoding"] === "base64") return Buffer.from(data, "base64");
   }
   return obj;
+}
+
+/** A set of the items, built within the message's hashing budget. */
+export function buildSet(items: unknown[], hashing: HashBudget | undefined): Set<unknown> {
+  const set = new Set<unknown>();
+  if (hashing === undefined || items.length <= HashBudget.UNTIMED) for (const x of items) set.add(x);
+  else hashing.fill(items.length, (i) => set.add(items[i]));
+  return set;
+}
+
+/**
+ * The time one message may spend filling hash tables (the Maps of dicts with
+ * other than string keys, and Sets). V8 hashes numbers and big ints without a
+ * secret seed (a big int by its lowest 64 bits only), so keys can be crafted
+ * to collide, and each insertion then walks all the earlier ones: 40,000 such
+ * keys take seconds. Insertions into tables of more than UNTIMED entries are
+ * timed in chunks; a message whose insertions took more than 20 ms plus 2 µs
+ * per insertion (real data takes well under 0.5 µs) is refused with
+ * ERR_LIMIT_EXCEEDED. Collisions below that rate cost about what parsing the
+ * same bytes costs anyway.
+ */
+export class HashBudget {
+  /** Tables this small are filled without looking at the clock. */
+  static readonly UNTIMED = 64;
+  private static readonly CHUNK = 256;
+  private inserts = 0;
+  private spentMs = 0;
+
+  fill(n: number, insert: (i: number) => void): void {
+    for (let i = 0; i < n; ) {
+      const end = Math.min(n, i + HashBudget.CHUNK);
+      this.inserts += end - i;
+      const t0 = performance.now();
+      for (; i < end; i++) insert(i);
+      this.spentMs += performance.now() - t0;
+      if (this.spentMs > 20 + 0.002 * this.inserts) {
+        throw limitError(`dict keys or set elements collide in the hash table (${this.inserts} insertions took ${Math.round(this.spentMs)} ms): refused as hash flooding`);
+      }
+    }
+  }
 }
 
 function mapClassDict(obj: Record<string, unknown>, floatDict: boolean): unknown {
@@ -347,13 +446,28 @@ export abstract class TextReader {
   protected i = 0;
   protected readonly n: number;
   private items = 0;
+  /** The decoded-size cost so far (COST), and what it may reach. */
+  private cost = 0;
+  private readonly budget: number;
+  protected readonly hashing = new HashBudget();
+  /** The elements of the lists and tuples being read, one run per open container (each ends as an array of its exact size). */
+  protected readonly stack: unknown[] = [];
 
   constructor(
     protected readonly s: string,
     protected readonly opts: ResolvedOptions,
     private readonly format: string,
+    /** Size of the data the text was decoded from, in bytes. */
+    private readonly size: number = s.length,
   ) {
     this.n = s.length;
+    this.budget = decodeBudget(size, opts);
+  }
+
+  /** Adds to the decoded-size cost; past the budget the message is refused. */
+  protected charge(n: number): void {
+    this.cost += n;
+    if (this.cost > this.budget) throw budgetError(this.size, this.opts);
   }
 
   protected fail(msg: string): never {
@@ -363,11 +477,24 @@ export abstract class TextReader {
     throw serError(`invalid ${this.format} data at offset ${at}: ${msg}${at < this.n ? ` near '${snippet}'` : " (end of data)"}`);
   }
 
-  protected count(): void {
+  /** One more value in a container: `cost` is its slot (COST.slot) or its dict or set entry. */
+  protected count(cost: number = COST.slot): void {
     if (++this.items > this.opts.maxItems) throw limitError(`${this.format} data has more than ${this.opts.maxItems} items`);
+    this.cost += cost;
+    if (this.cost > this.budget) throw budgetError(this.size, this.opts);
   }
 
-  protected enter(depth: number): void {
+  /** A container opens at this depth: `cost` is what the container itself costs. */
+  protected enter(depth: number, cost: number = COST.array): void {
     if (depth >= this.opts.maxDepth) throw limitError(`${this.format} data nested deeper than ${this.opts.maxDepth} levels`);
+    this.charge(cost);
+  }
+
+  /** The elements pushed on the stack since `base`, as an array of exactly their number (the stack is cut back). */
+  protected popFrom(base: number): unknown[] {
+    const st = this.stack;
+    const out = st.length === base ? [] : st.slice(base);
+    st.length = base;
+    return out;
   }
 }

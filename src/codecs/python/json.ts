@@ -6,6 +6,7 @@
 import {
   buildDict,
   bytesOf,
+  COST,
   classNameOf,
   decodeUtf8,
   instanceEntries,
@@ -15,6 +16,7 @@ import {
   normalizeInt,
   pyIsoformat,
   serError,
+  tooLargeError,
   typedItems,
   unsupported,
   TextReader,
@@ -58,13 +60,29 @@ function keyText(k: unknown): string {
 class JsonWriter {
   out = "";
   private readonly guard: WriteGuard;
+  /** maxEncodedSize: the text is refused as soon as it is longer (its UTF-8 bytes are at least as many). */
+  private readonly max: number;
   constructor(opts: ResolvedOptions) {
     this.guard = new WriteGuard(opts.maxDepth);
+    this.max = opts.maxEncodedSize;
+  }
+
+  private check(): void {
+    if (this.out.length > this.max) throw tooLargeError(this.out.length, this.max);
+  }
+
+  /** The text as UTF-8, within maxEncodedSize. */
+  result(): Buffer {
+    this.check();
+    const b = Buffer.from(this.out, "utf8");
+    if (b.length > this.max) throw tooLargeError(b.length, this.max);
+    return b;
   }
 
   write(v: unknown, depth: number): void {
     switch (typeof v) {
       case "string":
+        if (v.length > this.max) throw tooLargeError(v.length, this.max);
         this.out += JSON.stringify(v);
         return;
       case "number":
@@ -98,6 +116,7 @@ class JsonWriter {
       if (!first) this.out += ", ";
       first = false;
       this.write(x, depth + 1);
+      this.check();
     }
     this.out += "]";
   }
@@ -111,6 +130,7 @@ class JsonWriter {
       this.out += JSON.stringify(keyText(k));
       this.out += ": ";
       this.write(val, depth + 1);
+      this.check();
     }
     if (extra) this.out += `${first ? "" : ", "}${JSON.stringify(extra[0])}: ${JSON.stringify(extra[1])}`;
     this.out += "}";
@@ -119,10 +139,13 @@ class JsonWriter {
   private writeObject(v: object, depth: number): void {
     const kind = kindOf(v);
     switch (kind) {
-      case "bytes":
+      case "bytes": {
         // Pyro4's json serializer refuses bytes; we send serpent's base64 dict (serpent.tobytes reads it)
-        this.out += `{"data": "${bytesOf(v)!.toString("base64")}", "encoding": "base64"}`;
+        const b = bytesOf(v)!;
+        if (b.length > this.max) throw tooLargeError(b.length, this.max);
+        this.out += `{"data": "${b.toString("base64")}", "encoding": "base64"}`;
         return;
+      }
       case "complex":
         throw serError("the json serializer cannot carry complex numbers (use serpent)");
       case "decimal":
@@ -179,7 +202,7 @@ class JsonWriter {
 export function jsonDumps(value: unknown, opts: ResolvedOptions): Buffer {
   const w = new JsonWriter(opts);
   w.write(value, 0);
-  return Buffer.from(w.out, "utf8");
+  return w.result();
 }
 
 export function jsonDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
@@ -191,7 +214,7 @@ export function jsonDumpsCall(objectId: string, method: string, vargs: readonly 
   w.out += ', "kwargs": ';
   w.write(kwargs ?? {}, 1);
   w.out += "}";
-  return Buffer.from(w.out, "utf8");
+  return w.result();
 }
 
 // ================================================================ parser
@@ -199,8 +222,8 @@ export function jsonDumpsCall(objectId: string, method: string, vargs: readonly 
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
 export class JsonParser extends TextReader {
-  constructor(s: string, opts: ResolvedOptions) {
-    super(s, opts, "json");
+  constructor(s: string, opts: ResolvedOptions, size?: number) {
+    super(s, opts, "json", size);
   }
 
   parseDocument(): unknown {
@@ -264,19 +287,20 @@ export class JsonParser extends TextReader {
   private array(depth: number): unknown[] {
     this.enter(depth);
     this.i++;
-    const out: unknown[] = [];
     this.ws();
     if (this.s.charCodeAt(this.i) === 93) {
       this.i++;
-      return out;
+      return [];
     }
+    const st = this.stack;
+    const base = st.length;
     for (;;) {
       this.ws();
-      out.push(this.value(depth + 1));
+      st.push(this.value(depth + 1));
       this.count();
       this.ws();
       const c = this.s.charCodeAt(this.i++);
-      if (c === 93) return out;
+      if (c === 93) return this.popFrom(base);
       if (c !== 44) {
         this.i--;
         this.fail("',' or ']' expected");
@@ -285,7 +309,7 @@ export class JsonParser extends TextReader {
   }
 
   private object(depth: number): unknown {
-    this.enter(depth);
+    this.enter(depth, COST.object);
     this.i++;
     const keys: unknown[] = [];
     const values: unknown[] = [];
@@ -303,7 +327,7 @@ export class JsonParser extends TextReader {
       this.i++;
       this.ws();
       values.push(this.value(depth + 1));
-      this.count();
+      this.count(COST.entry);
       this.ws();
       const c = this.s.charCodeAt(this.i++);
       if (c === 125) break;
@@ -361,6 +385,7 @@ export class JsonParser extends TextReader {
     if (out.length + (j - seg) > max) throw limitError(`string longer than ${max} characters`);
     out += s.slice(seg, j);
     this.i = j + 1;
+    this.charge(COST.string + out.length);
     return out;
   }
 
@@ -401,7 +426,15 @@ export class JsonParser extends TextReader {
     }
     this.i = j;
     const text = s.slice(start, j);
-    if (isFloat) return Number(text);
+    if (isFloat) {
+      this.charge(COST.number);
+      return Number(text);
+    }
+    if (intDigits <= 9) {
+      const v = Number(text);
+      return v === 0 ? 0 : v;
+    }
+    this.charge(COST.number + (intDigits >> 1));
     if (intDigits <= 15) {
       const v = Number(text);
       return v === 0 ? 0 : v;
@@ -413,5 +446,5 @@ export class JsonParser extends TextReader {
 
 export function jsonLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
   const text = decodeUtf8(data, "json");
-  return new JsonParser(text, opts).parseDocument();
+  return new JsonParser(text, opts, data.length).parseDocument();
 }

@@ -7,8 +7,13 @@
  */
 import { Complex, FrozenSet } from "../../core/values.js";
 import {
+  budgetError,
   buildDict,
+  buildSet,
   bytesOf,
+  COST,
+  decodeBudget,
+  HashBudget,
   checkHashable,
   classNameOf,
   instanceEntries,
@@ -18,6 +23,7 @@ import {
   normalizeInt,
   pyIsoformat,
   serError,
+  tooLargeError,
   tuple,
   typedItems,
   unsupported,
@@ -81,13 +87,26 @@ class MarshalReader {
   private i = 0;
   private items = 0;
   private readonly refs: unknown[] = [];
+  /** What each back-referenced value cost, in items and in decoded size: a reference to it costs that again. */
+  private readonly refItems: number[] = [];
+  private readonly refCost: number[] = [];
   private readonly view: DataView;
+  private cost = 0;
+  private readonly budget: number;
+  private readonly hashing = new HashBudget();
 
   constructor(
     private readonly b: Uint8Array,
     private readonly opts: ResolvedOptions,
   ) {
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.budget = decodeBudget(b.length, opts);
+  }
+
+  /** Adds to the decoded-size cost (COST); past the budget the message is refused, before anything more is allocated. */
+  private charge(n: number): void {
+    this.cost += n;
+    if (this.cost > this.budget) throw budgetError(this.b.length, this.opts);
   }
 
   private need(n: number): void {
@@ -117,13 +136,15 @@ class MarshalReader {
   private bytes(n: number): Uint8Array {
     if (n > this.opts.maxStringLength) throw limitError(`string longer than ${this.opts.maxStringLength} bytes`);
     this.need(n);
+    this.charge(COST.string + n);
     const out = this.b.subarray(this.i, this.i + n);
     this.i += n;
     return out;
   }
-  private count(n = 1): void {
+  private count(n = 1, cost: number = COST.slot): void {
     this.items += n;
     if (this.items > this.opts.maxItems) throw limitError(`marshal data has more than ${this.opts.maxItems} items`);
+    this.charge(n * cost);
   }
   private floatText(): number {
     const n = this.u8();
@@ -149,15 +170,24 @@ class MarshalReader {
     if (flag) {
       slot = this.refs.length;
       this.refs.push(undefined);
+      this.refItems.push(0);
+      this.refCost.push(0);
       this.count();
     }
+    const items0 = this.items;
+    const cost0 = this.cost;
     const v = this.readType(type, depth);
-    if (flag) this.refs[slot] = v;
+    if (flag) {
+      this.refs[slot] = v;
+      this.refItems[slot] = this.items - items0;
+      this.refCost[slot] = this.cost - cost0;
+    }
     return v;
   }
 
-  private enter(depth: number): void {
+  private enter(depth: number, cost: number = COST.array): void {
     if (depth >= this.opts.maxDepth) throw limitError(`marshal data nested deeper than ${this.opts.maxDepth} levels`);
+    this.charge(cost);
   }
 
   private readType(type: number, depth: number): unknown {
@@ -175,6 +205,7 @@ class MarshalReader {
         this.need(8);
         const v = this.view.getBigInt64(this.i, true);
         this.i += 8;
+        this.charge(COST.number);
         return normalizeInt(v);
       }
       case "l": {
@@ -183,6 +214,7 @@ class MarshalReader {
         // each digit holds 15 bits; about 4.5 decimal digits
         if (digits * 15 > this.opts.maxIntDigits * 3.33 + 15) throw limitError(`integer longer than ${this.opts.maxIntDigits} digits`);
         this.need(digits * 2);
+        this.charge(COST.number + digits * 2);
         let v = 0n;
         for (let k = digits - 1; k >= 0; k--) {
           const d = this.view.getUint16(this.i + k * 2, true);
@@ -193,18 +225,23 @@ class MarshalReader {
         return normalizeInt(n < 0 ? -v : v);
       }
       case "g":
+        this.charge(COST.number);
         return this.f64();
       case "f":
+        this.charge(COST.number);
         return this.floatText();
       case "y": {
+        this.charge(COST.boxed);
         const re = this.f64();
         return new Complex(re, this.f64());
       }
       case "x": {
+        this.charge(COST.boxed);
         const re = this.floatText();
         return new Complex(re, this.floatText());
       }
       case "s":
+        this.charge(COST.boxed);
         return Buffer.from(this.bytes(this.size()));
       case "u":
       case "t":
@@ -222,14 +259,14 @@ class MarshalReader {
       case "[": {
         this.enter(depth);
         const n = this.size();
-        this.count(n);
         this.need(n); // each item takes at least one byte: refuse impossible sizes before allocating
+        this.count(n);
         const out: unknown[] = [];
         for (let k = 0; k < n; k++) out.push(this.read(depth + 1));
         return out;
       }
       case "{": {
-        this.enter(depth);
+        this.enter(depth, COST.object);
         const keys: unknown[] = [];
         const values: unknown[] = [];
         for (;;) {
@@ -244,24 +281,30 @@ class MarshalReader {
           }
           keys.push(k);
           values.push(this.read(depth + 1));
-          this.count();
+          this.count(1, COST.entry);
         }
-        return buildDict(keys, values, this.opts, false);
+        const d = buildDict(keys, values, this.opts, false, this.hashing);
+        if (d instanceof Map) this.charge(COST.hashTable);
+        return d;
       }
       case "<":
       case ">": {
-        this.enter(depth);
+        this.enter(depth, COST.object + COST.hashTable);
         const n = this.size();
-        this.count(n);
         this.need(n);
+        this.count(n, COST.entry);
         const items: unknown[] = [];
         for (let k = 0; k < n; k++) items.push(this.read(depth + 1));
-        return type === 0x3e ? new FrozenSet(items) : new Set(items);
+        const set = buildSet(items, this.hashing);
+        // a FrozenSet is filled by its constructor: from a set whose insertions were within the budget
+        return type === 0x3e ? new FrozenSet(set) : set;
       }
       case "r": {
         const idx = this.i32();
         if (idx < 0 || idx >= this.refs.length || this.refs[idx] === undefined) throw serError("marshal data has an invalid back-reference");
-        this.count();
+        // a reference costs what its value cost: written out again (in a reply, say) it is that large
+        this.count(Math.max(1, this.refItems[idx]!), 0);
+        this.charge(COST.slot + this.refCost[idx]!);
         return this.refs[idx];
       }
       case "c":
@@ -273,8 +316,8 @@ class MarshalReader {
 
   private tupleOf(n: number, depth: number): readonly unknown[] {
     this.enter(depth);
-    this.count(n);
     this.need(n);
+    this.count(n);
     const out: unknown[] = [];
     for (let k = 0; k < n; k++) out.push(this.read(depth + 1));
     return tuple(out);
@@ -306,8 +349,11 @@ class MarshalWriter {
   private buf = Buffer.allocUnsafe(256);
   private len = 0;
   private readonly guard: WriteGuard;
+  /** maxEncodedSize: the buffer never grows past it. */
+  private readonly max: number;
   constructor(opts: ResolvedOptions) {
     this.guard = new WriteGuard(opts.maxDepth);
+    this.max = opts.maxEncodedSize;
   }
 
   result(): Buffer {
@@ -316,7 +362,8 @@ class MarshalWriter {
 
   private reserve(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    if (this.len + n > this.max) throw tooLargeError(this.len + n, this.max);
+    const next = Buffer.allocUnsafe(Math.min(Math.max(this.buf.length * 2, this.len + n), this.max));
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }

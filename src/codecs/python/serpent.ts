@@ -10,7 +10,9 @@
 import { Complex } from "../../core/values.js";
 import {
   buildDict,
+  buildSet,
   bytesOf,
+  COST,
   checkHashable,
   classNameOf,
   decodeUtf8,
@@ -23,6 +25,7 @@ import {
   serError,
   tuple,
   typedItems,
+  tooLargeError,
   unsupported,
   TextReader,
   WriteGuard,
@@ -46,13 +49,22 @@ function floatText(x: number): string {
 class SerpentWriter {
   out = SERPENT_HEADER;
   private readonly guard: WriteGuard;
+  /** maxEncodedSize: the text is refused as soon as it is longer (its UTF-8 bytes are at least as many). */
+  private readonly max: number;
   constructor(opts: ResolvedOptions) {
     this.guard = new WriteGuard(opts.maxDepth);
+    this.max = opts.maxEncodedSize;
+  }
+
+  /** Refuses output past maxEncodedSize (checked per container element, so at most one element beyond). */
+  check(): void {
+    if (this.out.length > this.max) throw tooLargeError(this.out.length, this.max);
   }
 
   write(v: unknown, depth: number): void {
     switch (typeof v) {
       case "string":
+        if (v.length > this.max) throw tooLargeError(v.length, this.max);
         this.out += pyStrRepr(v);
         return;
       case "number":
@@ -87,6 +99,7 @@ class SerpentWriter {
       if (hashable) checkHashable(x, false);
       this.write(x, depth + 1);
       count++;
+      this.check();
     }
     if (isTuple && count === 1) this.out += ",";
     this.out += close;
@@ -102,6 +115,7 @@ class SerpentWriter {
       this.write(k, depth + 1);
       this.out += ":";
       this.write(val, depth + 1);
+      this.check();
     }
     if (extra) this.out += `${first ? "" : ","}${pyStrRepr(extra[0])}:${pyStrRepr(extra[1])}`;
     this.out += "}";
@@ -110,9 +124,12 @@ class SerpentWriter {
   private writeObject(v: object, depth: number): void {
     const kind = kindOf(v);
     switch (kind) {
-      case "bytes":
-        this.out += `{'data':'${bytesOf(v)!.toString("base64")}','encoding':'base64'}`;
+      case "bytes": {
+        const b = bytesOf(v)!;
+        if (b.length > this.max) throw tooLargeError(b.length, this.max);
+        this.out += `{'data':'${b.toString("base64")}','encoding':'base64'}`;
         return;
+      }
       case "complex": {
         const c = v as Complex;
         if (Number.isNaN(c.real) || Number.isNaN(c.imag)) throw serError("a complex number with a NaN part has no Python literal form");
@@ -199,12 +216,22 @@ function isEmptyDict(kwargs: Record<string, unknown> | null | undefined): boolea
   return true;
 }
 
+/** The text as UTF-8, within maxEncodedSize. */
+function encodedText(text: string, opts: ResolvedOptions): Buffer {
+  const max = opts.maxEncodedSize;
+  if (text.length > max) throw tooLargeError(text.length, max);
+  const b = Buffer.from(text, "utf8");
+  if (b.length > max) throw tooLargeError(b.length, max);
+  return b;
+}
+
 export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
+  if (typeof value === "string" && value.length > opts.maxEncodedSize) throw tooLargeError(value.length, opts.maxEncodedSize);
   const fast = scalarText(value); // the hot path: a plain result needs no writer
-  if (fast !== undefined) return Buffer.from(SERPENT_HEADER + fast, "utf8");
+  if (fast !== undefined) return encodedText(SERPENT_HEADER + fast, opts);
   const w = new SerpentWriter(opts);
   w.write(value, 0);
-  return Buffer.from(w.out, "utf8");
+  return encodedText(w.out, opts);
 }
 
 const ASCII_PRINTABLE = /^[ !#-&(-[\]-~]*$/; // what pyStrRepr writes unchanged between single quotes
@@ -283,7 +310,7 @@ export function serpentDumpsCall(objectId: string, method: string, vargs: readon
       }
       text += i === 0 ? t : `,${t}`;
     }
-    if (ok) return Buffer.from(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, "utf8");
+    if (ok) return encodedText(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, opts);
   }
   const w = new SerpentWriter(opts);
   w.out += `(${pyStrRepr(objectId)},${pyStrRepr(method)},`;
@@ -291,7 +318,7 @@ export function serpentDumpsCall(objectId: string, method: string, vargs: readon
   w.out += ",";
   w.write(kwargs ?? {}, 1);
   w.out += ")";
-  return Buffer.from(w.out, "utf8");
+  return encodedText(w.out, opts);
 }
 
 // ================================================================ parser
@@ -348,8 +375,8 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 const IMAG = new WeakSet<Complex>();
 
 export class SerpentParser extends TextReader {
-  constructor(s: string, opts: ResolvedOptions) {
-    super(s, opts, "serpent");
+  constructor(s: string, opts: ResolvedOptions, size?: number) {
+    super(s, opts, "serpent", size);
   }
 
   parseDocument(): unknown {
@@ -477,6 +504,7 @@ export class SerpentParser extends TextReader {
           this.skipWs();
           if (s.charCodeAt(this.i) === C_RPAR) {
             this.i++;
+            this.charge(COST.object + COST.hashTable);
             return new Set();
           }
         }
@@ -504,12 +532,14 @@ export class SerpentParser extends TextReader {
     }
     if (c !== C_COMMA) this.fail("',' or ')' expected");
     this.count();
-    const items: unknown[] = [first];
+    const st = this.stack;
+    const base = st.length;
+    st.push(first);
     for (;;) {
       this.i++; // the comma
       this.skipWs();
       if (this.s.charCodeAt(this.i) === C_RPAR) break;
-      items.push(this.parseExpr(depth + 1));
+      st.push(this.parseExpr(depth + 1));
       this.count();
       this.skipWs();
       c = this.s.charCodeAt(this.i);
@@ -517,17 +547,18 @@ export class SerpentParser extends TextReader {
       if (c !== C_COMMA) this.fail("',' or ')' expected");
     }
     this.i++;
-    return tuple(items);
+    return tuple(this.popFrom(base));
   }
 
   private parseList(depth: number): unknown[] {
     this.enter(depth);
     this.i++;
-    const items: unknown[] = [];
+    const st = this.stack;
+    const base = st.length;
     for (;;) {
       this.skipWs();
       if (this.s.charCodeAt(this.i) === C_RBRACK) break;
-      items.push(this.parseExpr(depth + 1));
+      st.push(this.parseExpr(depth + 1));
       this.count();
       this.skipWs();
       const c = this.s.charCodeAt(this.i);
@@ -536,11 +567,11 @@ export class SerpentParser extends TextReader {
       this.i++;
     }
     this.i++;
-    return items;
+    return this.popFrom(base);
   }
 
   private parseBrace(depth: number): unknown {
-    this.enter(depth);
+    this.enter(depth, COST.object);
     this.i++;
     this.skipWs();
     if (this.s.charCodeAt(this.i) === C_RBRACE) {
@@ -554,7 +585,7 @@ export class SerpentParser extends TextReader {
       const values: unknown[] = [];
       this.i++;
       values.push(this.parseExpr(depth + 1));
-      this.count();
+      this.count(COST.entry);
       for (;;) {
         this.skipWs();
         const c = this.s.charCodeAt(this.i);
@@ -570,16 +601,19 @@ export class SerpentParser extends TextReader {
         if (this.s.charCodeAt(this.i) !== C_COLON) this.fail("':' expected");
         this.i++;
         values.push(this.parseExpr(depth + 1));
-        this.count();
+        this.count(COST.entry);
       }
       this.i++;
       this.checkKey(first);
-      return buildDict(keys, values, this.opts, true);
+      const d = buildDict(keys, values, this.opts, true, this.hashing);
+      if (d instanceof Map) this.charge(COST.hashTable);
+      return d;
     }
     // a set
     this.checkKey(first);
-    const set = new Set<unknown>([first]);
-    this.count();
+    this.charge(COST.hashTable);
+    const items: unknown[] = [first];
+    this.count(COST.entry);
     for (;;) {
       this.skipWs();
       const c = this.s.charCodeAt(this.i);
@@ -590,11 +624,11 @@ export class SerpentParser extends TextReader {
       if (this.s.charCodeAt(this.i) === C_RBRACE) break;
       const v = this.parseExpr(depth + 1);
       this.checkKey(v);
-      set.add(v);
-      this.count();
+      items.push(v);
+      this.count(COST.entry);
     }
     this.i++;
-    return set;
+    return buildSet(items, this.hashing);
   }
 
   /** Python refuses unhashable dict keys and set elements (lists, dicts, sets). */
@@ -639,6 +673,7 @@ export class SerpentParser extends TextReader {
       const text = s.slice(start, this.i).replace(/_/g, "");
       if (text.length - 2 > this.opts.maxIntDigits) throw limitError(`integer literal longer than ${this.opts.maxIntDigits} digits`);
       const b = BigInt(text);
+      this.charge(COST.number + (text.length >> 1));
       return normalizeInt(neg ? -b : b);
     }
     let isFloat = false;
@@ -670,16 +705,25 @@ export class SerpentParser extends TextReader {
     const raw = s.slice(start, imag ? this.i - 1 : this.i);
     const text = raw.includes("_") ? raw.replace(/_/g, "") : raw;
     if (imag) {
+      this.charge(COST.boxed);
       const c = neg ? new Complex(-0, -Number(text)) : new Complex(0, Number(text));
       IMAG.add(c);
       return c;
     }
-    if (isFloat) return neg ? -Number(text) : Number(text);
+    if (isFloat) {
+      this.charge(COST.number);
+      return neg ? -Number(text) : Number(text);
+    }
     // a decimal int
     if (c0 === C_0 && intEnd - start > 1 && /[1-9]/.test(text)) {
       this.i = start;
       this.fail("leading zeros in a decimal integer literal");
     }
+    if (text.length <= 9) {
+      const v = Number(text);
+      return neg && v !== 0 ? -v : v;
+    }
+    this.charge(COST.number + (text.length >> 1));
     if (text.length <= 15) {
       const v = Number(text);
       return neg && v !== 0 ? -v : v;
@@ -732,6 +776,7 @@ export class SerpentParser extends TextReader {
         break;
       }
     }
+    this.charge((isBytes ? COST.boxed : COST.string) + acc.length);
     return isBytes ? Buffer.from(acc, "latin1") : acc;
   }
 
@@ -1105,5 +1150,5 @@ export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
   let text = text0;
   // Python reads source text with universal newlines: \r\n and \r become \n (also inside literals)
   if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
-  return new SerpentParser(text, opts).parseDocument();
+  return new SerpentParser(text, opts, data.length).parseDocument();
 }
