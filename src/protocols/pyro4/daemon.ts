@@ -46,6 +46,7 @@ import {
   decodeMessage,
   soloPlainFrame,
   FLAGS_BATCH,
+  FLAGS_COMPRESSED,
   FLAGS_EXCEPTION,
   FLAGS_ITEMSTREAMRESULT,
   FLAGS_META_ON_CONNECT,
@@ -53,6 +54,7 @@ import {
   FrameReader,
   HEADER_SIZE,
   annotationOf,
+  inflatePayload,
   MARSHAL_SERIALIZER_ID,
   marshalString,
   MSG_CONNECT,
@@ -63,6 +65,7 @@ import {
   MSG_RESULT,
   toHmacKey,
   writeRandomCorr,
+  type FrameHeader,
   type PyroMessage,
 } from "./message.js";
 
@@ -79,7 +82,23 @@ export const DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 32;
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_STREAM_LINGER_MS = 30_000;
 export const DEFAULT_MAX_STREAMS = 10_000;
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 256;
+export const DEFAULT_MAX_STREAMS_PER_PEER = 1024;
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;
+/** A frame begun must arrive in full within this time (plus a second per MiB it announces). */
+export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_IN_FLIGHT_PER_PEER = 1024;
+export const DEFAULT_MAX_BUFFER_PER_PEER = 128 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFER_TOTAL = 512 * 1024 * 1024;
+export const DEFAULT_MAX_COMPRESSION_RATIO = 100;
+/** A compressed request may always decompress to this much, whatever its ratio. */
+export const COMPRESSION_ALLOWANCE = 1024 * 1024;
+/** Before the handshake only a compressed CONNECT is accepted, and it may decompress to this much at most. */
+export const MAX_INFLATED_CONNECT = 64 * 1024;
+/** A connection with nothing in flight for this long may be closed to make room for a new one. */
+export const EVICTABLE_AFTER_MS = 1000;
+/** Room left in a reply frame for its annotations (CORR, STRM, HMAC): reply payloads are held to maxMessageSize minus this. */
+const REPLY_ANNOTATION_ROOM = 256;
 
 /** Reading from a connection pauses while more than this many reply bytes wait to be sent. */
 const WRITE_HIGH_WATER = 16 * 1024 * 1024;
@@ -105,20 +124,34 @@ export interface PyroDaemonOptions {
   maxMessageSize?: number | string | undefined;
   /** Close connections idle for this long (default 1 hour; 0 or none = never). */
   idleTimeoutMs?: number | string | undefined;
-  /** Close a connection that sent no CONNECT frame within this time (default 10 s). */
+  /** Close a connection that sent no CONNECT frame within this time (default 10 s; also the TLS handshake's limit). */
   handshakeTimeoutMs?: number | string | undefined;
-  /** Calls of one connection that may run at once (default 32; 1 = strictly one after the other). */
+  /** A frame begun must arrive in full within this time, plus a second per MiB it announces (default 30 s; 0 or none = never). */
+  frameTimeoutMs?: number | string | undefined;
+  /** Calls of one connection that may run at once, oneway calls included (default 32; 1 = strictly one after the other). */
   maxInFlightPerConnection?: number | string | undefined;
-  /** Connections served at once; more get CONNECTFAIL (default 1024). */
+  /** Calls of one client address that may run at once, over all its connections (default 1024). */
+  maxInFlightPerPeer?: number | string | undefined;
+  /** Connections served at once; a new one beyond closes the longest-idle one, or gets CONNECTFAIL (default 1024). */
   maxConnections?: number | string | undefined;
+  /** Bytes of frames one client address may have the daemon hold, being received or waiting to run (default 128 MiB). */
+  maxBufferPerPeer?: number | string | undefined;
+  /** Bytes of frames all clients together may have the daemon hold (default 512 MiB). */
+  maxBufferTotal?: number | string | undefined;
   /** Compress replies at least this large (default: never). */
   compressThreshold?: number | string | false | undefined;
+  /** A compressed request may decompress to at most this many times its size, or 1 MiB (default 100). */
+  maxCompressionRatio?: number | string | undefined;
   /** How long an item stream survives its connection (default 30 s, Pyro4's ITER_STREAM_LINGER; 0 = dropped with it). */
   streamLingerMs?: number | string | undefined;
   /** Maximum age of an item stream (default unlimited, Pyro4's ITER_STREAM_LIFETIME). */
   streamLifetimeMs?: number | string | undefined;
   /** Open item streams per daemon (default 10000). */
   maxStreams?: number | string | undefined;
+  /** Open item streams per connection (default 256). */
+  maxStreamsPerConnection?: number | string | undefined;
+  /** Open item streams per client address, lingering ones included (default 1024). */
+  maxStreamsPerPeer?: number | string | undefined;
   /** On close(), how long in-flight calls may run before connections are cut (default 10 s). */
   closeGraceMs?: number | string | undefined;
   /** Limits handed to the serializers. */
@@ -161,6 +194,8 @@ interface StreamEntry {
   id: string;
   iter: Iterator<unknown> | AsyncIterator<unknown>;
   conn: Connection | undefined;
+  /** The client address it counts against. */
+  peer: Peer;
   created: number;
   lingerTimer: NodeJS.Timeout | undefined;
   lifetimeTimer: NodeJS.Timeout | undefined;
@@ -234,8 +269,27 @@ function hasKeys(o: object): boolean {
 }
 const NO_KWARGS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
+/**
+ * What one client address has in the daemon, over all its connections: the
+ * calls it runs, the item streams it holds (lingering ones too) and the
+ * frame bytes the daemon holds for it. Dropped when all are zero.
+ */
+class Peer {
+  connections = 0;
+  inFlight = 0;
+  streams = 0;
+  held = 0;
+  /** Its connections whose reading waits for its calls in flight to go down. */
+  readonly waiting = new Set<Connection>();
+  constructor(readonly key: string) {}
+  get unused(): boolean {
+    return this.connections === 0 && this.inFlight === 0 && this.streams === 0 && this.held === 0;
+  }
+}
+
 class Connection implements PeerInfo {
   readonly reader: FrameReader;
+  readonly peer: Peer;
   handshaken = false;
   handshakeStarted = false;
   /** serveFast() may be tried (after the handshake, no HMAC, no compression, serpent accepted). */
@@ -246,9 +300,20 @@ class Connection implements PeerInfo {
   private readonly inbox: PyroMessage[] = [];
   /** When each message of the inbox arrived (Date.now()): a client's time limit counts from then. */
   private readonly inboxAt: number[] = [];
+  /** Payload bytes of the inbox's messages. */
+  private inboxBytes = 0;
+  /** Bytes this connection holds (a frame being received, the inbox), as counted in its peer's and the daemon's budgets. */
+  held = 0;
+  /** Calls running, oneway calls included. */
   private running = 0;
+  /** When a byte last came in or a call last finished (Date.now()): the longest-idle connection makes room for a new one. */
+  lastActive = Date.now();
   private idleTimer: NodeJS.Timeout | undefined;
   private idleMs = 0;
+  /** Watches the frame being received (frameTimeoutMs), from its first byte. */
+  private frameTimer: NodeJS.Timeout | undefined;
+  private frameStart = 0;
+  private frameHeader: FrameHeader | undefined;
   private readonly drainWaiters: Array<() => void> = [];
   readonly streams = new Set<string>();
   readonly onewayRunning = new Set<Promise<void>>();
@@ -264,9 +329,12 @@ class Connection implements PeerInfo {
     readonly daemon: PyroDaemon,
     readonly socket: Socket,
   ) {
-    this.reader = new FrameReader({ hmacKey: daemon.hmacKey, maxMessageSize: daemon.maxMessageSize });
+    // compressed payloads are inflated by the daemon: only after the handshake, within a ratio (inflate())
+    this.reader = new FrameReader({ hmacKey: daemon.hmacKey, maxMessageSize: daemon.maxMessageSize, deferDecompression: true });
     this.clientAddress = socket.remoteAddress;
     this.clientPort = socket.remotePort;
+    this.peer = daemon.peerOf(this.clientAddress);
+    this.peer.connections++;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => log.debug("connection error from %s: %s", this.clientAddress, err.message));
@@ -310,9 +378,84 @@ class Connection implements PeerInfo {
     this.socket.destroy();
   }
 
+  /** Whether another call may start now: within this connection's and its peer's limits. */
+  private canStart(): boolean {
+    return this.running < this.daemon.maxInFlight && this.peer.inFlight < this.daemon.maxInFlightPerPeer;
+  }
+
+  private startCall(): void {
+    this.running++;
+    this.peer.inFlight++;
+  }
+
+  private endCall(): void {
+    this.running--;
+    this.lastActive = Date.now();
+    this.daemon.callEnded(this.peer);
+  }
+
+  /** Whether a frame is partly received. */
+  get receiving(): boolean {
+    return this.reader.pending > 0 || this.reader.currentHeader !== undefined;
+  }
+
+  /** Re-counts the bytes held (a frame being received, the inbox) in the peer's and the daemon's budgets. */
+  private updateHeld(): void {
+    if (this.closed) return;
+    const now = this.reader.pending + this.inboxBytes;
+    if (now === this.held) return;
+    const delta = now - this.held;
+    this.held = now;
+    this.daemon.addHeld(this.peer, delta);
+  }
+
+  /**
+   * Times the frame being received (frameTimeoutMs, plus a second per MiB its
+   * header announces), from its first byte; `completed`: frames were
+   * completed by the last chunk, so a partial one is a new frame.
+   */
+  private watchFrame(completed: boolean): void {
+    if (!this.receiving) {
+      if (this.frameTimer !== undefined) {
+        clearTimeout(this.frameTimer);
+        this.frameTimer = undefined;
+        this.frameHeader = undefined;
+      }
+      return;
+    }
+    const ms = this.daemon.frameTimeoutMs;
+    if (ms <= 0) return;
+    const h = this.reader.currentHeader;
+    if (this.frameTimer !== undefined && !completed && h === this.frameHeader) return;
+    if (this.frameTimer === undefined || completed) this.frameStart = Date.now();
+    else clearTimeout(this.frameTimer);
+    this.frameHeader = h;
+    const allowed = ms + (h === undefined ? 0 : Math.floor((h.payloadLength + h.annotationsLength) / 1048576) * 1000);
+    this.frameTimer = setTimeout(() => this.onFrameTimeout(allowed), Math.max(0, this.frameStart + allowed - Date.now()));
+    this.frameTimer.unref();
+  }
+
+  private onFrameTimeout(allowed: number): void {
+    this.frameTimer = undefined;
+    if (this.closed || !this.receiving) return;
+    log.debug("closing the connection from %s:%s: a frame did not arrive in full within %d ms (%d bytes of it held)", this.clientAddress, this.clientPort, allowed, this.reader.pending);
+    this.closing = true;
+    this.socket.destroy();
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    if (this.fastPath && this.reader.pending === 0 && this.reader.currentHeader === undefined && this.running === 0 && this.slots.length === 0 && this.inbox.length === 0 && this.serveFast(chunk)) {
+    this.lastActive = Date.now();
+    if (
+      this.fastPath &&
+      this.reader.pending === 0 &&
+      this.reader.currentHeader === undefined &&
+      this.running === 0 &&
+      this.slots.length === 0 &&
+      this.inbox.length === 0 &&
+      this.peer.inFlight < this.daemon.maxInFlightPerPeer &&
+      this.serveFast(chunk)
+    ) {
       if (this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
       if (this.closing) this.maybeFinishClosing();
       this.checkBackpressure();
@@ -325,10 +468,12 @@ class Connection implements PeerInfo {
       this.onFrameError(err);
       return;
     }
+    this.watchFrame(msgs.length > 0);
     if (this.handshaken && this.daemon.idleTimeoutMs > 0) this.armIdle(this.daemon.idleTimeoutMs);
-    const at = Date.now();
-    if (msgs.length === 1 && this.handshaken && this.inbox.length === 0 && this.slots.length === 0 && this.running < this.daemon.maxInFlight) {
+    const at = this.lastActive;
+    if (msgs.length === 1 && this.handshaken && this.inbox.length === 0 && this.slots.length === 0 && this.canStart()) {
       // the common case: one request on an idle connection, served right away (a synchronous reply is written by emit() at once)
+      if (this.held !== 0 || this.reader.pending !== 0) this.updateHeld();
       this.dispatch(msgs[0]!, at);
       if (this.closing) this.maybeFinishClosing();
       this.checkBackpressure();
@@ -345,7 +490,9 @@ class Connection implements PeerInfo {
         }
         this.inbox.push(m);
         this.inboxAt.push(at);
+        this.inboxBytes += m.data.length;
       }
+      this.updateHeld();
       this.pump();
     } finally {
       this.batching = false;
@@ -467,6 +614,15 @@ class Connection implements PeerInfo {
     const d = this.daemon;
     if (m.type !== MSG_CONNECT) return this.fail(`invalid msg type ${m.type} received`, MARSHAL_SERIALIZER_ID, m.seq);
     if (!d.accepts(m.serializerId)) return this.fail(`message used serializer that is not accepted: ${m.serializerId}`, MARSHAL_SERIALIZER_ID, m.seq);
+    if (m.flags & FLAGS_COMPRESSED) {
+      // a Python client with COMPRESSION on compresses a CONNECT over 200 bytes: a small one is accepted, nothing costly before the handshake
+      try {
+        m.data = inflatePayload(m.data, MAX_INFLATED_CONNECT);
+        m.flags &= ~FLAGS_COMPRESSED;
+      } catch (err) {
+        return this.fail(`compressed CONNECT refused: ${errorMessage(err)}`, MARSHAL_SERIALIZER_ID, m.seq);
+      }
+    }
     const ser = d.serializer(m.serializerId);
     let data: unknown;
     try {
@@ -538,21 +694,56 @@ class Connection implements PeerInfo {
     });
   }
 
-  private pump(): void {
+  /** Starts the calls of the inbox that the limits allow. */
+  pump(): void {
     const inbox = this.inbox;
-    while (this.handshaken && inbox.length > 0 && !this.closed && this.running < this.daemon.maxInFlight) {
+    const had = this.inboxBytes;
+    while (this.handshaken && inbox.length > 0 && !this.closed) {
+      if (!this.canStart()) {
+        // the peer's other connections hold its calls: woken when one of them ends (callEnded)
+        if (this.running < this.daemon.maxInFlight) this.peer.waiting.add(this);
+        break;
+      }
       const m = inbox.shift()!;
+      this.inboxBytes -= m.data.length;
       this.dispatch(m, this.inboxAt.shift()!);
     }
+    if (this.inboxBytes !== had) this.updateHeld();
     if (!this.batching) this.checkBackpressure();
     if (this.closing) this.maybeFinishClosing();
   }
 
-  /** Stops reading while too much is queued, or while the client does not read its replies. */
-  private checkBackpressure(): void {
-    if (this.inbox.length >= this.daemon.maxInFlight || this.socket.writableLength > WRITE_HIGH_WATER) {
+  /**
+   * Stops reading while too much is queued, while the client does not read
+   * its replies, or while its address (or all clients) hold more frame bytes
+   * than their budget (woken when they go down: PyroDaemon.addHeld).
+   */
+  checkBackpressure(): void {
+    const overBudget = this.held > 0 && this.daemon.overBudget(this.peer);
+    if (this.inbox.length >= this.daemon.maxInFlight || overBudget || this.socket.writableLength > WRITE_HIGH_WATER) {
+      if (overBudget) this.daemon.waitForBudget(this);
       if (!this.socket.isPaused()) this.socket.pause();
     } else if (!this.closing && this.socket.isPaused()) this.socket.resume();
+  }
+
+  /**
+   * Inflates a compressed request, within maxMessageSize and the compression
+   * ratio; a request beyond either is answered with an exception.
+   */
+  private inflate(m: PyroMessage): boolean {
+    try {
+      m.data = inflatePayload(m.data, this.daemon.inflateLimit(m.data.length));
+      m.flags &= ~FLAGS_COMPRESSED;
+      return true;
+    } catch (err) {
+      log.debug("compressed request from %s refused: %s", this.clientAddress, errorMessage(err));
+      const fault =
+        err instanceof MessageTooLargeError
+          ? new PyroFault("Pyro4.errors.MessageTooLargeError", `${errorMessage(err)} (at most ${this.daemon.maxCompressionRatio} times the compressed size, or 1 MiB)`)
+          : new PyroFault("Pyro4.errors.ProtocolError", errorMessage(err));
+      if (!(m.flags & FLAGS_ONEWAY)) this.completeNow(this.errorReply(m, fault));
+      return false;
+    }
   }
 
   private dispatch(m: PyroMessage, at: number): void {
@@ -573,6 +764,7 @@ class Connection implements PeerInfo {
       this.socket.destroy();
       return;
     }
+    if (m.flags & FLAGS_COMPRESSED && !this.inflate(m)) return;
     if (!this.daemon.accepts(m.serializerId)) {
       if (this.daemon.knows(m.serializerId) && !(m.flags & FLAGS_ONEWAY)) {
         this.completeNow(this.errorReply(m, new PyroFault("Pyro4.errors.SerializeError", `message used serializer that is not accepted: ${m.serializerId}`)));
@@ -583,6 +775,8 @@ class Connection implements PeerInfo {
       return;
     }
     if (m.flags & FLAGS_ONEWAY) {
+      // counted as running like any call: a flood of oneway calls waits its turn
+      this.startCall();
       let started: Promise<unknown>;
       try {
         started = Promise.resolve(this.daemon.handleInvoke(m, this, at));
@@ -594,7 +788,8 @@ class Connection implements PeerInfo {
         .catch((err: unknown) => log.debug("oneway call failed: %s", errorMessage(err)))
         .finally(() => {
           this.onewayRunning.delete(p);
-          if (this.closing) this.maybeFinishClosing();
+          this.endCall();
+          this.pump();
         });
       this.onewayRunning.add(p);
       return;
@@ -617,14 +812,14 @@ class Connection implements PeerInfo {
       return;
     }
     const slot = this.newSlot();
-    this.running++;
+    this.startCall();
     r.then(
       (frame) => {
-        this.running--;
+        this.endCall();
         this.complete(slot, frame);
       },
       (err: unknown) => {
-        this.running--;
+        this.endCall();
         this.complete(slot, this.errorReply(m, err));
       },
     );
@@ -683,8 +878,14 @@ class Connection implements PeerInfo {
     if (!this.handshaken) {
       this.inbox.length = 0;
       this.inboxAt.length = 0;
+      this.inboxBytes = 0;
     }
-    while (this.inbox.length > 0 && this.running < this.daemon.maxInFlight) this.dispatch(this.inbox.shift()!, this.inboxAt.shift()!);
+    while (this.inbox.length > 0 && this.running < this.daemon.maxInFlight) {
+      const m = this.inbox.shift()!;
+      this.inboxBytes -= m.data.length;
+      this.dispatch(m, this.inboxAt.shift()!);
+    }
+    this.updateHeld();
     if (this.drainWaiters.length > 0 && !this.busy) {
       this.writeOut();
       this.socket.end();
@@ -700,8 +901,15 @@ class Connection implements PeerInfo {
   private onClose(): void {
     this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.frameTimer) clearTimeout(this.frameTimer);
     this.inbox.length = 0;
     this.inboxAt.length = 0;
+    this.inboxBytes = 0;
+    this.peer.connections--;
+    this.peer.waiting.delete(this);
+    // the frame being received goes with the connection: its bytes leave the budgets
+    this.daemon.addHeld(this.peer, -this.held);
+    this.held = 0;
     this.daemon.connectionClosed(this);
     this.resolveDrain();
   }
@@ -730,15 +938,34 @@ export class PyroDaemon {
   /** In ms; 0 = never. */
   readonly handshakeTimeoutMs: number;
   readonly maxInFlight: number;
+  readonly maxInFlightPerPeer: number;
+  /** In ms; 0 = never. */
+  readonly frameTimeoutMs: number;
   readonly compressThreshold: number | undefined;
+  readonly maxCompressionRatio: number;
   readonly validateHandshake: PyroDaemonOptions["validateHandshake"];
+  private readonly maxConnections: number;
+  private readonly maxBufferPerPeer: number;
+  private readonly maxBufferTotal: number;
+  private readonly maxStreams: number;
+  private readonly maxStreamsPerConnection: number;
+  private readonly maxStreamsPerPeer: number;
+  /** Client addresses with connections, calls, streams or held bytes. */
+  private readonly peers = new Map<string, Peer>();
+  /** Frame bytes held for all clients (Connection.held summed). */
+  private heldTotal = 0;
+  /** Connections whose reading waits for the buffer budgets. */
+  private readonly budgetWaiters = new Set<Connection>();
+  /** Refusals of full-daemon connections since the last warning (warned at most once a second). */
+  private refusals = 0;
+  private lastRefusalWarning = 0;
   /** What is served: the core's one server-side dispatcher. */
   private readonly table: ServiceTable;
   /** Fast-path handles by object id and method; emptied whenever what is served changes. */
   private readonly preparedCache = new Map<string, Map<string, PreparedMethod>>();
   private readonly accepted: Set<number>;
   private readonly serializers = new Map<number, PyroSerializer>();
-  private readonly serializerLimits: SerializerLimitsInput | undefined;
+  private readonly serializerLimits: SerializerLimitsInput & { maxEncodedSize: number };
   private readonly tls: TlsSettings | undefined;
   private readonly connections = new Set<Connection>();
   private readonly rejected = new Set<Socket>();
@@ -763,9 +990,20 @@ export class PyroDaemon {
     this.idleTimeoutMs = timerMs(get<number>("idleTimeoutMs"));
     this.handshakeTimeoutMs = timerMs(get<number>("handshakeTimeoutMs"));
     this.maxInFlight = get<number>("maxInFlightPerConnection");
+    this.maxInFlightPerPeer = get<number>("maxInFlightPerPeer");
+    this.frameTimeoutMs = timerMs(get<number>("frameTimeoutMs"));
+    this.maxConnections = get<number>("maxConnections");
+    this.maxBufferPerPeer = get<number>("maxBufferPerPeer");
+    this.maxBufferTotal = get<number>("maxBufferTotal");
+    this.maxStreams = get<number>("maxStreams");
+    this.maxStreamsPerConnection = get<number>("maxStreamsPerConnection");
+    this.maxStreamsPerPeer = get<number>("maxStreamsPerPeer");
+    this.maxCompressionRatio = get<number>("maxCompressionRatio");
     this.compressThreshold = get<number | undefined>("compressThreshold");
     this.validateHandshake = get<PyroDaemonOptions["validateHandshake"]>("validateHandshake");
-    this.serializerLimits = get<SerializerLimitsInput | undefined>("serializerLimits");
+    // replies are held to the message limit (with room for their annotations), as requests are
+    const max = this.maxMessageSize;
+    this.serializerLimits = { ...get<SerializerLimitsInput | undefined>("serializerLimits"), maxEncodedSize: max > 0 ? Math.max(1, max - REPLY_ANNOTATION_ROOM) : Infinity };
     this.bindHost = get<string>("host");
     this.requestedPort = get<number>("port");
     this.unixPath = get<string | undefined>("unixPath");
@@ -778,6 +1016,82 @@ export class PyroDaemon {
       this.serializers.set(s.id, s);
       this.accepted.add(s.id);
     }
+  }
+
+  // ------------------------------------------------------------ clients
+
+  /** @internal The record of a client address (Unix-socket clients share one). */
+  peerOf(address: string | undefined): Peer {
+    const key = address ?? "(local)";
+    let p = this.peers.get(key);
+    if (p === undefined) {
+      p = new Peer(key);
+      this.peers.set(key, p);
+    }
+    return p;
+  }
+
+  private forgetIfUnused(p: Peer): void {
+    if (p.unused && this.peers.get(p.key) === p) this.peers.delete(p.key);
+  }
+
+  /** @internal A call of the peer ended: its connections waiting for a free call may go on. */
+  callEnded(p: Peer): void {
+    p.inFlight--;
+    if (p.waiting.size > 0 && p.inFlight < this.maxInFlightPerPeer) {
+      const waiting = [...p.waiting];
+      p.waiting.clear();
+      for (const c of waiting) if (!c.closed) c.pump();
+    }
+    if (p.connections === 0) this.forgetIfUnused(p);
+  }
+
+  /** @internal Counts frame bytes held for a peer (negative: released) and wakes connections waiting for the budget. */
+  addHeld(p: Peer, delta: number): void {
+    if (delta === 0) return;
+    p.held += delta;
+    this.heldTotal += delta;
+    if (delta < 0) {
+      if (this.budgetWaiters.size > 0) this.wakeBudgetWaiters();
+      if (p.connections === 0) this.forgetIfUnused(p);
+    }
+  }
+
+  /** @internal Whether the peer, or all clients, hold more frame bytes than allowed. */
+  overBudget(p: Peer): boolean {
+    return p.held > this.maxBufferPerPeer || this.heldTotal > this.maxBufferTotal;
+  }
+
+  /** @internal A connection paused for the budgets, resumed when they allow. */
+  waitForBudget(c: Connection): void {
+    this.budgetWaiters.add(c);
+  }
+
+  private wakeBudgetWaiters(): void {
+    if (this.heldTotal > this.maxBufferTotal) return;
+    for (const c of [...this.budgetWaiters]) {
+      if (c.closed) this.budgetWaiters.delete(c);
+      else if (!this.overBudget(c.peer)) {
+        this.budgetWaiters.delete(c);
+        c.checkBackpressure();
+      }
+    }
+  }
+
+  /** @internal How far a compressed request of `size` bytes may inflate: the compression ratio (or 1 MiB), within maxMessageSize. */
+  inflateLimit(size: number): number {
+    const byRatio = Math.max(COMPRESSION_ALLOWANCE, size * this.maxCompressionRatio);
+    return this.maxMessageSize > 0 ? Math.min(this.maxMessageSize, byRatio) : byRatio;
+  }
+
+  /** Number of client addresses with connections, calls, item streams or frames held. */
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Frame bytes the daemon holds for its clients (being received, or waiting to run). */
+  get heldBytes(): number {
+    return this.heldTotal;
   }
 
   /** Whether a serializer id is accepted from clients. */
@@ -927,10 +1241,14 @@ export class PyroDaemon {
     const tls = this.tls;
     let server: Server;
     if (tls) {
-      server = createTlsServer(serverTlsOptions(tls), (socket) => this.accept(socket, tls));
+      // the TLS handshake has the CONNECT's time limit (Node's own default is 2 minutes)
+      const handshakeTimeout = this.handshakeTimeoutMs > 0 ? this.handshakeTimeoutMs : 120_000;
+      server = createTlsServer({ ...serverTlsOptions(tls), handshakeTimeout }, (socket) => this.accept(socket, tls));
       server.on("tlsClientError", (err: Error, socket: TLSSocket) => {
         // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
         if (!isSilentDisconnect(err, socket)) log.warn("TLS handshake with %s:%s failed: %s", socket.remoteAddress, socket.remotePort, err.message);
+        // Node leaves the socket open after a failed or timed-out handshake when there is a listener: close it (and its descriptor)
+        socket.destroy();
       });
     } else server = createNetServer((socket) => this.accept(socket, undefined));
     this.server = server;
@@ -975,8 +1293,14 @@ export class PyroDaemon {
       socket.destroy();
       return;
     }
-    const max = (this.options["maxConnections"] as number | undefined) ?? DEFAULT_MAX_CONNECTIONS;
-    if (this.connections.size >= max) {
+    if (this.connections.size >= this.maxConnections && !this.evictIdle()) {
+      this.refusals++;
+      const now = Date.now();
+      if (now - this.lastRefusalWarning >= 1000) {
+        log.warn("refused %d connection(s) (the last from %s): %d connections served, none idle for %d ms", this.refusals, socket.remoteAddress, this.connections.size, EVICTABLE_AFTER_MS);
+        this.refusals = 0;
+        this.lastRefusalWarning = now;
+      }
       this.refuse(socket, "no free workers, increase server threadpool size");
       return;
     }
@@ -990,6 +1314,27 @@ export class PyroDaemon {
       }
     }
     this.connections.add(new Connection(this, socket));
+  }
+
+  /**
+   * A full daemon makes room: closes the connection that has been idle the
+   * longest (no call running or queued, nothing received or finished for
+   * EVICTABLE_AFTER_MS or more: an idle client, a silent one, a slow
+   * sender). Returns false when none is.
+   */
+  private evictIdle(): boolean {
+    const now = Date.now();
+    let victim: Connection | undefined;
+    for (const c of this.connections) {
+      if (c.closing || c.busy || now - c.lastActive < EVICTABLE_AFTER_MS) continue;
+      if (victim === undefined || c.lastActive < victim.lastActive) victim = c;
+    }
+    if (victim === undefined) return false;
+    log.debug("closing the connection from %s:%s, idle for %d ms, to make room for a new one", victim.clientAddress, victim.clientPort, now - victim.lastActive);
+    this.connections.delete(victim);
+    victim.closing = true;
+    victim.socket.destroy();
+    return true;
   }
 
   /** Answers a connection with CONNECTFAIL and closes it. */
@@ -1013,7 +1358,9 @@ export class PyroDaemon {
 
   connectionClosed(c: Connection): void {
     this.connections.delete(c);
+    this.forgetIfUnused(c.peer);
     this.table.endSession(c);
+    this.budgetWaiters.delete(c);
     for (const id of c.streams) {
       const s = this.streams.get(id);
       if (!s || s.conn !== c) continue;
@@ -1058,6 +1405,8 @@ export class PyroDaemon {
     if (!s) return;
     this.streams.delete(id);
     s.conn?.streams.delete(id);
+    s.peer.streams--;
+    this.forgetIfUnused(s.peer);
     if (s.lingerTimer) clearTimeout(s.lingerTimer);
     if (s.lifetimeTimer) clearTimeout(s.lifetimeTimer);
     try {
@@ -1069,16 +1418,26 @@ export class PyroDaemon {
   }
 
   private addStream(iter: Iterator<unknown> | AsyncIterator<unknown>, conn: Connection): string {
-    if (this.streams.size >= ((this.options["maxStreams"] as number | undefined) ?? DEFAULT_MAX_STREAMS)) {
+    const full =
+      this.streams.size >= this.maxStreams
+        ? "too many open item streams"
+        : conn.streams.size >= this.maxStreamsPerConnection
+          ? `too many open item streams on this connection (${this.maxStreamsPerConnection})`
+          : conn.peer.streams >= this.maxStreamsPerPeer
+            ? `too many open item streams for this client (${this.maxStreamsPerPeer})`
+            : undefined;
+    if (full !== undefined) {
       try {
-        iter.return?.();
+        const r = iter.return?.();
+        if (isPromiseLike(r)) Promise.resolve(r).catch(() => undefined);
       } catch {
         /* ignore */
       }
-      throw new PyroFault("Pyro4.errors.PyroError", "too many open item streams");
+      throw new PyroFault("Pyro4.errors.PyroError", full);
     }
     const id = randomUUID();
-    const entry: StreamEntry = { id, iter, conn, created: Date.now(), lingerTimer: undefined, lifetimeTimer: undefined, busy: undefined };
+    const entry: StreamEntry = { id, iter, conn, peer: conn.peer, created: Date.now(), lingerTimer: undefined, lifetimeTimer: undefined, busy: undefined };
+    conn.peer.streams++;
     const life = timerMs((this.options["streamLifetimeMs"] as number | undefined) ?? Infinity);
     if (life > 0) {
       entry.lifetimeTimer = setTimeout(() => this.dropStream(id), life);
@@ -1103,6 +1462,13 @@ export class PyroDaemon {
       s.conn?.streams.delete(s.id);
       s.conn = conn;
       conn.streams.add(s.id);
+      if (s.peer !== conn.peer) {
+        // a client that reconnected from another address: the stream counts against it now
+        s.peer.streams--;
+        this.forgetIfUnused(s.peer);
+        s.peer = conn.peer;
+        s.peer.streams++;
+      }
     }
     // one next() at a time per stream
     while (s.busy) await s.busy.catch(() => undefined);
@@ -1247,6 +1613,8 @@ export class PyroDaemon {
     try {
       return ser.dumps(value);
     } catch (err) {
+      // a reply is held to maxMessageSize as a request is: the writer stops there, and the client gets the error instead
+      if (err instanceof RemotingError && err.code === ErrorCodes.ERR_MESSAGE_TOO_LARGE) throw new PyroFault("Pyro4.errors.MessageTooLargeError", `the reply is too large: ${errorMessage(err)}`);
       throw new PyroFault("Pyro4.errors.SerializeError", errorMessage(err));
     }
   }

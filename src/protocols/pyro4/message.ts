@@ -56,6 +56,27 @@ export interface FrameOptions {
   maxMessageSize?: number | undefined;
   /** Compress sent payloads at least this large (bytes); `undefined`/`false` never compresses. */
   compressThreshold?: number | false | undefined;
+  /**
+   * Leave received compressed payloads compressed (FLAGS_COMPRESSED kept, the
+   * HMAC still checked): the receiver inflates them with `inflatePayload()`,
+   * when and within what limit it decides (the daemon: only after the
+   * handshake, within a compression ratio).
+   */
+  deferDecompression?: boolean | undefined;
+}
+
+/**
+ * Inflates a compressed payload to at most `limit` bytes (0: no limit):
+ * MessageTooLargeError beyond it (zlib stops there: no more is produced),
+ * ProtocolError for data that does not inflate.
+ */
+export function inflatePayload(data: Buffer, limit: number): Buffer {
+  try {
+    return inflateSync(data, limit > 0 ? { maxOutputLength: limit } : {});
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw new MessageTooLargeError(limit + 1, limit, "decompressed payload");
+    throw new ProtocolError("cannot decompress payload", ErrorCodes.ERR_PROTOCOL, { cause: err });
+  }
 }
 
 /** Normalizes an HMAC key given as a string (UTF-8) or bytes. */
@@ -494,15 +515,8 @@ export function decodeBody(header: FrameHeader, body: Buffer, options: FrameOpti
     annotations.delete("HMAC");
   }
   if (header.flags & FLAGS_COMPRESSED) {
-    const max = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    try {
-      data = inflateSync(data, max > 0 ? { maxOutputLength: max } : {});
-    } catch (err) {
-      if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-        throw new MessageTooLargeError(max + 1, max, "decompressed payload");
-      }
-      throw new ProtocolError("cannot decompress payload", ErrorCodes.ERR_PROTOCOL, { cause: err });
-    }
+    if (options.deferDecompression === true) return { type: header.type, flags: header.flags, seq: header.seq, serializerId: header.serializerId, annotations, data };
+    data = inflatePayload(data, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
   }
   return { type: header.type, flags: header.flags & ~FLAGS_COMPRESSED, seq: header.seq, serializerId: header.serializerId, annotations, data };
 }

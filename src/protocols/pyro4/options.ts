@@ -23,7 +23,11 @@ export interface SerializerLimitsInput {
   maxDepth?: number;
   maxItems?: number;
   maxStringLength?: number;
+  /** The decoded-size budget: a message may decode to at most this many times its size, plus 1 MiB (default 32). */
+  maxExpansion?: number;
 }
+
+const LIMIT_NAMES = ["maxDepth", "maxItems", "maxStringLength", "maxExpansion"] as const;
 
 /** A shared HMAC key: text (UTF-8) or bytes. */
 export function parseHmacKey(v: unknown, name: string): string | Uint8Array {
@@ -53,14 +57,14 @@ function compressThreshold(doc: string, extra: { connection?: boolean } = {}): P
 }
 
 function limits(v: unknown, name: string): SerializerLimitsInput {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(`${name} must be an object (maxDepth, maxItems, maxStringLength)`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(`${name} must be an object (${LIMIT_NAMES.join(", ")})`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
   const out: SerializerLimitsInput = {};
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    if (k !== "maxDepth" && k !== "maxItems" && k !== "maxStringLength") {
-      const s = closest(k, ["maxDepth", "maxItems", "maxStringLength"]);
+    if (!(LIMIT_NAMES as readonly string[]).includes(k)) {
+      const s = closest(k, [...LIMIT_NAMES]);
       throw new ConfigError(`${name} has no limit '${k}'${s ? ` (did you mean '${s}'?)` : ""}`, ErrorCodes.ERR_CONFIG_INVALID_VALUE);
     }
-    out[k] = integer("", undefined, { min: 1 }).parse(val, `${name}.${k}`);
+    out[k as (typeof LIMIT_NAMES)[number]] = integer("", undefined, { min: 1 }).parse(val, `${name}.${k}`);
   }
   return out;
 }
@@ -86,14 +90,21 @@ export const DAEMON_SETTINGS: Readonly<Record<string, PropertySpec<any>>> = Obje
   maxMessageSize: size("limit of payload + annotations of one frame, checked from the header; also bounds a decompressed payload (units: 64kB, 16MiB; 0: no limit)", DEFAULT_MAX_MESSAGE_SIZE, { defaultText: "64MiB" }),
   idleTimeoutMs: duration("close a connection with no call in progress and no bytes received for this long; 0 or none: never", 3_600_000, { defaultText: "1h" }),
   handshakeTimeoutMs: duration("close a connection that sent no CONNECT frame within this time; 0 or none: never", 10_000, { defaultText: "10s" }),
-  maxInFlightPerConnection: integer("calls of one connection running at once (reading pauses beyond); 1: strictly one after the other, like a Pyro4 daemon", 32, { min: 1 }),
-  maxConnections: integer("connections served at once; more get CONNECTFAIL 'no free workers'", 1024, { min: 1 }),
-  compressThreshold: compressThreshold("zlib-compress replies at least this large (compressed requests are always accepted)"),
+  frameTimeoutMs: duration("a frame begun must arrive in full within this time, plus one second per MiB its header announces (slow senders are closed); 0 or none: never", 30_000, { defaultText: "30s" }),
+  maxInFlightPerConnection: integer("calls of one connection running at once, oneway calls included (reading pauses beyond); 1: strictly one after the other, like a Pyro4 daemon", 32, { min: 1 }),
+  maxInFlightPerPeer: integer("calls running at once for one client address, over all its connections, oneway calls included (its reading pauses beyond)", 1024, { min: 1 }),
+  maxConnections: integer("connections served at once; a new one beyond closes the longest-idle connection (idle for 1 s or more) or, when none is, gets CONNECTFAIL 'no free workers'", 1024, { min: 1 }),
+  maxBufferPerPeer: size("bytes of frames one client address may have the daemon hold (being received, or waiting to run); its reading pauses beyond", 128 * 1024 * 1024, { defaultText: "128MiB" }),
+  maxBufferTotal: size("bytes of frames all clients together may have the daemon hold; reading pauses beyond", 512 * 1024 * 1024, { defaultText: "512MiB" }),
+  compressThreshold: compressThreshold("zlib-compress replies at least this large (compressed requests are accepted after the handshake, within maxCompressionRatio)"),
+  maxCompressionRatio: integer("a compressed request may decompress to at most this many times its compressed size (or to 1 MiB), within maxMessageSize", 100, { min: 1 }),
   streamLingerMs: duration("how long an item stream survives its connection (Pyro4's ITER_STREAM_LINGER); 0: dropped with it", 30_000, { allowNone: false, defaultText: "30s" }),
   streamLifetimeMs: duration("maximum age of an item stream (Pyro4's ITER_STREAM_LIFETIME); 0 or none: unlimited", Infinity, { defaultText: "unlimited" }),
   maxStreams: integer("open item streams per daemon", 10_000, { min: 0 }),
+  maxStreamsPerConnection: integer("open item streams one connection may hold", 256, { min: 0 }),
+  maxStreamsPerPeer: integer("open item streams one client address may hold (lingering ones included)", 1024, { min: 0 }),
   closeGraceMs: duration("on close, how long calls already received may run before connections are cut", 10_000, { allowNone: false, defaultText: "10s" }),
-  serializerLimits: anyValue<SerializerLimitsInput>("limits handed to the serializers: maxDepth, maxItems, maxStringLength", "map", limits),
+  serializerLimits: anyValue<SerializerLimitsInput>("limits handed to the serializers: maxDepth, maxItems, maxStringLength, maxExpansion", "map", limits),
   tracing: boolean("OpenTelemetry SERVER spans, continuing the client's trace (a no-op unless the application installs an SDK)", true),
   enforceDeadlines: boolean("refuse a call whose client deadline passed before it could run", true),
   ...tlsProperties("server"),
@@ -127,7 +138,7 @@ export const PROXY_SETTINGS: Readonly<Record<string, PropertySpec<any>>> = Objec
   broadcastAddrs: anyValue<string[]>("where the broadcast goes (Pyro4's BROADCAST_ADDRS; a list or comma-separated; <broadcast> = 255.255.255.255)", "list", (v, n) => parseList(v, n), undefined, { connection: true, defaultText: "<broadcast>, 0.0.0.0" }),
   broadcastTimeoutMs: duration("wait for a broadcast reply per try", 700, { allowNone: false, connection: true }),
   broadcastRetries: integer("broadcast tries", 3, { min: 1, max: 100 }, { connection: true }),
-  serializerLimits: anyValue<SerializerLimitsInput>("limits handed to the serializers: maxDepth, maxItems, maxStringLength", "map", limits, undefined, { connection: true }),
+  serializerLimits: anyValue<SerializerLimitsInput>("limits handed to the serializers: maxDepth, maxItems, maxStringLength, maxExpansion", "map", limits, undefined, { connection: true }),
   ...tlsProperties("client"),
 });
 

@@ -26,6 +26,7 @@ import {
   ConfigError,
   ConnectionClosedError,
   ErrorCodes,
+  MessageTooLargeError,
   ProtocolError,
   RemoteInvocationError,
   RemotingError,
@@ -614,7 +615,7 @@ export class PyroProxy extends Client {
     this.hmacKey = toHmacKey(get<string | Uint8Array | undefined>("hmacKey"));
     this.maxMessageSize = get<number>("maxMessageSize");
     this.connectTimeoutMs = timerMs(get<number>("connectTimeoutMs"));
-    this.serializer = getSerializer(get<string>("serializer"), get<SerializerLimitsInput | undefined>("serializerLimits"));
+    this.serializer = getSerializer(get<string>("serializer"), this.limits());
     this.serializers = new Map([[this.serializer.id, this.serializer]]);
     this.compressThreshold = get<number | undefined>("compressThreshold");
     this.wantMetadata = get<boolean>("metadata");
@@ -668,10 +669,16 @@ export class PyroProxy extends Client {
   serializerFor(id: number): PyroSerializer {
     let s = this.serializers.get(id);
     if (!s) {
-      s = getSerializer(id, this.options["serializerLimits"] as SerializerLimitsInput | undefined);
+      s = getSerializer(id, this.limits());
       this.serializers.set(id, s);
     }
     return s;
+  }
+
+  /** The serializer limits: the options' own, and requests held to maxMessageSize (the writer stops there). */
+  private limits(): SerializerLimitsInput & { maxEncodedSize: number } {
+    const max = this.maxMessageSize;
+    return { ...(this.options["serializerLimits"] as SerializerLimitsInput | undefined), maxEncodedSize: max > 0 ? max : Infinity };
   }
 
   private nextSeq(): number {
@@ -939,6 +946,7 @@ export class PyroProxy extends Client {
       try {
         payload = ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>);
       } catch (err) {
+        if (err instanceof RemotingError && err.code === ErrorCodes.ERR_MESSAGE_TOO_LARGE) throw new MessageTooLargeError(max + 1, max, `request payload of '${method}'`);
         throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
       }
       frame =
