@@ -340,8 +340,9 @@ export function readTlsSettings(o: TlsConfigurable, side: "server" | "client"): 
   if (side === "server" && o.tlsVerifyFields !== undefined && clientCert === "none") {
     throw new ConfigError("tlsVerifyFields checks client certificates: set tlsClientCert to required (or optional)", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
   }
-  const min = o.tlsMinVersion ?? "TLSv1.2";
-  const max = o.tlsMaxVersion;
+  // parsed again: settings may come from a plain options object that no property parsed (never below TLS 1.2)
+  const min = o.tlsMinVersion === undefined ? "TLSv1.2" : parseTlsVersion(o.tlsMinVersion, "tlsMinVersion");
+  const max = o.tlsMaxVersion === undefined ? undefined : parseTlsVersion(o.tlsMaxVersion, "tlsMaxVersion");
   if (max === "TLSv1.2" && min === "TLSv1.3") throw new ConfigError("tlsMaxVersion TLSv1.2 is below tlsMinVersion TLSv1.3", ErrorCodes.ERR_CONFIG_INVALID_VALUE);
   return {
     key,
@@ -368,8 +369,8 @@ export function serverTlsOptions(s: TlsSettings): TlsOptions {
     // required: OpenSSL refuses a missing or unverifiable certificate in the handshake.
     // optional: the handshake lets it through and checkClient refuses a presented certificate that does not verify.
     rejectUnauthorized: s.clientCert === "required",
-    minVersion: s.minVersion,
-    ...(s.maxVersion ? { maxVersion: s.maxVersion } : {}),
+    minVersion: parseTlsVersion(s.minVersion),
+    ...(s.maxVersion ? { maxVersion: parseTlsVersion(s.maxVersion, "tlsMaxVersion") } : {}),
     ...(s.ciphers ? { ciphers: s.ciphers } : {}),
   };
 }
@@ -398,9 +399,9 @@ export function checkClient(socket: TLSSocket, s: TlsSettings): string | undefin
 export function clientTlsOptions(s: TlsSettings, host: string | undefined): ConnectionOptions {
   const isIp = host !== undefined && /^[\d.]+$|:/.test(host);
   const out: ConnectionOptions = {
-    minVersion: s.minVersion,
+    minVersion: parseTlsVersion(s.minVersion),
     rejectUnauthorized: s.verifyServer,
-    ...(s.maxVersion ? { maxVersion: s.maxVersion } : {}),
+    ...(s.maxVersion ? { maxVersion: parseTlsVersion(s.maxVersion, "tlsMaxVersion") } : {}),
     ...(s.ciphers ? { ciphers: s.ciphers } : {}),
     ...(s.ca !== undefined ? { ca: s.ca } : {}),
     ...(s.key !== undefined ? { key: s.key, cert: s.cert } : {}),
