@@ -5,10 +5,15 @@
  *
  * Safety: no class is instantiated unless it is in the ClassRegistry given in
  * the options; every length is checked against the bytes left and the limits
- * before anything is allocated; nesting is bounded.
+ * before anything is allocated; nesting is bounded, and a nesting deeper than
+ * the JS stack allows (a `maxDepth` set very high) is the same limit error,
+ * never a stack overflow; and what a message decodes to is counted against a
+ * budget before it is allocated (see the COST_ constants): at most
+ * `min(maxDecodedSize, 64 KiB + maxExpansion × message length)` bytes.
  */
 import { ErrorCodes, SerializationError } from "../../core/errors.js";
 import {
+  DECODED_SIZE_FLOOR,
   DEFAULT_LIMITS,
   HESSIAN_CLASS,
   HESSIAN_TYPE,
@@ -24,6 +29,48 @@ function fail(msg: string, code: string = ErrorCodes.ERR_SERIALIZATION): never {
 }
 
 const hex2 = (b: number): string => b.toString(16).padStart(2, "0");
+
+// What decoded values cost, in bytes, as the budget counts them: a little
+// above what V8 (64-bit, no pointer compression) holds for each, measured on
+// Node 20, so the budget is an upper bound of the heap a message takes.
+
+/** A list, map or object: its header (and its entry in the reference table). */
+const COST_CONTAINER = 64;
+/** One item of a list. */
+const COST_SLOT = 8;
+/** An object of a class definition (its class marker included), besides its fields. */
+const COST_OBJECT = 40;
+/** One field of an object (in-object or out-of-object property). */
+const COST_FIELD = 12;
+/** One entry of a map (its key and value, in a plain object or a Map). */
+const COST_ENTRY = 32;
+/** The type or class marker of a typed list or map. */
+const COST_TYPED = 32;
+/** A number that is not a small integer (a double, a long beyond 2^31), or a bigint. */
+const COST_BOXED = 24;
+/** A Date. */
+const COST_DATE = 128;
+/** A Buffer, besides its bytes. */
+const COST_BINARY = 224;
+/** A string, besides two bytes per UTF-16 unit. */
+const COST_STRING = 24;
+/** A class definition, besides its names. */
+const COST_CLASS_DEF = 64;
+
+/** Whether an error is V8's stack overflow (a nesting deeper than the stack, with a very high maxDepth). */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
+/**
+ * The error for a value nested deeper than the JS stack allows: the same
+ * limit error as for `maxDepth`, so a high `maxDepth` never turns into a
+ * stack overflow. Any other error passes through.
+ */
+export function stackLimitError(err: unknown, maxDepth: number): unknown {
+  if (!isStackOverflow(err)) return err;
+  return new SerializationError(`Hessian value nested deeper than the decoder's stack allows (maxDepth ${maxDepth})`, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
+}
 
 interface ClassDef {
   name: string;
@@ -133,7 +180,8 @@ function markHidden(obj: object, sym: symbol, value: string): void {
 }
 
 const NO_OPTIONS: DecodeOptions = Object.freeze({});
-const RESOLVED_DEFAULTS: Required<Omit<DecodeOptions, "registry" | "preserveTypes" | "mapsAs">> = Object.freeze({ ...DEFAULT_LIMITS });
+type Limits = Required<Omit<DecodeOptions, "registry" | "preserveTypes" | "mapsAs">>;
+const RESOLVED_DEFAULTS: Limits = Object.freeze({ ...DEFAULT_LIMITS });
 
 abstract class ByteReader {
   protected readonly buf: Buffer;
@@ -142,9 +190,14 @@ abstract class ByteReader {
   protected readonly registry: ClassRegistry | undefined;
   protected readonly preserve: boolean;
   protected readonly mapsAsMap: boolean;
-  protected readonly limits: Required<Omit<DecodeOptions, "registry" | "preserveTypes" | "mapsAs">>;
+  protected readonly limits: Limits;
   protected depth = 0;
   protected refs: unknown[] = [];
+  /** Bytes the decoded values may still take (see the COST_ constants). */
+  protected budget: number;
+  /** The budget this message started with. */
+  readonly decodedSizeLimit: number;
+  private readonly wireLength: number;
 
   constructor(buf: Uint8Array, options: DecodeOptions = NO_OPTIONS, start = 0, end = buf.length) {
     this.buf = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -160,7 +213,41 @@ abstract class ByteReader {
       maxCollectionLength: options.maxCollectionLength ?? DEFAULT_LIMITS.maxCollectionLength,
       maxClassDefinitions: options.maxClassDefinitions ?? DEFAULT_LIMITS.maxClassDefinitions,
       maxFields: options.maxFields ?? DEFAULT_LIMITS.maxFields,
+      maxDecodedSize: options.maxDecodedSize ?? DEFAULT_LIMITS.maxDecodedSize,
+      maxExpansion: options.maxExpansion ?? DEFAULT_LIMITS.maxExpansion,
     };
+    this.wireLength = Math.max(0, end - start);
+    this.budget = this.decodedSizeLimit = Math.min(this.limits.maxDecodedSize, DECODED_SIZE_FLOOR + this.limits.maxExpansion * this.wireLength);
+  }
+
+  /** Bytes of the budget used so far (an estimate of the heap the decoded values take). */
+  get decodedSize(): number {
+    return this.decodedSizeLimit - this.budget;
+  }
+
+  /** Reads one value. A nesting deeper than the stack allows is a limit error, like maxDepth. */
+  read(): unknown {
+    try {
+      return this.item();
+    } catch (err) {
+      throw stackLimitError(err, this.limits.maxDepth);
+    }
+  }
+
+  /** Reads one value (the recursive step). */
+  protected abstract item(): unknown;
+
+  /** Counts `n` bytes of decoded values against the budget, before they are allocated. */
+  protected charge(n: number): void {
+    if ((this.budget -= n) < 0) this.overBudget();
+  }
+
+  protected overBudget(): never {
+    const l = this.limits;
+    return fail(
+      `the Hessian message decodes to more than ${this.decodedSizeLimit} bytes (limit: min(maxDecodedSize ${l.maxDecodedSize}, ${DECODED_SIZE_FLOOR} + maxExpansion ${l.maxExpansion} × ${this.wireLength} bytes))`,
+      ErrorCodes.ERR_LIMIT_EXCEEDED,
+    );
   }
 
   /** Bytes not read yet. */
@@ -253,6 +340,7 @@ abstract class ByteReader {
   protected utf16(n: number): string {
     if (n > this.limits.maxStringLength) this.checkStringTotal(n);
     if (n > this.end - this.pos) this.truncated();
+    if ((this.budget -= COST_STRING + 2 * n) < 0) this.overBudget();
     const buf = this.buf;
     const start = this.pos;
     const asciiEnd = start + n;
@@ -345,6 +433,7 @@ abstract class ByteReader {
   protected bytes(n: number): Buffer {
     if (n > this.limits.maxBinaryLength) this.checkBinaryTotal(n);
     this.need(n);
+    this.charge(COST_BINARY + n);
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
@@ -357,7 +446,9 @@ abstract class ByteReader {
 
   /** A long that fits a safe integer. */
   protected longNum(v: number): unknown {
-    return this.preserve ? new HessianLong(v) : v;
+    if (!this.preserve) return v;
+    this.charge(COST_CONTAINER);
+    return new HessianLong(v);
   }
 
   /** An 8-byte long (`L`): a number when |v| <= 2^53, else a bigint. */
@@ -371,12 +462,20 @@ abstract class ByteReader {
   }
 
   protected long(v: bigint): unknown {
-    if (this.preserve) return new HessianLong(v);
+    this.charge(COST_BOXED);
+    if (this.preserve) {
+      this.charge(COST_CONTAINER);
+      return new HessianLong(v);
+    }
     return v >= -9007199254740992n && v <= 9007199254740992n ? Number(v) : v;
   }
 
   protected dbl(v: number): unknown {
-    if (this.preserve && (Number.isInteger(v) || Object.is(v, -0))) return new HessianDouble(v);
+    if ((this.budget -= COST_BOXED) < 0) this.overBudget();
+    if (this.preserve && (Number.isInteger(v) || Object.is(v, -0))) {
+      this.charge(COST_CONTAINER);
+      return new HessianDouble(v);
+    }
     return v;
   }
 
@@ -384,6 +483,7 @@ abstract class ByteReader {
   protected readEntries(type: string | undefined, readKey: () => unknown, readVal: () => unknown, isEnd: () => boolean): unknown {
     const binding = type ? this.registry?.byName(type) : undefined;
     if (binding) return this.fillInstance(binding, type!, readKey, readVal, isEnd);
+    this.charge(type ? COST_CONTAINER + COST_TYPED : COST_CONTAINER);
     const idx = this.refs.length;
     let obj: Record<string, unknown> | undefined = this.mapsAsMap ? undefined : {};
     let map: Map<unknown, unknown> | undefined = obj ? undefined : new Map();
@@ -392,6 +492,7 @@ abstract class ByteReader {
     let count = 0;
     while (!isEnd()) {
       if (++count > this.limits.maxCollectionLength) fail(`map of more than ${this.limits.maxCollectionLength} entries exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      this.charge(COST_ENTRY);
       const k = readKey();
       const v = readVal();
       if (obj && typeof k === "string") setField(obj, k, v);
@@ -410,10 +511,12 @@ abstract class ByteReader {
 
   /** A Hessian 1.0 typed map whose type is a registered class. */
   private fillInstance(binding: ClassBinding, _type: string, readKey: () => unknown, readVal: () => unknown, isEnd: () => boolean): unknown {
+    this.charge(COST_CONTAINER);
     const inst = binding.create() as Record<string, unknown>;
     this.refs.push(inst);
     const allowed = binding.fields ? new Set(binding.fields) : undefined;
     while (!isEnd()) {
+      this.charge(COST_ENTRY);
       const k = readKey();
       const v = readVal();
       if (typeof k === "string" && (!allowed || allowed.has(k))) setField(inst, k, v);
@@ -428,8 +531,6 @@ abstract class ByteReader {
     if (SQL_DATE_CLASSES.has(name) && obj["value"] instanceof Date) return obj["value"];
     return obj;
   }
-
-  abstract read(): unknown;
 }
 
 /** Hessian 2.0 decoder. */
@@ -437,7 +538,7 @@ export class Hessian2Decoder extends ByteReader {
   private classDefs: ClassDef[] = [];
   private types: string[] = [];
 
-  read(): unknown {
+  protected item(): unknown {
     const code = this.u8();
     return this.readWith(code);
   }
@@ -542,6 +643,7 @@ export class Hessian2Decoder extends ByteReader {
 
   private date(ms: number): Date {
     if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) fail(`date ${ms} ms is out of range`);
+    this.charge(COST_DATE);
     return new Date(ms);
   }
 
@@ -594,7 +696,9 @@ export class Hessian2Decoder extends ByteReader {
       if (last) break;
       code = this.u8();
     }
-    return parts.length === 1 ? parts[0]! : parts.join("");
+    if (parts.length === 1) return parts[0]!;
+    this.charge(COST_STRING + 2 * total);
+    return parts.join("");
   }
 
   private readChunkedBinary(first: number): Buffer {
@@ -639,17 +743,19 @@ export class Hessian2Decoder extends ByteReader {
 
   private readFixedList(n: number, type: string | undefined): unknown[] {
     this.checkCollection(n);
+    if ((this.budget -= COST_CONTAINER + COST_SLOT * n + (type === undefined ? 0 : COST_TYPED)) < 0) this.overBudget();
     this.enter();
     const arr: unknown[] = new Array(n);
     if (type !== undefined) markHidden(arr, HESSIAN_TYPE, type);
     this.refs.push(arr);
-    for (let i = 0; i < n; i++) arr[i] = this.read();
+    for (let i = 0; i < n; i++) arr[i] = this.item();
     this.depth--;
     return arr;
   }
 
   private readVarList(type: string | undefined): unknown[] {
     this.enter();
+    this.charge(type === undefined ? COST_CONTAINER : COST_CONTAINER + COST_TYPED);
     const arr: unknown[] = [];
     if (type !== undefined) markHidden(arr, HESSIAN_TYPE, type);
     this.refs.push(arr);
@@ -657,6 +763,7 @@ export class Hessian2Decoder extends ByteReader {
       const code = this.u8();
       if (code === 0x5a) break;
       if (arr.length >= this.limits.maxCollectionLength) fail(`list of more than ${this.limits.maxCollectionLength} items exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      this.charge(COST_SLOT);
       arr.push(this.readWith(code));
     }
     this.depth--;
@@ -672,7 +779,7 @@ export class Hessian2Decoder extends ByteReader {
       }
       return false;
     };
-    const read = (): unknown => this.read();
+    const read = (): unknown => this.item();
     const m = this.readEntries(type, read, read, isEnd);
     this.depth--;
     return m;
@@ -712,6 +819,7 @@ export class Hessian2Decoder extends ByteReader {
         const n = bytes.length;
         if (n > this.end - defStart) continue;
         if (sameBytes(buf, defStart, bytes, n) && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
+          this.charge(COST_CLASS_DEF);
           this.pos = defStart + n;
           const binding = this.registry?.byName(d.name);
           this.classDefs.push({ name: d.name, fields: d.fields, special: d.special, hasProto: d.hasProto, binding, allowed: allowedOf(binding), marker: d.marker });
@@ -723,6 +831,7 @@ export class Hessian2Decoder extends ByteReader {
     const n = this.readInt();
     if (n < 0 || n > this.limits.maxFields) fail(`class definition with ${n} fields (limit ${this.limits.maxFields})`, ErrorCodes.ERR_LIMIT_EXCEEDED);
     if (n > this.remaining) this.truncated();
+    this.charge(COST_CLASS_DEF + COST_SLOT * n);
     const fields: string[] = [];
     let hasProto = false;
     let longest = name.length;
@@ -756,6 +865,7 @@ export class Hessian2Decoder extends ByteReader {
     this.enter();
     const fields = def.fields;
     const n = fields.length;
+    if ((this.budget -= COST_OBJECT + COST_FIELD * n) < 0) this.overBudget();
     let result: unknown;
     if (def.binding) {
       const inst = def.binding.create() as Record<string, unknown>;
@@ -763,7 +873,7 @@ export class Hessian2Decoder extends ByteReader {
       const allowed = def.allowed;
       for (let i = 0; i < n; i++) {
         const f = fields[i]!;
-        const v = this.read();
+        const v = this.item();
         if (!allowed || allowed.has(f)) setField(inst, f, v);
       }
       result = inst;
@@ -771,8 +881,8 @@ export class Hessian2Decoder extends ByteReader {
       const refIdx = this.refs.length;
       const obj: Record<string, unknown> = {};
       this.refs.push(obj);
-      if (def.hasProto) for (let i = 0; i < n; i++) setField(obj, fields[i]!, this.read());
-      else for (let i = 0; i < n; i++) obj[fields[i]!] = this.read();
+      if (def.hasProto) for (let i = 0; i < n; i++) setField(obj, fields[i]!, this.item());
+      else for (let i = 0; i < n; i++) obj[fields[i]!] = this.item();
       // The marker last: the fields get the fast shapes of plain objects first.
       Object.defineProperty(obj, HESSIAN_CLASS, def.marker);
       result = def.special ? this.simplify(def.name, obj) : obj;
@@ -785,7 +895,7 @@ export class Hessian2Decoder extends ByteReader {
 
 /** Hessian 1.0 decoder (the arguments of `c 01 00` and `c 02 00` calls, and `r 01 00` replies). */
 export class Hessian1Decoder extends ByteReader {
-  read(): unknown {
+  protected item(): unknown {
     return this.readWith(this.u8());
   }
 
@@ -806,6 +916,7 @@ export class Hessian1Decoder extends ByteReader {
       case 0x64: {
         const ms = Number(this.i64());
         if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) fail(`date ${ms} ms is out of range`);
+        this.charge(COST_DATE);
         return new Date(ms);
       }
       case 0x53:
@@ -852,7 +963,9 @@ export class Hessian1Decoder extends ByteReader {
       code = this.u8();
       if (code !== 0x53 && code !== 0x73 && code !== 0x58 && code !== 0x78) fail(`expected a string chunk at byte ${this.pos - 1}`);
     }
-    return parts.length === 1 ? parts[0]! : parts.join("");
+    if (parts.length === 1) return parts[0]!;
+    this.charge(COST_STRING + 2 * total);
+    return parts.join("");
   }
 
   private readChunkedBinary(first: number): Buffer {
@@ -888,6 +1001,7 @@ export class Hessian1Decoder extends ByteReader {
       n = this.i32();
       this.checkCollection(n);
     }
+    this.charge(type ? COST_CONTAINER + COST_TYPED : COST_CONTAINER);
     const arr: unknown[] = [];
     if (type) markHidden(arr, HESSIAN_TYPE, type);
     this.refs.push(arr);
@@ -895,6 +1009,7 @@ export class Hessian1Decoder extends ByteReader {
       const code = this.u8();
       if (code === 0x7a) break;
       if (arr.length >= this.limits.maxCollectionLength) fail(`list of more than ${this.limits.maxCollectionLength} items exceeds the limit`, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      this.charge(COST_SLOT);
       arr.push(this.readWith(code));
     }
     this.depth--;
@@ -911,17 +1026,19 @@ export class Hessian1Decoder extends ByteReader {
       }
       return false;
     };
-    const read = (): unknown => this.read();
+    const read = (): unknown => this.item();
     let result: unknown;
     if (type && !this.registry?.byName(type) && !looksLikeMapType(type)) {
       // A JavaBean: a typed map of field name -> value.
+      this.charge(COST_CONTAINER + COST_TYPED);
       const obj: Record<string, unknown> = {};
       markHidden(obj, HESSIAN_CLASS, type);
       const refIdx = this.refs.length;
       this.refs.push(obj);
       while (!isEnd()) {
-        const k = this.read();
-        const v = this.read();
+        this.charge(COST_ENTRY);
+        const k = this.item();
+        const v = this.item();
         if (typeof k !== "string") fail(`field name of '${type}' is not a string`);
         setField(obj, k, v);
       }

@@ -284,9 +284,16 @@ abstract class ByteWriter {
     if (++this.depth > this.maxDepth) fail(`value nested deeper than ${this.maxDepth} levels`, ErrorCodes.ERR_LIMIT_EXCEEDED);
   }
 
-  /** Writes a value, choosing the Hessian type from the JS type. */
+  /** Writes a value, choosing the Hessian type from the JS type. A value nested deeper than the stack allows is a limit error, like maxDepth. */
   write(value: unknown): this {
-    this.writeValue(value);
+    try {
+      this.writeValue(value);
+    } catch (err) {
+      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+        throw new SerializationError(`value nested deeper than the encoder's stack allows (maxDepth ${this.maxDepth})`, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
+      }
+      throw err;
+    }
     return this;
   }
 

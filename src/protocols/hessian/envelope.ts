@@ -8,12 +8,12 @@
  *   1.0 reply  r 01 00 value z          fault  r 01 00 f (string value)* z z
  */
 import { ErrorCodes, SerializationError } from "../../core/errors.js";
-import { Hessian1Decoder, Hessian2Decoder } from "./decoder.js";
+import { Hessian1Decoder, Hessian2Decoder, stackLimitError } from "./decoder.js";
 import { Hessian1Encoder, Hessian2Encoder, withEncoder2 } from "./encoder.js";
 
 const CALL2 = Buffer.from([0x48, 0x02, 0x00, 0x43]);
 const REPLY2 = Buffer.from([0x48, 0x02, 0x00, 0x52]);
-import { HESSIAN_CLASS, typedCollection, typedObject, type DecodeOptions, type EncodeOptions } from "./types.js";
+import { DEFAULT_LIMITS, HESSIAN_CLASS, typedCollection, typedObject, type DecodeOptions, type EncodeOptions } from "./types.js";
 
 /** How a call arrived: `h2` (H 02 00 C), `c2` (c 02 00: 1.0 call asking for a 2.0 reply), `c1` (c 01 00). */
 export type CallKind = "h2" | "c2" | "c1";
@@ -24,6 +24,8 @@ export interface DecodedCall {
   args: unknown[];
   /** Hessian 1.0 call headers (name → value). */
   headers: Map<string, unknown>;
+  /** What the arguments (and headers) decoded to, in bytes, as the decoder's budget counts it. */
+  decodedSize: number;
 }
 
 export interface HessianFault {
@@ -38,8 +40,20 @@ function fail(msg: string): never {
   throw new SerializationError(msg, undefined, ErrorCodes.ERR_PROTOCOL);
 }
 
-/** Reads a call envelope of any version. Throws SerializationError (code ERR_PROTOCOL) for an unknown envelope. */
+/**
+ * Reads a call envelope of any version. Throws SerializationError (code
+ * ERR_PROTOCOL) for an unknown envelope, ERR_LIMIT_EXCEEDED for a limit (all
+ * the arguments share one decoded-size budget).
+ */
 export function decodeCall(buf: Uint8Array, options: DecodeOptions = {}): DecodedCall {
+  try {
+    return readCall(buf, options);
+  } catch (err) {
+    throw stackLimitError(err, options.maxDepth ?? DEFAULT_LIMITS.maxDepth);
+  }
+}
+
+function readCall(buf: Uint8Array, options: DecodeOptions): DecodedCall {
   if (buf.length < 1) fail("empty Hessian call");
   const first = buf[0]!;
   if (first === 0x48 || first === 0x43) {
@@ -57,7 +71,7 @@ export function decodeCall(buf: Uint8Array, options: DecodeOptions = {}): Decode
     const args: unknown[] = [];
     for (let i = 0; i < argc; i++) args.push(d.read());
     if (!d.atEnd) fail(`${d.remaining} unexpected bytes after the call`);
-    return { kind: "h2", method, args, headers: new Map() };
+    return { kind: "h2", method, args, headers: new Map(), decodedSize: d.decodedSize };
   }
   if (first === 0x63) {
     if (buf.length < 3) fail("truncated Hessian 1 call header");
@@ -80,7 +94,7 @@ export function decodeCall(buf: Uint8Array, options: DecodeOptions = {}): Decode
       args.push(d.readWith(c));
     }
     if (!d.atEnd) fail(`${d.remaining} unexpected bytes after the call`);
-    return { kind: major === 2 ? "c2" : "c1", method, args, headers };
+    return { kind: major === 2 ? "c2" : "c1", method, args, headers, decodedSize: d.decodedSize };
   }
   return fail(`0x${first.toString(16).padStart(2, "0")} is an unknown Hessian message code`);
 }
@@ -147,8 +161,16 @@ function faultFrom(m: unknown): HessianFault {
   };
 }
 
-/** Reads a reply or fault of either version. */
+/** Reads a reply or fault of either version (its value within the decoder's limits and decoded-size budget). */
 export function decodeReply(buf: Uint8Array, options: DecodeOptions = {}): DecodedReply {
+  try {
+    return readReply(buf, options);
+  } catch (err) {
+    throw stackLimitError(err, options.maxDepth ?? DEFAULT_LIMITS.maxDepth);
+  }
+}
+
+function readReply(buf: Uint8Array, options: DecodeOptions): DecodedReply {
   if (buf.length < 1) fail("empty Hessian reply");
   const first = buf[0]!;
   if (first === 0x48) {

@@ -16,11 +16,19 @@
  * - `ServiceException` with a Java exception as detail when the method
  *   throws (the class of `err.javaClass` or `err[HESSIAN_CLASS]`, else
  *   `faultClass`), so a Java client rethrows that exception class.
+ *
+ * Bounded per request and per client address: the body within
+ * `maxRequestSize` (413), what it decodes to within the decoder's budget
+ * (`maxDecodedSize`, `maxExpansion`) and what the client's address still
+ * has of `maxPeerMemory` (bodies being received and decoded arguments of
+ * calls running, released when the call is answered: 503 when a body would
+ * go over it), replies within `maxReplySize` (a fault instead).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { ErrorCodes, MessageTooLargeError, errorMessage } from "../../core/errors.js";
+import { DEFAULT_MAX_PEER_MEMORY, PeerBudget } from "../../core/server/connections.js";
 import { getLogger } from "../../core/logging.js";
 import { peerCertificateInfo, type PeerCertificateInfo } from "../../core/tls.js";
 import { MetadataKeys, deadlineFromMetadata, newCallContext, type CallContext } from "../../core/server/call-context.js";
@@ -28,12 +36,14 @@ import { ServiceError } from "../../core/server/exposure.js";
 import { ServiceTable, isPromiseLike, type PreparedMethod, type ServerInterceptor, type ServiceEntry } from "../../core/server/service-table.js";
 import { decodeCall, encodeFault, encodeReply, javaExceptionDetail, replyVersionFor, type CallKind, type HessianFault } from "./envelope.js";
 import { HESSIAN_CONTENT_TYPE, type HessianDecodeSettings } from "./client.js";
-import { HESSIAN_CLASS, type ClassRegistry } from "./types.js";
+import { DEFAULT_LIMITS, HESSIAN_CLASS, type ClassRegistry } from "./types.js";
 
 const log = getLogger("remoting.hessian.server");
 
 /** Default limit of a request body: 16 MiB. */
 export const DEFAULT_MAX_REQUEST_SIZE = 16 * 1024 * 1024;
+/** Default limit of a reply body: 64 MiB (what the client accepts by default). */
+export const DEFAULT_MAX_REPLY_SIZE = 64 * 1024 * 1024;
 /** The Java exception class used for the detail of a fault when the error names none. */
 export const DEFAULT_FAULT_CLASS = "java.lang.RuntimeException";
 /** The Java exception class of the detail of a fault for a wrong number of arguments. */
@@ -66,6 +76,23 @@ export interface HessianHandlerOptions {
   faultClass?: string | undefined;
   /** When set, only this URL path is served (404 otherwise). Default: every path. */
   path?: string | undefined;
+  /** Largest reply body, in bytes; a larger result is answered with a fault instead. Default 64 MiB. */
+  maxReplySize?: number | undefined;
+  /**
+   * Bytes one client address may hold at once: request bodies being received
+   * and the decoded arguments of its calls until they are answered (a body
+   * that would go over it gets HTTP 503; arguments that would, a fault).
+   * Default 64 MiB, and never below maxRequestSize.
+   */
+  maxPeerMemory?: number | undefined;
+  /** The budget itself, shared with other handlers (the exporter's); `maxPeerMemory` is ignored then. */
+  peerBudget?: PeerBudget | undefined;
+  /**
+   * The Java parameter types of methods (`{ add: ["int", "int"] }`: Java names, simple names,
+   * `int[]`, or Caucho's mangled names): an overload-enabled client's mangled name must then
+   * be this one (`add_int_int`); without it, any mangled name of Caucho's vocabulary is taken.
+   */
+  signatures?: Readonly<Record<string, readonly string[]>> | ReadonlyMap<string, readonly string[]> | undefined;
 }
 
 export type HessianRequestHandler = ((req: IncomingMessage, res: ServerResponse) => void) & {
@@ -77,23 +104,127 @@ export type HessianRequestHandler = ((req: IncomingMessage, res: ServerResponse)
   readonly serviceName: string;
 };
 
+/** Caucho's mangled type names (AbstractSkeleton.mangleClass) of Java types that are not simple class names. */
+const MANGLED: Readonly<Record<string, string>> = Object.freeze({
+  boolean: "boolean",
+  "java.lang.Boolean": "boolean",
+  Boolean: "boolean",
+  int: "int",
+  "java.lang.Integer": "int",
+  Integer: "int",
+  short: "int",
+  "java.lang.Short": "int",
+  Short: "int",
+  byte: "int",
+  "java.lang.Byte": "int",
+  Byte: "int",
+  long: "long",
+  "java.lang.Long": "long",
+  Long: "long",
+  float: "double",
+  "java.lang.Float": "double",
+  Float: "double",
+  double: "double",
+  "java.lang.Double": "double",
+  Double: "double",
+  string: "string",
+  "java.lang.String": "string",
+  String: "string",
+  char: "string",
+  "java.lang.Character": "string",
+  Character: "string",
+  "com.caucho.util.CharBuffer": "string",
+  "java.io.Reader": "string",
+  date: "date",
+  "java.util.Date": "date",
+  Date: "date",
+  "com.caucho.util.QDate": "date",
+  binary: "binary",
+  "[B": "binary",
+  "byte[]": "binary",
+  "java.io.InputStream": "binary",
+  InputStream: "binary",
+  xml: "xml",
+  "org.w3c.dom.Node": "xml",
+  "org.w3c.dom.Element": "xml",
+  "org.w3c.dom.Document": "xml",
+});
+
+/** JVM descriptors of primitive array components (`[I`). */
+const DESCRIPTORS: Readonly<Record<string, string>> = Object.freeze({ Z: "boolean", I: "int", S: "short", B: "byte", J: "long", F: "float", D: "double", C: "char" });
+
 /**
- * Finds the method a Java client meant: the plain name, `name__N` (N = number
- * of arguments) or a mangled `name_type1_type2` (overload-enabled clients).
+ * Caucho's mangled name of a Java parameter type (`int` for int and
+ * Integer, `string`, `date`, `binary` for byte[], `[int` for int[], the
+ * simple class name otherwise): given as a Java name (`java.lang.String`,
+ * `com.example.Person`, `int[]`, `[Ljava.lang.String;`), a simple name, or
+ * already mangled.
  */
-export function resolveMethod(sent: string, argc: number, exposed: ReadonlySet<string>): string | undefined {
+export function mangleType(javaType: string): string {
+  const t = javaType.trim();
+  const known = MANGLED[t];
+  if (known !== undefined) return known;
+  if (t.endsWith("[]")) return `[${mangleType(t.slice(0, -2))}`;
+  if (t.startsWith("[")) {
+    const rest = t.slice(1);
+    if (rest.startsWith("L") && rest.endsWith(";")) return `[${mangleType(rest.slice(1, -1))}`;
+    if (rest.length === 1 && DESCRIPTORS[rest] !== undefined) return `[${mangleType(DESCRIPTORS[rest])}`;
+    return `[${mangleType(rest)}`;
+  }
+  const dot = t.lastIndexOf(".");
+  return dot >= 0 ? t.slice(dot + 1) : t;
+}
+
+/** The mangled method name an overload-enabled Caucho client sends for a method with these parameter types. */
+export function mangledName(method: string, parameterTypes: readonly string[]): string {
+  let out = method;
+  for (const t of parameterTypes) out += `_${mangleType(t)}`;
+  return out;
+}
+
+/** Whether a segment of a mangled name is in Caucho's vocabulary: a mangled primitive, string, date, binary or xml, an array of one (`[int`), or a simple class name (`Person`). */
+function isMangledType(t: string): boolean {
+  let i = 0;
+  while (t.charCodeAt(i) === 0x5b) i++;
+  const base = i === 0 ? t : t.slice(i);
+  return base === "boolean" || base === "int" || base === "long" || base === "double" || base === "string" || base === "date" || base === "binary" || base === "xml" || /^[A-Z][\w$]*$/.test(base);
+}
+
+/**
+ * Finds the method a Java client meant, as Caucho's skeleton does: the plain
+ * name, `name__N` (N = number of arguments), or a mangled
+ * `name_type1_..._typeN` (overload-enabled clients). A mangled name must be
+ * the method's own when its parameter types are declared (`signatures`:
+ * `add_int_int` for `["int", "int"]`, so a client built against another
+ * interface is refused rather than served wrong values), else be made of
+ * Caucho's vocabulary (`int`, `long`, `double`, `boolean`, `string`, `date`,
+ * `binary`, `xml`, arrays `[int`, simple class names); anything else
+ * (`add_x`) is no method, as Caucho answers it.
+ */
+export function resolveMethod(sent: string, argc: number, exposed: ReadonlySet<string>, signatures?: ReadonlyMap<string, readonly string[]>): string | undefined {
   if (exposed.has(sent)) return sent;
   const m = /^(.+)__(\d+)$/.exec(sent);
-  if (m && exposed.has(m[1]!) && Number(m[2]) === argc) return m[1];
+  if (m) return exposed.has(m[1]!) && Number(m[2]) === argc && (signatures?.get(m[1]!)?.length ?? argc) === argc ? m[1] : undefined;
+  if (signatures !== undefined) {
+    for (const [name, types] of signatures) if (types.length === argc && exposed.has(name) && sent.startsWith(name) && mangledName(name, types) === sent) return name;
+  }
   // name_type1_..._typeN: the base name is what remains after removing argc segments.
   if (argc > 0) {
     const parts = sent.split("_");
-    if (parts.length > argc && parts.slice(parts.length - argc).every((t) => t !== "")) {
+    if (parts.length > argc) {
+      const types = parts.slice(parts.length - argc);
       const base = parts.slice(0, parts.length - argc).join("_");
-      if (base && exposed.has(base)) return base;
+      if (base && exposed.has(base) && signatures?.has(base) !== true && types.every(isMangledType)) return base;
     }
   }
   return undefined;
+}
+
+/** Method signatures from the option (an object or a Map of name → Java types). */
+function signatureMap(s: HessianHandlerOptions["signatures"]): ReadonlyMap<string, readonly string[]> | undefined {
+  if (s === undefined) return undefined;
+  const entries = s instanceof Map ? [...(s as ReadonlyMap<string, readonly string[]>)] : Object.entries(s as Record<string, readonly string[]>);
+  return entries.length === 0 ? undefined : new Map(entries.map(([k, v]) => [k, [...v]]));
 }
 
 const JAVA_CLASS_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
@@ -203,9 +334,28 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
     for (const ic of options.interceptors ?? []) table.use(ic);
   }
   const maxSize = options.maxRequestSize ?? DEFAULT_MAX_REQUEST_SIZE;
+  const maxReply = options.maxReplySize ?? DEFAULT_MAX_REPLY_SIZE;
+  const budget = options.peerBudget ?? new PeerBudget(Math.max(options.maxPeerMemory ?? DEFAULT_MAX_PEER_MEMORY, maxSize));
   const faultClass = options.faultClass ?? DEFAULT_FAULT_CLASS;
   const decodeOpts = { ...options.decode, registry: options.registry };
+  const maxDecoded = decodeOpts.maxDecodedSize ?? DEFAULT_LIMITS.maxDecodedSize;
   const encodeOpts = { registry: options.registry };
+  const signatures = signatureMap(options.signatures);
+
+  /** What a request holds of its client address's budget: released when its response closes (answered, or the connection gone). */
+  const holdFor = (req: IncomingMessage, res: ServerResponse): Held => {
+    const h: Held = { peer: req.socket.remoteAddress ?? "?", bytes: 0 };
+    res.once("close", () => {
+      budget.release(h.peer, h.bytes);
+      h.bytes = 0;
+    });
+    return h;
+  };
+  const take = (h: Held, n: number): boolean => {
+    if (!budget.reserve(h.peer, n)) return false;
+    h.bytes += n;
+    return true;
+  };
 
   const sendFault = (res: ServerResponse, version: 1 | 2, fault: HessianFault): void => {
     let body: Buffer;
@@ -224,6 +374,12 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
       out = encodeReply(result, version, encodeOpts);
     } catch (err) {
       const message = `cannot encode the result of '${method}': ${errorMessage(err)}`;
+      log.warn(message);
+      sendFault(res, version, { code: "ServiceException", message, detail: javaExceptionDetail(faultClass, message) });
+      return;
+    }
+    if (out.length > maxReply) {
+      const message = `the result of '${method}' is ${out.length} bytes, over maxReplySize ${maxReply}`;
       log.warn(message);
       sendFault(res, version, { code: "ServiceException", message, detail: javaExceptionDetail(faultClass, message) });
       return;
@@ -284,7 +440,7 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
   };
 
   /** Answers one call. */
-  const serve = (body: Buffer, req: IncomingMessage, res: ServerResponse, received: number): void => {
+  const serve = (body: Buffer, req: IncomingMessage, res: ServerResponse, received: number, held: Held): void => {
     const kind = kindOf(body);
     if (kind === undefined) {
       const b = body.length ? `0x${body[0]!.toString(16).padStart(2, "0")}` : "an empty body";
@@ -294,7 +450,10 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
     const version = replyVersionFor(kind);
     let call;
     try {
-      call = decodeCall(body, decodeOpts);
+      // what the arguments may decode to: the decoder's budget, within what the client's address has left
+      const available = budget.available(held.peer);
+      call = decodeCall(body, available >= maxDecoded ? decodeOpts : { ...decodeOpts, maxDecodedSize: available });
+      take(held, call.decodedSize);
     } catch (err) {
       log.debug("bad Hessian call: %s", err);
       sendFault(res, version, { code: "ProtocolException", message: errorMessage(err) });
@@ -306,7 +465,7 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
       return;
     }
     const entry = table.get(name);
-    const method = entry === undefined ? undefined : resolveMethod(sent, call.args.length, entry.methods);
+    const method = entry === undefined ? undefined : resolveMethod(sent, call.args.length, entry.methods, signatures);
     if (entry === undefined || method === undefined) {
       sendFault(res, version, noSuchMethod(sent));
       return;
@@ -340,9 +499,9 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
   };
 
   /** serve() with any unexpected error answered as HTTP 500. */
-  const serveSafely = (body: Buffer, req: IncomingMessage, res: ServerResponse, received: number): void => {
+  const serveSafely = (body: Buffer, req: IncomingMessage, res: ServerResponse, received: number, held: Held): void => {
     try {
-      serve(body, req, res, received);
+      serve(body, req, res, received, held);
     } catch (err) {
       internal(res, err);
     }
@@ -368,11 +527,14 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
       const pre = (req as { body?: unknown }).body;
       if (pre instanceof Uint8Array && req.readableEnded) {
         if (pre.length > maxSize) return tooLarge(req, res, pre.length, maxSize);
-        serveSafely(Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength), req, res, received);
+        const held = holdFor(req, res);
+        if (!take(held, pre.length)) return overBudget(req, res, held.peer, budget);
+        serveSafely(Buffer.from(pre.buffer, pre.byteOffset, pre.byteLength), req, res, received, held);
         return;
       }
       const declared = declaredLength(req.rawHeaders);
       if (declared > maxSize) return tooLarge(req, res, declared, maxSize);
+      const held = holdFor(req, res);
       let first: Buffer | undefined;
       let chunks: Buffer[] | undefined;
       let size = 0;
@@ -386,6 +548,13 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
           tooLarge(req, res, size, maxSize);
           return;
         }
+        // a body being received counts against its client address's memory (a slow sender holds only what it sent)
+        if (!take(held, c.length)) {
+          failed = true;
+          first = chunks = undefined;
+          overBudget(req, res, held.peer, budget);
+          return;
+        }
         if (first === undefined) first = c;
         else (chunks ??= [first]).push(c);
       });
@@ -396,7 +565,8 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
       req.on("end", () => {
         if (failed) return;
         const body = chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
-        serveSafely(body, req, res, received);
+        chunks = first = undefined;
+        serveSafely(body, req, res, received, held);
       });
     } catch (err) {
       internal(res, err);
@@ -406,6 +576,27 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
   Object.defineProperty(handler, "table", { value: table, enumerable: false });
   Object.defineProperty(handler, "serviceName", { value: name, enumerable: true });
   return handler as HessianRequestHandler;
+}
+
+let lastBudgetWarning = 0;
+
+/** A request's share of its client address's memory budget. */
+interface Held {
+  readonly peer: string;
+  bytes: number;
+}
+
+/** A body that would take its client address over its memory budget: 503 (nothing ran; a client may retry later) and the connection closed. */
+function overBudget(req: IncomingMessage, res: ServerResponse, peer: string, budget: PeerBudget): void {
+  const message = `${peer} holds ${budget.heldBy(peer)} bytes of requests in this server, the most one client address may (maxPeerMemory ${budget.maxPerPeer}): try again later`;
+  // at warn once a second at most: a flood of refusals must not flood the log
+  const now = Date.now();
+  if (now - lastBudgetWarning >= 1000) {
+    lastBudgetWarning = now;
+    log.warn(message);
+  } else log.debug(message);
+  plain(res, 503, message, { Connection: "close", "Retry-After": "1" });
+  res.once("finish", () => req.destroy());
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, size: number, maxSize: number): void {

@@ -200,6 +200,18 @@ export interface DecodeLimits {
   maxClassDefinitions?: number;
   /** Maximum number of fields of one class definition. Default 1024. */
   maxFields?: number;
+  /**
+   * Most memory one message may decode to, in bytes, as the decoder estimates
+   * it (every container, slot, string, date, binary and boxed number is
+   * counted before it is allocated). Default 64 MiB.
+   */
+  maxDecodedSize?: number;
+  /**
+   * Most memory one message may decode to per byte of the message: the
+   * budget is `min(maxDecodedSize, 64 KiB + maxExpansion × message length)`.
+   * Default 32.
+   */
+  maxExpansion?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<DecodeLimits>> = Object.freeze({
@@ -209,7 +221,12 @@ export const DEFAULT_LIMITS: Readonly<Required<DecodeLimits>> = Object.freeze({
   maxCollectionLength: 1_000_000,
   maxClassDefinitions: 4096,
   maxFields: 1024,
+  maxDecodedSize: 64 * 1024 * 1024,
+  maxExpansion: 32,
 });
+
+/** The decoded-size budget every message gets on top of `maxExpansion` × its length: 64 KiB. */
+export const DECODED_SIZE_FLOOR = 64 * 1024;
 
 export interface DecodeOptions extends DecodeLimits {
   /** Classes that may be instantiated. Default: none (objects decode to plain objects). */
