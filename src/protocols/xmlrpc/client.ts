@@ -31,7 +31,7 @@ import { applyOptions, defineProperties } from "../../core/config/properties.js"
 import { readTlsSettings, type CertRequirementInput, type PemInput, type TlsConfigurable, type TlsSettings, type TlsVersion, type TlsClientProperties } from "../../core/tls.js";
 import { MetadataKeys } from "../../core/server/call-context.js";
 import { HttpClient, statusError, type HttpResponse } from "../../http/client.js";
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, encodeCall, parseMethodResponse, type EncodeOptions, type MethodResponse, type ParseOptions } from "./codec.js";
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH, decodeXmlBytes, encodeCall, parseMethodResponse, type EncodeOptions, type MethodResponse, type ParseOptions } from "./codec.js";
 import { CLIENT_PROPERTIES, DEFAULT_USER_AGENT, SSL_CLIENT_PROPERTIES } from "./settings.js";
 
 export { DEFAULT_USER_AGENT } from "./settings.js";
@@ -271,16 +271,16 @@ export class XmlRpcTransport extends Client {
   }
 
   private reply(res: HttpResponse): unknown {
-    const text = res.body.toString("utf8");
     if (this.verbose) {
       let s = `reply: 'HTTP/${res.httpVersion} ${res.status} ${res.statusText}'\n`;
       for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) s += `header: ${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\n`;
-      this.out.write(`${s}body: ${text}\n`);
+      this.out.write(`${s}body: ${res.body.toString("utf8")}\n`);
     }
     if (res.status !== 200) throw statusError(res, this.where);
     let r: MethodResponse;
     try {
-      r = parseMethodResponse(text, this.parseOptions);
+      // read in the encoding the response declares (or refused), never with replacement characters
+      r = parseMethodResponse(decodeXmlBytes(res.body), this.parseOptions);
     } catch (err) {
       throw withPhase(err, "reply");
     }

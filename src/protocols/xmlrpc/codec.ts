@@ -26,6 +26,8 @@
  * read as UTC); base64 a Buffer; struct a plain object; array an array; nil
  * null; bigdecimal a Decimal.
  */
+import { isUtf8 } from "node:buffer";
+import { TextDecoder } from "node:util";
 import { SaxesParser } from "saxes";
 import { ErrorCodes, MessageTooLargeError, ProtocolError, SerializationError } from "../../core/errors.js";
 import { Decimal } from "../../core/values.js";
@@ -34,6 +36,14 @@ import { Decimal } from "../../core/values.js";
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Default upper bound of array/struct nesting. */
 export const DEFAULT_MAX_DEPTH = 64;
+/** Default upper bound of what one document decodes to, in bytes, as the parser estimates it: 64 MiB. */
+export const DEFAULT_MAX_DECODED_SIZE = 64 * 1024 * 1024;
+/** What a document may decode to per character of its text, on top of DECODED_SIZE_FLOOR (XML-RPC's tags make far less than this). */
+export const MAX_EXPANSION = 8;
+/** The decoded-size budget every document gets besides MAX_EXPANSION × its length: 64 KiB. */
+export const DECODED_SIZE_FLOOR = 64 * 1024;
+/** Most digits of one integer (Python's int_max_str_digits): converting longer ones takes time that grows faster than their length. */
+export const MAX_INTEGER_DIGITS = 4300;
 
 /** Fault codes used by this implementation for protocol-level problems (xmlrpc-epi numbering). */
 export const FaultCodes = {
@@ -79,6 +89,12 @@ export interface ParseOptions {
   maxChars?: number | undefined;
   /** Read plain documents with the fast tokenizer (default true); false always uses saxes. Both give the same results and errors. */
   fastPath?: boolean | undefined;
+  /**
+   * Most memory the document may decode to, in bytes, as the parser
+   * estimates it (every value counted before it is kept): the budget is
+   * `min(maxDecodedSize, 64 KiB + 8 × the document's length)`. Default 64 MiB.
+   */
+  maxDecodedSize?: number | undefined;
 }
 
 export interface MethodCall {
@@ -251,22 +267,34 @@ function state(opts: EncodeOptions | undefined): EncState {
   return { allowNone: opts?.allowNone ?? false, maxDepth: opts?.maxDepth ?? DEFAULT_MAX_DEPTH, path: [] };
 }
 
+/** encodeValue with a nesting deeper than the stack allows (a very high maxDepth) as the same limit error as maxDepth, never a stack overflow. */
+function encodeTop(v: unknown, st: EncState): string {
+  try {
+    return encodeValue(v, st, 0);
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new SerializationError(`cannot marshal a value nested deeper than the stack allows (maxDepth ${st.maxDepth})`, undefined, ErrorCodes.ERR_LIMIT_EXCEEDED);
+    }
+    throw err;
+  }
+}
+
 /** One `<value>` element. */
 export function encodeValueXml(v: unknown, opts?: EncodeOptions): string {
-  return encodeValue(v, state(opts), 0);
+  return encodeTop(v, state(opts));
 }
 
 /** A complete `<methodCall>` document. */
 export function encodeCall(methodName: string, params: readonly unknown[], opts?: EncodeOptions): string {
   const st = state(opts);
   let out = "<?xml version=\"1.0\"?>\n<methodCall><methodName>" + escapeXml(methodName) + "</methodName><params>";
-  for (const p of params) out += "<param>" + encodeValue(p, st, 0) + "</param>";
+  for (const p of params) out += "<param>" + encodeTop(p, st) + "</param>";
   return out + "</params></methodCall>\n";
 }
 
 /** A complete `<methodResponse>` holding one result. */
 export function encodeResponse(value: unknown, opts?: EncodeOptions): string {
-  return "<?xml version=\"1.0\"?>\n<methodResponse><params><param>" + encodeValue(value, state(opts), 0) + "</param></params></methodResponse>\n";
+  return "<?xml version=\"1.0\"?>\n<methodResponse><params><param>" + encodeTop(value, state(opts)) + "</param></params></methodResponse>\n";
 }
 
 /** A complete `<methodResponse>` holding a fault. */
@@ -300,8 +328,34 @@ export class XmlRpcParseError extends SerializationError {
 
 /** Documents up to this many characters are held and read by the fast path; longer ones stream into saxes. */
 const FAST_MAX_CHARS = 64 * 1024;
-/** The XML declarations the fast path accepts (what Python, Java and this codec write). */
-const XML_DECL = /^<\?xml version=(["'])1\.0\1(?: encoding=(["'])[Uu][Tt][Ff]-8\2)?\s*\?>/;
+/**
+ * The XML declarations the fast path accepts (what Python, Java and this
+ * codec write). The text is already decoded (decodeXmlBytes honoured the
+ * encoding the declaration names), so any encoding name is fine here.
+ */
+const XML_DECL = /^<\?xml version=(["'])1\.0\1(?: encoding=(["'])[A-Za-z][A-Za-z0-9._-]*\2)?\s*\?>/;
+
+/** What a decoded value costs, in bytes, as the decoded-size budget counts it (a little above what V8 holds for it); a container's items are counted as they come. */
+function valueCost(v: unknown): number {
+  switch (typeof v) {
+    case "string":
+      return 32 + 2 * v.length;
+    case "number":
+      return 24;
+    case "bigint":
+      return 40;
+    case "object":
+      if (v === null) return 8;
+      if (v instanceof Date) return 136;
+      if (v instanceof Uint8Array) return 232 + v.length;
+      return 72;
+    default:
+      return 8;
+  }
+}
+
+/** Cost of one struct member besides its value (its name and slot). */
+const MEMBER_COST = 32;
 
 const SCALARS = new Set(["int", "i4", "i1", "i2", "i8", "biginteger", "boolean", "string", "double", "float", "dateTime.iso8601", "base64", "nil", "bigdecimal"]);
 
@@ -342,6 +396,7 @@ function invalid(msg: string): never {
 
 function parseInteger(text: string): number | bigint {
   const t = text.trim();
+  if (t.length > MAX_INTEGER_DIGITS + 1) throw new XmlRpcParseError(`an integer of more than ${MAX_INTEGER_DIGITS} digits exceeds the limit`, "invalid", ErrorCodes.ERR_LIMIT_EXCEEDED);
   if (!/^[+-]?\d+$/.test(t)) invalid(`bad integer value '${t.slice(0, 40)}'`);
   if (t.length < 16) return Number(t);
   const b = BigInt(t);
@@ -468,12 +523,25 @@ function notPlain(): never {
 class FastReader {
   private pos: number;
   private containers = 0;
+  /** Bytes of decoded values counted so far (see valueCost). */
+  private used = 0;
   constructor(
     private readonly s: string,
     start: number,
     private readonly maxDepth: number,
+    /** The decoded-size budget. */
+    private readonly budget: number,
   ) {
     this.pos = start;
+  }
+
+  private charge(n: number): void {
+    if ((this.used += n) > this.budget) throw overBudget(this.budget);
+  }
+
+  /** What the values read decode to, in bytes, as the budget counts them. */
+  get decodedSize(): number {
+    return this.used;
   }
 
   private ws(): void {
@@ -576,7 +644,10 @@ class FastReader {
   }
 
   private value(): unknown {
-    if (this.eat("<value/>")) return "";
+    if (this.eat("<value/>")) {
+      this.charge(valueCost(""));
+      return "";
+    }
     this.expect("<value>");
     const s = this.s;
     const lt = s.indexOf("<", this.pos);
@@ -584,6 +655,7 @@ class FastReader {
     if (s.charCodeAt(lt + 1) === 47) {
       // untyped: <value>text</value>
       const t = this.textUntil("</value>");
+      this.charge(valueCost(t));
       return t;
     }
     for (let p = this.pos; p < lt; p++) {
@@ -621,6 +693,7 @@ class FastReader {
     }
     this.ws();
     this.expect("</value>");
+    this.charge(valueCost(v));
     return v;
   }
 
@@ -660,6 +733,7 @@ class FastReader {
       const v = this.value();
       this.ws();
       this.expect("</member>");
+      this.charge(MEMBER_COST + 2 * name.length);
       setMember(obj, name, v);
     }
     this.containers--;
@@ -683,7 +757,10 @@ export class XmlRpcParser {
   private readonly maxDepth: number;
   private readonly maxElementDepth: number;
   private readonly maxChars: number;
+  private readonly maxDecoded: number;
   private chars = 0;
+  /** Bytes of decoded values counted so far (see valueCost). */
+  private used = 0;
   private tags: string[] = [];
   private frames: Frame[] = [];
   private containers = 0;
@@ -702,6 +779,16 @@ export class XmlRpcParser {
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxElementDepth = this.maxDepth * 3 + 8;
     this.maxChars = opts.maxChars ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxDecoded = opts.maxDecodedSize ?? DEFAULT_MAX_DECODED_SIZE;
+  }
+
+  /** The decoded-size budget of the text written so far. */
+  private budget(): number {
+    return Math.min(this.maxDecoded, DECODED_SIZE_FLOOR + MAX_EXPANSION * this.chars);
+  }
+
+  private charge(n: number): void {
+    if ((this.used += n) > this.maxDecoded || this.used > DECODED_SIZE_FLOOR + MAX_EXPANSION * this.chars) throw overBudget(this.budget());
   }
 
   private startSax(): SaxesParser<{ xmlns: false; position: false }> {
@@ -772,8 +859,10 @@ export class XmlRpcParser {
       start = m[0].length;
     }
     try {
-      const r = new FastReader(doc, start, this.maxDepth).document();
+      const reader = new FastReader(doc, start, this.maxDepth, this.budget());
+      const r = reader.document();
       if (!r) return false;
+      this.used = reader.decodedSize;
       this.root = r.root;
       this.methodName = r.methodName;
       this.params = r.params;
@@ -782,6 +871,11 @@ export class XmlRpcParser {
     } catch {
       return false;
     }
+  }
+
+  /** What the values read so far decode to, in bytes, as the budget counts them. */
+  get decodedSize(): number {
+    return this.used;
   }
 
   /** Whether the finished document was read by the fast path (false: by saxes). */
@@ -952,6 +1046,7 @@ export class XmlRpcParser {
         const m = this.frames.pop() as MemberFrame;
         if (m.name === undefined) invalid("<member> without <name>");
         if (!m.hasValue) invalid("<member> without <value>");
+        this.charge(MEMBER_COST + 2 * m.name.length);
         setMember((this.top() as StructFrame).obj, m.name, m.value);
         return;
       }
@@ -985,6 +1080,7 @@ export class XmlRpcParser {
   }
 
   private deliver(v: unknown): void {
+    this.charge(valueCost(v));
     const parent = this.tags[this.tags.length - 1];
     const f = this.top();
     if (parent === "data" && f?.kind === "array") f.items.push(v);
@@ -998,6 +1094,198 @@ export class XmlRpcParser {
       this.faultValue.value = v;
     } else invalid(`<value> inside <${parent ?? "document"}>`);
   }
+}
+
+function overBudget(budget: number): XmlRpcParseError {
+  return new XmlRpcParseError(
+    `the document decodes to more than ${budget} bytes (limit: min(maxDecodedSize, ${DECODED_SIZE_FLOOR} + ${MAX_EXPANSION} × its length))`,
+    "invalid",
+    ErrorCodes.ERR_LIMIT_EXCEEDED,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Bytes to text
+
+/** The encodings read natively, by their normalised names; any other is tried with TextDecoder (WHATWG names). */
+type Native = "utf-8" | "latin1" | "ascii" | "utf-16le" | "utf-16be";
+const NATIVE: Readonly<Record<string, Native>> = Object.freeze({
+  "utf-8": "utf-8",
+  utf8: "utf-8",
+  "iso-8859-1": "latin1",
+  "iso8859-1": "latin1",
+  iso_8859_1: "latin1",
+  "iso_8859-1": "latin1",
+  "iso-latin-1": "latin1",
+  latin1: "latin1",
+  "latin-1": "latin1",
+  l1: "latin1",
+  "us-ascii": "ascii",
+  ascii: "ascii",
+  "utf-16le": "utf-16le",
+  "utf-16be": "utf-16be",
+});
+
+function badEncoding(message: string): XmlRpcParseError {
+  return new XmlRpcParseError(message, "parse");
+}
+
+/** The encoding named by the XML declaration at the start of `head` (read as ASCII), or undefined. */
+function declaredEncoding(head: Uint8Array): string | undefined {
+  if (head[0] !== 0x3c || head[1] !== 0x3f) return undefined;
+  const end = Math.min(head.length, 256);
+  let close = -1;
+  for (let i = 2; i + 1 < end; i++) {
+    if (head[i] === 0x3f && head[i + 1] === 0x3e) {
+      close = i;
+      break;
+    }
+  }
+  if (close < 0) return undefined;
+  const decl = Buffer.from(head.buffer, head.byteOffset, close).toString("latin1");
+  if (!/^<\?xml\s/.test(decl)) return undefined;
+  return /\sencoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\1/.exec(decl)?.[2];
+}
+
+/**
+ * Turns the bytes of an XML document into text as an XML parser reads them:
+ * a byte-order mark, else the encoding its XML declaration names (UTF-8,
+ * ISO-8859-1, US-ASCII and UTF-16 natively, other names through
+ * TextDecoder), else UTF-8. Bytes that are not valid in that encoding, and
+ * an encoding that is not known, are refused (XmlRpcParseError, fault
+ * -32700): a document is never decoded with replacement characters.
+ */
+export class XmlTextDecoder {
+  private pending: Buffer | undefined;
+  private native: Native | undefined;
+  private decoder: TextDecoder | undefined;
+  private started = false;
+  /** The encoding the document is read in (once known). */
+  encoding: string | undefined;
+
+  /** Decodes the next bytes; may hold the first ones until the XML declaration is complete. */
+  write(chunk: Buffer): string {
+    if (!this.started) {
+      const head = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+      // wait for a byte-order mark and the end of the declaration (or 256 bytes) before choosing
+      if (head.length < 4 || (head.length < 256 && head[0] === 0x3c && head[1] === 0x3f && head.indexOf("?>", 0, "latin1") < 0)) {
+        this.pending = head;
+        return "";
+      }
+      this.pending = undefined;
+      this.start(head);
+      chunk = this.stripBom(head);
+    }
+    return this.decode(chunk, true);
+  }
+
+  /** Decodes what is left; refuses a document cut in the middle of a character. */
+  end(): string {
+    if (!this.started) {
+      const head = this.pending ?? Buffer.alloc(0);
+      this.pending = undefined;
+      this.start(head);
+      return this.decode(this.stripBom(head), false);
+    }
+    return this.decode(Buffer.alloc(0), false);
+  }
+
+  private bom = 0;
+
+  private start(head: Buffer): void {
+    this.started = true;
+    let name: string;
+    if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) {
+      name = "utf-8";
+      this.bom = 3;
+    } else if (head[0] === 0xfe && head[1] === 0xff) {
+      name = "utf-16be";
+      this.bom = 2;
+    } else if (head[0] === 0xff && head[1] === 0xfe) {
+      name = "utf-16le";
+      this.bom = 2;
+    } else if (head[0] === 0x3c && head[1] === 0x00 && head[2] === 0x3f && head[3] === 0x00) name = "utf-16le";
+    else if (head[0] === 0x00 && head[1] === 0x3c && head[2] === 0x00 && head[3] === 0x3f) name = "utf-16be";
+    else {
+      const declared = declaredEncoding(head);
+      name = declared === undefined ? "utf-8" : declared.toLowerCase();
+      // a declaration of UTF-16 in single bytes cannot be true
+      if (name === "utf-16" || name === "utf-16le" || name === "utf-16be") throw badEncoding(`the document declares ${declared ?? name} but is not written in UTF-16`);
+    }
+    this.encoding = name;
+    const native = NATIVE[name];
+    if (native !== undefined) {
+      this.native = native;
+      if (native === "utf-16le" || native === "utf-16be") this.decoder = new TextDecoder(native, { fatal: true, ignoreBOM: true });
+      else if (native === "utf-8") this.decoder = undefined;
+      return;
+    }
+    try {
+      this.decoder = new TextDecoder(name, { fatal: true });
+    } catch {
+      throw badEncoding(`the document's encoding '${name}' is not supported (use UTF-8)`);
+    }
+  }
+
+  private stripBom(head: Buffer): Buffer {
+    const n = this.bom;
+    this.bom = 0;
+    return n > 0 ? head.subarray(n) : head;
+  }
+
+  /** A chunk cut inside a UTF-8 sequence keeps its tail for the next one. */
+  private utf8Tail: Buffer | undefined;
+
+  private decode(chunk: Buffer, more: boolean): string {
+    const n = this.native;
+    if (n === "latin1") return chunk.toString("latin1");
+    if (n === "ascii") {
+      for (let i = 0; i < chunk.length; i++) if (chunk[i]! >= 0x80) throw badEncoding(`byte 0x${chunk[i]!.toString(16)} is not US-ASCII, the document's encoding`);
+      return chunk.toString("latin1");
+    }
+    if (n === "utf-8") {
+      let b = this.utf8Tail ? Buffer.concat([this.utf8Tail, chunk]) : chunk;
+      this.utf8Tail = undefined;
+      if (more) {
+        const keep = incompleteUtf8Tail(b);
+        if (keep > 0) {
+          this.utf8Tail = Buffer.from(b.subarray(b.length - keep));
+          b = b.subarray(0, b.length - keep);
+        }
+      }
+      if (!isUtf8(b)) throw badEncoding("the document is not valid UTF-8 (its declared or default encoding)");
+      return b.toString("utf8");
+    }
+    try {
+      return this.decoder!.decode(chunk, { stream: more });
+    } catch {
+      throw badEncoding(`the document is not valid ${this.encoding ?? "text"} (its declared encoding)`);
+    }
+  }
+}
+
+/** How many bytes at the end of `b` start a UTF-8 sequence that is not complete yet (0 to 3). */
+function incompleteUtf8Tail(b: Buffer): number {
+  const n = b.length;
+  for (let k = 1; k <= 3 && k <= n; k++) {
+    const c = b[n - k]!;
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return need > k ? k : 0;
+  }
+  return 0;
+}
+
+/** The text of a whole XML document from its bytes (see XmlTextDecoder). */
+export function decodeXmlBytes(buf: Uint8Array): string {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // the usual case, in one native pass: no BOM, no declaration of another encoding, valid UTF-8
+  if (b[0] !== 0xef && b[0] !== 0xfe && b[0] !== 0xff && b[1] !== 0x00 && isUtf8(b)) {
+    const declared = b[0] === 0x3c && b[1] === 0x3f ? declaredEncoding(b) : undefined;
+    if (declared === undefined || NATIVE[declared.toLowerCase()] === "utf-8") return b.toString("utf8");
+  }
+  const d = new XmlTextDecoder();
+  return d.write(b) + d.end();
 }
 
 /** Parses a complete document held in one string. */

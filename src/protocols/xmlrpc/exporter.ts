@@ -49,6 +49,9 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
   declare keepAliveTimeoutMs: number;
   declare requestTimeoutMs: number;
   declare handshakeTimeoutMs: number;
+  declare maxPeerMemory: number;
+  declare maxConnections: number;
+  declare maxConnectionsPerPeer: number;
   declare introspection: boolean;
   declare onewayMethods: string[] | undefined;
 
@@ -96,6 +99,9 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
       maxDepth: this.maxDepth,
       keepAliveTimeoutMs: this.keepAliveTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
+      maxPeerMemory: this.maxPeerMemory,
+      maxConnections: this.maxConnections,
+      maxConnectionsPerPeer: this.maxConnectionsPerPeer,
       introspection: this.introspection,
       loggerName: "remoting.xmlrpc.exporter",
       serviceName: this.serviceName ?? DEFAULT_SERVICE_NAME,

@@ -18,12 +18,21 @@
  * HTTP response at all; the reason is logged at ERROR on the logger named
  * after the server's class. At DEBUG every client's certificate and address
  * is logged.
+ *
+ * Bounded (core/server/connections): at most `maxConnections` connections,
+ * `maxConnectionsPerPeer` per client address (idle ones make room, else a
+ * new one is refused); a handshake that fails or times out closes its
+ * socket; requests must arrive within `requestTimeoutMs` (checked on time);
+ * bodies and the values they decode to count against `maxPeerMemory` per
+ * client address; a document decodes within the parser's budget; a response
+ * over `maxBodyBytes` is a fault instead. Bodies are read in the encoding
+ * they declare (UTF-8, ISO-8859-1, ...) or refused with a fault, never
+ * decoded with replacement characters.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerOptions as HttpServerOptions, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { StringDecoder } from "node:string_decoder";
-import type { PeerCertificate, TLSSocket } from "node:tls";
+import type { PeerCertificate, Server as TlsServer, TLSSocket } from "node:tls";
 import { createGunzip } from "node:zlib";
 import { ConfigError, ErrorCodes, MessageTooLargeError, RemotingError, errorMessage } from "../../core/errors.js";
 import { applyOptions, defineProperties } from "../../core/config/properties.js";
@@ -31,7 +40,7 @@ import { getLogger, type Logger } from "../../core/logging.js";
 import { callContext, deadlineFromMetadata, MetadataKeys, newCallContext, runInCallContext, type CallContext } from "../../core/server/call-context.js";
 import { exposedMethods, isExposableName, ServiceError, type ExposeOptions } from "../../core/server/exposure.js";
 import { ServiceTable, type ServerInterceptor } from "../../core/server/service-table.js";
-import { logSilentDisconnects } from "../../core/server/connections.js";
+import { ConnectionGuard, PeerBudget, answerHttpClientError, closeFailedHandshakes, httpTimeOptions, logSilentDisconnects } from "../../core/server/connections.js";
 import {
   checkClient as checkTlsClient,
   checkSubjectFields,
@@ -46,9 +55,21 @@ import {
   type PemInput,
   type TlsSettings,
   type TlsVersion,
-  isSilentDisconnect, type TlsServerProperties } from "../../core/tls.js";
+  type TlsServerProperties,
+} from "../../core/tls.js";
 import { readChunks } from "./body.js";
-import { FaultCodes, XmlRpcFault, XmlRpcParseError, XmlRpcParser, encodeFault, encodeResponse, parseMethodCall, type MethodCall } from "./codec.js";
+import {
+  DEFAULT_MAX_DECODED_SIZE,
+  FaultCodes,
+  XmlRpcFault,
+  XmlRpcParseError,
+  XmlRpcParser,
+  XmlTextDecoder,
+  decodeXmlBytes,
+  encodeFault,
+  encodeResponse,
+  type MethodCall,
+} from "./codec.js";
 import { DEFAULT_SERVICE_NAME, SERVER_PROPERTIES, SSL_SERVER_PROPERTIES } from "./settings.js";
 
 export type XmlRpcFunction = (...args: any[]) => unknown;
@@ -79,6 +100,12 @@ export interface XmlRpcServerOptions {
   keepAliveTimeoutMs?: number | string | undefined;
   /** A whole request must arrive within this (default 30000 ms; 0 or "none": no limit). */
   requestTimeoutMs?: number | string | undefined;
+  /** Bytes one client address may hold at once (bodies being received, the values of its calls until answered; default 64 MiB). */
+  maxPeerMemory?: number | string | undefined;
+  /** Connections served at once (default 1024). */
+  maxConnections?: number | string | undefined;
+  /** Connections one client address may hold at once (default 256). */
+  maxConnectionsPerPeer?: number | string | undefined;
   /** Serve system.listMethods, methodHelp, methodSignature and multicall (default true). */
   introspection?: boolean | string | undefined;
   /** Request paths served (default ["/", "/RPC2"]); others get 404. */
@@ -160,6 +187,22 @@ interface Running {
   readonly introspection: boolean;
 }
 
+/** What a plain HTTP client gets when the server is full: 503 (the call did not run; a client may retry). */
+const SERVER_FULL = Buffer.from("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 24\r\n\r\nthe server is full (503)", "latin1");
+
+/** A request's share of its client address's memory budget. */
+interface Held {
+  readonly peer: string;
+  bytes: number;
+  readonly budget: PeerBudget;
+}
+
+function take(h: Held, n: number): boolean {
+  if (!h.budget.reserve(h.peer, n)) return false;
+  h.bytes += n;
+  return true;
+}
+
 /** Request bodies up to this size (declared by Content-Length, not compressed) are read whole and parsed in one go. */
 const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -223,6 +266,9 @@ export class XmlRpcServer {
   declare maxDepth: number;
   declare keepAliveTimeoutMs: number;
   declare requestTimeoutMs: number;
+  declare maxPeerMemory: number;
+  declare maxConnections: number;
+  declare maxConnectionsPerPeer: number;
   declare introspection: boolean;
   declare paths: string[];
   declare loggerName: string | undefined;
@@ -246,6 +292,9 @@ export class XmlRpcServer {
   private readonly onewayFunctions = new Set<string>();
   private tableCache: ServiceTable | undefined;
   private running: Running | undefined;
+  private guard: ConnectionGuard | undefined;
+  /** The memory each client address holds (bodies, decoded values), while listening. */
+  private budget = new PeerBudget();
 
   constructor(hostOrOptions?: string | XmlRpcServerOptions, port?: number | string, options?: XmlRpcServerOptions) {
     const opts: XmlRpcServerOptions = typeof hostOrOptions === "object" && hostOrOptions !== null ? { ...hostOrOptions } : { ...options };
@@ -386,23 +435,19 @@ export class XmlRpcServer {
       logRequests: this.logRequests,
       introspection: this.introspection,
     };
-    const keepAlive = Number.isFinite(this.keepAliveTimeoutMs) ? this.keepAliveTimeoutMs : 0;
-    const requestTimeout = Number.isFinite(this.requestTimeoutMs) ? this.requestTimeoutMs : 0;
-    const http = this.createListener(
-      {
-        keepAliveTimeout: keepAlive,
-        requestTimeout,
-        headersTimeout: requestTimeout === 0 ? 60_000 : Math.min(60_000, requestTimeout),
-      },
-      (req, res) => this.handle(req, res),
-    );
-    http.keepAliveTimeout = keepAlive;
+    this.budget = new PeerBudget(Math.max(this.maxPeerMemory, this.maxBodyBytes));
+    const times = httpTimeOptions({ requestTimeoutMs: this.requestTimeoutMs, keepAliveTimeoutMs: this.keepAliveTimeoutMs });
+    const http = this.createListener(times, (req, res) => this.handle(req, res));
+    http.keepAliveTimeout = times.keepAliveTimeout;
     logSilentDisconnects(http, this.log);
-    http.on("clientError", (err, socket) => {
-      this.log.debug("HTTP client error from %s: %s", (socket as Socket).remoteAddress, errorMessage(err));
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      else socket.destroy();
+    this.guard = new ConnectionGuard(http, this.log, {
+      maxConnections: this.maxConnections,
+      maxConnectionsPerPeer: this.maxConnectionsPerPeer,
+      refusal: this.refusalBytes(),
     });
+    this.guard.trackHttp(http);
+    // 408 for a request that did not arrive in time, 400 for bad HTTP; the connection closed
+    http.on("clientError", (err, socket) => answerHttpClientError(err, socket, this.log));
     const listener = http;
     this.listener = listener;
     listener.on("connection", (s: Socket) => {
@@ -427,6 +472,16 @@ export class XmlRpcServer {
     this.log.debug("serving XML-RPC on %s:%d", this.host, this.port);
   }
 
+  /** What a refused connection is sent before it is closed: a 503 over plain HTTP (nothing over TLS). */
+  protected refusalBytes(): Buffer | undefined {
+    return SERVER_FULL;
+  }
+
+  /** Connections open now (while listening). */
+  get connectionCount(): number {
+    return this.guard?.size ?? 0;
+  }
+
   /** Python's `serve_forever()`: listens, and resolves only when the server is closed. */
   async serveForever(): Promise<void> {
     await this.listen();
@@ -442,6 +497,7 @@ export class XmlRpcServer {
     const l = this.listener;
     if (!l) return;
     this.listener = undefined;
+    this.guard = undefined;
     const done = new Promise<void>((resolve) => l.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
@@ -483,10 +539,19 @@ export class XmlRpcServer {
   }
 
   private xml(req: IncomingMessage, res: ServerResponse, body: string): void {
-    if (this.running!.logRequests) this.requestLine(req, 200);
+    const cfg = this.running!;
+    if (cfg.logRequests) this.requestLine(req, 200);
+    let length = body.length > cfg.maxBodyBytes / 3 ? Buffer.byteLength(body, "utf8") : -1;
+    if (length > cfg.maxBodyBytes) {
+      // responses are held to the same limit as requests: a client with the same limit could not read it
+      const message = `the response is ${length} bytes, over maxBodyBytes ${cfg.maxBodyBytes}`;
+      this.log.warn("%s (to %s)", message, req.socket.remoteAddress);
+      body = encodeFault(FaultCodes.APPLICATION, `<class 'MessageTooLargeError'>:${message}`);
+      length = -1;
+    }
     // One write: the headers as a flat list (no header object) with the body's length; a string body
     // is sent together with the head as one string (a Buffer would make it a two-chunk writev).
-    res.writeHead(200, ["Content-Type", "text/xml", "Content-Length", String(Buffer.byteLength(body, "utf8"))]);
+    res.writeHead(200, ["Content-Type", "text/xml", "Content-Length", String(length >= 0 ? length : Buffer.byteLength(body, "utf8"))]);
     res.end(body, "utf8");
   }
 
@@ -529,12 +594,47 @@ export class XmlRpcServer {
       this.plain(req, res, 413, `request body exceeds ${cfg.maxBodyBytes} bytes`, true);
       return;
     }
+    const held = this.holdFor(req, res);
     if (encoding === "identity" && declared <= SMALL_BODY_BYTES) {
-      this.readSmallCall(req, res, metadata);
+      this.readSmallCall(req, res, metadata, held);
       return;
     }
-    this.readCall(req, res, encoding === "gzip", metadata).catch((err: unknown) => this.internalError(req, res, err));
+    this.readCall(req, res, encoding === "gzip", metadata, held).catch((err: unknown) => this.internalError(req, res, err));
   }
+
+  /** What a request holds of its client address's memory budget: released when its response closes (answered, or the connection gone). */
+  private holdFor(req: IncomingMessage, res: ServerResponse): Held {
+    const budget = this.budget;
+    const h: Held = { peer: req.socket.remoteAddress ?? "?", bytes: 0, budget };
+    res.once("close", () => {
+      budget.release(h.peer, h.bytes);
+      h.bytes = 0;
+    });
+    return h;
+  }
+
+  /** What a document of this request may decode to: the parser's default, within what its client address has left. */
+  private decodedLimit(h: Held): number {
+    return Math.min(DEFAULT_MAX_DECODED_SIZE, h.budget.available(h.peer));
+  }
+
+  /** A body that would take its client address over its memory budget: 503 (nothing ran; the client may retry later), connection closed. */
+  private overBudget(req: IncomingMessage, res: ServerResponse, h: Held): void {
+    const message = `${h.peer} holds ${h.budget.heldBy(h.peer)} bytes of requests in this server, the most one client address may (maxPeerMemory ${h.budget.maxPerPeer}): try again later`;
+    const now = Date.now();
+    if (now - this.lastBudgetWarning >= 1000) {
+      this.lastBudgetWarning = now;
+      this.log.warn(message);
+    } else this.log.debug(message);
+    if (res.headersSent) {
+      req.socket.destroy();
+      return;
+    }
+    res.setHeader("Retry-After", "1");
+    this.plain(req, res, 503, message, true);
+  }
+
+  private lastBudgetWarning = 0;
 
   private internalError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
     this.log.error("internal error: %s", errorMessage(err));
@@ -547,19 +647,33 @@ export class XmlRpcServer {
    * collected, decoded once and parsed in one go; the answer is written
    * synchronously unless the function returns a promise.
    */
-  private readSmallCall(req: IncomingMessage, res: ServerResponse, metadata: Map<string, string>): void {
+  private readSmallCall(req: IncomingMessage, res: ServerResponse, metadata: Map<string, string>, held: Held): void {
     let first: Buffer | undefined;
     let more: Buffer[] | undefined;
+    let failed = false;
     req.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      if (!take(held, chunk.length)) {
+        failed = true;
+        first = more = undefined;
+        this.overBudget(req, res, held);
+        return;
+      }
       if (first === undefined) first = chunk;
       else (more ??= [first]).push(chunk);
     });
     req.on("end", () => {
+      if (failed) return;
       const body = more ? Buffer.concat(more) : first;
       const cfg = this.running!;
       let call: MethodCall;
       try {
-        call = parseMethodCall(body === undefined ? "" : body.toString("utf8"), { maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes });
+        const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes, maxDecodedSize: this.decodedLimit(held) });
+        parser.write(body === undefined ? "" : decodeXmlBytes(body));
+        const doc = parser.finish();
+        if (doc.root !== "methodCall") throw new XmlRpcParseError("expected <methodCall>", "invalid");
+        take(held, parser.decodedSize);
+        call = doc.call;
       } catch (err) {
         this.badRequest(req, res, err);
         return;
@@ -659,19 +773,25 @@ export class XmlRpcServer {
     this.xml(req, res, body);
   }
 
-  private async readCall(req: IncomingMessage, res: ServerResponse, gzip: boolean, metadata: Map<string, string>): Promise<void> {
+  private async readCall(req: IncomingMessage, res: ServerResponse, gzip: boolean, metadata: Map<string, string>, held: Held): Promise<void> {
     const cfg = this.running!;
-    const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes });
-    const decoder = new StringDecoder("utf8");
+    const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes, maxDecodedSize: this.decodedLimit(held) });
+    const decoder = new XmlTextDecoder();
     let parseError: unknown;
     let bytes = 0;
     let tooLarge = false;
+    let overBudget = false;
     const source = gzip ? req.pipe(createGunzip({ maxOutputLength: cfg.maxBodyBytes + 1 })) : req;
     try {
       await readChunks(source, (chunk) => {
         bytes += chunk.length;
         if (bytes > cfg.maxBodyBytes) {
           tooLarge = true;
+          return false;
+        }
+        // the body (inflated) counts against its client address's memory while it is read
+        if (!take(held, chunk.length)) {
+          overBudget = true;
           return false;
         }
         if (parseError) return true;
@@ -687,7 +807,12 @@ export class XmlRpcServer {
         this.plain(req, res, 400, `bad gzip body: ${errorMessage(err)}`, true);
         return;
       }
-      if (!tooLarge) throw err;
+      if (!tooLarge && !overBudget) throw err;
+    }
+    if (overBudget) {
+      if (gzip) req.unpipe();
+      this.overBudget(req, res, held);
+      return;
     }
     if (tooLarge) {
       this.log.error("request body from %s exceeds maxBodyBytes %d", req.socket.remoteAddress, cfg.maxBodyBytes);
@@ -700,6 +825,7 @@ export class XmlRpcServer {
         parser.write(decoder.end());
         const doc = parser.finish();
         if (doc.root !== "methodCall") throw new XmlRpcParseError("expected <methodCall>", "invalid");
+        take(held, parser.decodedSize);
         call = doc.call;
       } catch (err) {
         parseError = err;
@@ -970,11 +1096,15 @@ export class SSLServer extends XmlRpcServer {
       sock.on("error", (err) => this.log.debug("connection error from %s: %s", fromAddr, errorMessage(err)));
       for (const l of httpListeners) l.call(server, sock);
     });
-    server.on("tlsClientError", (err: NodeJS.ErrnoException, sock: TLSSocket) => {
-      // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
-      if (!isSilentDisconnect(err, sock)) this.log.error("TLS handshake with %s:%s failed: %s", sock.remoteAddress ?? "?", sock.remotePort ?? "?", err.code ?? errorMessage(err));
-    });
+    // a handshake that fails or times out closes its socket (Node leaves it open once a tlsClientError listener exists);
+    // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
+    closeFailedHandshakes(server as unknown as TlsServer, this.log, "error");
     return server;
+  }
+
+  /** A refused TLS connection is closed before its handshake: nothing is sent. */
+  protected override refusalBytes(): Buffer | undefined {
+    return undefined;
   }
 }
 defineProperties(SSLServer, SSL_SERVER_PROPERTIES);

@@ -18,6 +18,7 @@ import { anyValue, boolean, duration, integer, list, port, size, string, stringM
 import { parseBoolean, parseList, parseString } from "../../core/config/values.js";
 import { parseCertRequirement, tlsProperties, type CertRequirement } from "../../core/tls.js";
 import type { ServerInterceptor } from "../../core/server/service-table.js";
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_PEER, DEFAULT_MAX_PEER_MEMORY } from "../../core/server/connections.js";
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_DEPTH } from "./codec.js";
 
 export type { CertRequirement, CertRequirementInput } from "../../core/tls.js";
@@ -86,16 +87,19 @@ function pathList(v: unknown, name: string): string[] {
   return out;
 }
 
-const HANDSHAKE_TIMEOUT = duration("a TLS handshake must finish within this", 10_000, { allowNone: false, min: 1 });
+const HANDSHAKE_TIMEOUT = duration("a TLS handshake must finish within this; a handshake that fails or times out closes its connection", 10_000, { allowNone: false, min: 1 });
 
 /** The limits and behaviour shared by the XML-RPC server and the exporter. */
 const SERVING: Record<string, PropertySpec<any>> = {
   logRequests: boolean("one line per request on stderr, as Python's log_requests", true, { aliases: ["log_requests"] }),
   allowNone: boolean("send a null/undefined result as <nil/> (else it is a fault, as in Python)", false, { aliases: ["allow_none"] }),
-  maxBodyBytes: size("largest request body, after gunzip (64kB, 16MiB, ...)", DEFAULT_MAX_BODY_BYTES, { min: 1, defaultText: "10 MiB" }),
+  maxBodyBytes: size("largest request body, after gunzip (64kB, 16MiB, ...); a larger response is answered with a fault instead", DEFAULT_MAX_BODY_BYTES, { min: 1, defaultText: "10 MiB" }),
   maxDepth: integer("deepest array/struct nesting accepted and sent", DEFAULT_MAX_DEPTH, { min: 1, max: 10_000 }),
   keepAliveTimeoutMs: duration("idle keep-alive connections are closed after this (0 or none: never)", 5000),
-  requestTimeoutMs: duration("a whole request must arrive within this (0 or none: no limit)", 30_000),
+  requestTimeoutMs: duration("a whole request must arrive within this, head and body (0 or none: no limit); the head within min(this, 60 s); answered 408 and closed", 30_000),
+  maxPeerMemory: size("bytes one client address may hold at once: bodies being received and the values of its calls until answered (a body over it gets HTTP 503); at least maxBodyBytes", DEFAULT_MAX_PEER_MEMORY, { min: 1 }),
+  maxConnections: integer("connections served at once; over it an idle one (nothing in flight for 1 s) is closed to make room, else the new one is refused (HTTP 503, or closed over TLS)", DEFAULT_MAX_CONNECTIONS, { min: 1 }),
+  maxConnectionsPerPeer: integer("connections one client address may hold at once (the same rule, within that address)", DEFAULT_MAX_CONNECTIONS_PER_PEER, { min: 1 }),
   introspection: boolean("serve system.listMethods, system.methodHelp, system.methodSignature and system.multicall", true),
 };
 

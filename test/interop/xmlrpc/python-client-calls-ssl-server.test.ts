@@ -19,6 +19,8 @@ interface Job {
   mode: "call" | "types" | "multicall";
   method?: string;
   params?: unknown[];
+  /** The encoding Python declares and writes the request in. */
+  encoding?: string;
 }
 
 function runPython(job: Job): Promise<Array<Record<string, any>>> {
@@ -89,6 +91,17 @@ describe("Python client -> our SSLServer", () => {
     const lines = logs.of("MySSLServer", "ERROR").slice(before);
     assert.ok(lines.some((l) => reason.test(l)), `server log should match ${reason}:\n${lines.join("")}`);
   }
+
+  it("a request Python writes in ISO-8859-1 is read in ISO-8859-1 (it was read as UTF-8 and corrupted)", async (t) => {
+    const url = await serve(t, {});
+    if (!url) return;
+    const text = "caf\u00e9 \u00e0 la cr\u00e8me, \u00bd \u00ff";
+    const [latin1] = await runPython({ url, cafile: pki.main.caChain, mode: "call", method: "echo", params: [text], encoding: "iso-8859-1" });
+    assert.deepEqual(latin1, { ok: true, result: text });
+    // characters Latin-1 cannot hold travel as character references, which come back as the characters
+    const [refs] = await runPython({ url, cafile: pki.main.caChain, mode: "call", method: "echo", params: ["\u263a \u65e5"], encoding: "iso-8859-1" });
+    assert.deepEqual(refs, { ok: true, result: "\u263a \u65e5" });
+  });
 
   it("encrypts only: Python trusts our server and calls pow", async (t) => {
     const url = await serve(t, { caCerts: undefined });

@@ -2,7 +2,7 @@
 
 Usage: xmlrpc_client.py '<json job>'
   job = {"url": ..., "cafile": ..., "certfile": ..., "keyfile": ..., "mode": "call" | "types",
-         "method": ..., "params": [...]}
+         "method": ..., "params": [...], "encoding": ...}
 Prints one JSON object per line.
 """
 import datetime
@@ -23,7 +23,8 @@ def context(job):
 
 def proxy(job):
     ctx = context(job) if job["url"].startswith("https:") else None
-    return xmlrpc.client.ServerProxy(job["url"], context=ctx, allow_none=True, use_builtin_types=True)
+    # "encoding": the request's declared encoding (Python then writes its bytes in it, e.g. iso-8859-1)
+    return xmlrpc.client.ServerProxy(job["url"], context=ctx, allow_none=True, use_builtin_types=True, encoding=job.get("encoding"))
 
 
 def describe_error(e):
