@@ -5,6 +5,13 @@
  * or attribute in the schema's namespace is an error, while elements and
  * attributes of other namespaces (`xsi:schemaLocation`, extensions) are
  * ignored. Errors name the file, line and column.
+ *
+ * Reading takes time linear in the size of the file (a deep document stops
+ * at `maxDepth`, properties and definitions are indexed, parent chains are
+ * followed without recursion and at most `maxDepth` long).
+ *
+ * A configuration is code: its `class` attributes load any module and call
+ * any export (docs/security.md). Read only files you would run.
  */
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
@@ -63,7 +70,7 @@ export function xmlScalar(text: string): unknown {
 }
 
 export interface XMLConfigOptions {
-  /** Limit on element nesting (default 256). */
+  /** Limit on element nesting, and on the length of a chain of parents (default 256). */
   maxDepth?: number;
 }
 
@@ -122,17 +129,18 @@ export function parseObjectsXml(
     }
     throw err;
   }
-  return new XmlReader(file, classes).read(root);
+  return new XmlReader(file, classes, options.maxDepth ?? 256).read(root);
 }
 
 class XmlReader {
+  /** The definitions by id, in definition order (a later one of the same id takes the earlier one's place at the end). */
   private readonly defs = new Map<string, ObjectDefinition>();
-  private readonly order: string[] = [];
   private readonly resolveCtx: Omit<ResolveContext, "location" | "objectId">;
 
   constructor(
     private readonly file: string | undefined,
     classes: ReadonlyMap<string, unknown> | undefined,
+    private readonly maxDepth: number,
   ) {
     this.resolveCtx = { baseDir: baseDirOf(file), classes };
   }
@@ -176,10 +184,9 @@ class XmlReader {
   private add(def: ObjectDefinition): void {
     if (this.defs.has(def.id)) {
       log.debug("Overriding previous definition of %s", def.id);
-      this.order.splice(this.order.indexOf(def.id), 1);
+      this.defs.delete(def.id);
     }
     this.defs.set(def.id, def);
-    this.order.push(def.id);
   }
 
   read(root: XmlElement): ObjectDefinition[] {
@@ -202,7 +209,7 @@ class XmlReader {
       }
     }
     this.applyParents();
-    return this.order.map((id) => this.defs.get(id)!);
+    return [...this.defs.values()];
   }
 
   private readShortcut(el: XmlElement): void {
@@ -267,7 +274,10 @@ class XmlReader {
     });
     if (el.attrs.has("abstract")) (def as ObjectDefinition & { declaredAbstract?: boolean }).declaredAbstract = true;
 
-    for (const child of this.elements(el)) {
+    const children = this.elements(el);
+    /** Where each property name is in def.properties (a later one replaces an earlier one in place). */
+    const propertyAt = new Map<string, number>();
+    for (const child of children) {
       if (child.name === "constructor-arg") {
         this.checkAttrs(child, ARG_ATTRS, id);
         const name = child.attrs.get("name");
@@ -279,6 +289,8 @@ class XmlReader {
           def.namedArgs.set(name, value);
         } else if (index !== undefined) {
           if (!/^\d+$/.test(index)) throw this.error(`constructor-arg index '${index}' is not a number`, ErrorCodes.ERR_CONFIG_INVALID_VALUE, child, id);
+          // every index below it must be given too: one beyond the number of arguments cannot be
+          if (Number(index) >= children.length) throw this.error(`constructor-arg index ${index} is beyond the object's ${children.length} arguments`, ErrorCodes.ERR_CONFIG_INVALID_VALUE, child, id);
           def.positionalArgs[Number(index)] = value;
         } else def.positionalArgs.push(value);
       } else if (child.name === "property") {
@@ -286,9 +298,12 @@ class XmlReader {
         const name = child.attrs.get("name");
         if (name === undefined || name === "") throw this.error("<property> needs a name attribute", ErrorCodes.ERR_CONFIG_MISSING_ATTRIBUTE, child, id);
         const prop: PropertyDef = { name, value: this.readValueHolder(child, `${id}.${name}`, id), location: this.loc(child) };
-        const existing = def.properties.findIndex((p) => p.name === name);
-        if (existing >= 0) def.properties[existing] = prop;
-        else def.properties.push(prop);
+        const existing = propertyAt.get(name);
+        if (existing !== undefined) def.properties[existing] = prop;
+        else {
+          propertyAt.set(name, def.properties.length);
+          def.properties.push(prop);
+        }
       } else {
         throw this.error(
           `unknown element <${child.name}> in <object> (expected description, constructor-arg, property)`,
@@ -436,49 +451,67 @@ class XmlReader {
     return [key, values[0]!];
   }
 
-  /** Merges each child with its parent chain (positional args by index, named args and properties by name). */
+  /**
+   * Merges each child with its parent chain (positional args by index, named
+   * args and properties by name), ancestors first, without recursion; a
+   * chain longer than maxDepth is refused (a chain's definitions are merged
+   * once each, so the work is linear in the file, times at most maxDepth).
+   */
   private applyParents(): void {
     const merged = new Map<string, ObjectDefinition>();
-    const mergeOf = (def: ObjectDefinition, chain: string[]): ObjectDefinition => {
-      const done = merged.get(def.id);
-      if (done) return done;
-      if (!def.parent) return def;
-      if (chain.includes(def.parent)) {
-        throw new ConfigError(`parent chain loops: ${[...chain, def.parent].join(" -> ")}`, ErrorCodes.ERR_CONFIG_CYCLE, {
-          location: def.location,
-          objectId: def.id,
-          path: [...chain, def.parent],
-        });
-      }
-      const parentDef = this.defs.get(def.parent);
-      if (!parentDef) {
-        throw new ConfigError(`parent '${def.parent}' is not defined in this file`, ErrorCodes.ERR_CONFIG_BAD_PARENT, {
-          location: def.location,
-          objectId: def.id,
-        });
-      }
-      const parent = mergeOf(parentDef, [...chain, def.parent]);
-      const positional = [...def.positionalArgs];
-      for (let i = positional.length; i < parent.positionalArgs.length; i++) positional[i] = parent.positionalArgs[i]!;
-      const named = new Map(def.namedArgs);
-      for (const [k, v] of parent.namedArgs) if (!named.has(k)) named.set(k, v);
-      const props = [...def.properties];
-      for (const p of parent.properties) if (!props.some((q) => q.name === p.name)) props.push(p);
-      const className = def.className ?? parent.className;
-      const result: ObjectDefinition = {
-        ...def,
-        className,
-        factory: def.className !== undefined ? def.factory : parent.factory,
-        positionalArgs: positional,
-        namedArgs: named,
-        properties: props,
-      };
-      merged.set(def.id, result);
-      return result;
-    };
-    for (const id of this.order) {
+    /** How many ancestors a merged definition has. */
+    const depthOf = new Map<string, number>();
+    for (const id of [...this.defs.keys()]) {
       const def = this.defs.get(id)!;
-      if (def.parent) this.defs.set(id, mergeOf(def, [id]));
+      if (!def.parent || merged.has(id)) continue;
+      // the chain up to a definition without a parent (or one merged already)
+      const chain: ObjectDefinition[] = [def];
+      const seen = new Set<string>([id]);
+      for (let cur = def; cur.parent && !merged.has(cur.id); ) {
+        const parentId = cur.parent;
+        if (seen.has(parentId)) {
+          const path = [...chain.map((d) => d.id), parentId];
+          throw new ConfigError(`parent chain loops: ${path.join(" -> ")}`, ErrorCodes.ERR_CONFIG_CYCLE, { location: def.location, objectId: def.id, path });
+        }
+        const parentDef = this.defs.get(parentId);
+        if (!parentDef) {
+          throw new ConfigError(`parent '${parentId}' is not defined in this file`, ErrorCodes.ERR_CONFIG_BAD_PARENT, { location: cur.location, objectId: cur.id });
+        }
+        seen.add(parentId);
+        chain.push(parentDef);
+        cur = parentDef;
+      }
+      // merge from the top: each child over its merged parent
+      for (let i = chain.length - 2; i >= 0; i--) {
+        const child = chain[i]!;
+        const top = chain[i + 1]!;
+        const depth = (depthOf.get(top.id) ?? 0) + 1;
+        if (depth > this.maxDepth) {
+          throw new ConfigError(`'${child.id}' has a chain of more than ${this.maxDepth} parents`, ErrorCodes.ERR_CONFIG_INVALID_VALUE, { location: child.location, objectId: child.id });
+        }
+        depthOf.set(child.id, depth);
+        merged.set(child.id, mergeDefinitions(child, merged.get(top.id) ?? top));
+      }
     }
+    for (const [id, def] of merged) this.defs.set(id, def);
   }
+}
+
+/** A child definition over its (merged) parent: the child's positional args, named args and properties win; the class is the child's, else the parent's. */
+function mergeDefinitions(def: ObjectDefinition, parent: ObjectDefinition): ObjectDefinition {
+  const positional = [...def.positionalArgs];
+  for (let i = positional.length; i < parent.positionalArgs.length; i++) positional[i] = parent.positionalArgs[i]!;
+  const named = new Map(def.namedArgs);
+  for (const [k, v] of parent.namedArgs) if (!named.has(k)) named.set(k, v);
+  const props = [...def.properties];
+  const own = new Set(def.properties.map((p) => p.name));
+  for (const p of parent.properties) if (!own.has(p.name)) props.push(p);
+  return {
+    ...def,
+    className: def.className ?? parent.className,
+    factory: def.className !== undefined ? def.factory : parent.factory,
+    positionalArgs: positional,
+    namedArgs: named,
+    properties: props,
+  };
 }

@@ -1,6 +1,11 @@
 /**
  * A small element tree with source positions, built with saxes. No DTD is
  * honoured and no entity beyond the five predefined ones is expanded.
+ *
+ * Linear in the size of the text: parsing stops at the first error, and at
+ * the first element nested deeper than `maxDepth` (saxes resolves namespaces
+ * through every open element, so going on through a very deep document
+ * would take time growing with the square of its depth).
  */
 import { SaxesParser, type SaxesTagNS } from "saxes";
 
@@ -36,6 +41,9 @@ export class XmlSyntaxError extends Error {
   }
 }
 
+/** Thrown inside the parser's handlers to stop it at the first failure. */
+const STOP = Symbol("stop parsing");
+
 /** Parses XML text into an element tree. Throws XmlSyntaxError with a position. */
 export function parseXml(text: string, limits: { maxDepth?: number } = {}): XmlElement {
   const maxDepth = limits.maxDepth ?? 256;
@@ -52,9 +60,11 @@ export function parseXml(text: string, limits: { maxDepth?: number } = {}): XmlE
       const m = /^(\d+):(\d+): (.*)$/s.exec(err.message);
       failure = m ? new XmlSyntaxError(m[3]!, Number(m[1]), Number(m[2])) : new XmlSyntaxError(err.message, parser.line, parser.column + 1);
     }
+    throw STOP;
   });
   parser.on("doctype", () => {
     if (!failure) failure = new XmlSyntaxError("DOCTYPE declarations are not allowed", parser.line, parser.column + 1);
+    throw STOP;
   });
   // Line starts, to turn the offset of a tag's "<" into a line and column.
   const lineStarts = [0];
@@ -92,8 +102,9 @@ export function parseXml(text: string, limits: { maxDepth?: number } = {}): XmlE
     if (parent) parent.children.push(el);
     else root = el;
     stack.push(el);
-    if (stack.length > maxDepth && !failure) {
-      failure = new XmlSyntaxError(`elements nested deeper than ${maxDepth} levels`, startLine, startColumn);
+    if (stack.length > maxDepth) {
+      failure ??= new XmlSyntaxError(`elements nested deeper than ${maxDepth} levels`, startLine, startColumn);
+      throw STOP;
     }
   });
   parser.on("text", (t) => {
@@ -112,7 +123,7 @@ export function parseXml(text: string, limits: { maxDepth?: number } = {}): XmlE
     parser.write(text);
     if (!failure) parser.close();
   } catch (err) {
-    if (!failure) failure = new XmlSyntaxError((err as Error).message, parser.line, parser.column + 1);
+    if (!failure) failure = new XmlSyntaxError(err === STOP ? "malformed XML" : (err as Error).message, parser.line, parser.column + 1);
   }
   if (failure) throw failure;
   if (!root) throw new XmlSyntaxError("the document has no root element", 1, 1);
