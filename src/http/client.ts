@@ -175,7 +175,10 @@ class Connection {
   secured: boolean;
   private idleTimer: NodeJS.Timeout | undefined = undefined;
   // reply parser state
-  private head: Buffer | undefined = undefined;
+  /** The pieces of a reply head received so far (undefined: none), their size, and their last 3 bytes. */
+  private head: Buffer[] | undefined = undefined;
+  private headSize = 0;
+  private headTail: Buffer = Buffer.alloc(0);
   private inBody = false;
   private got = false;
   private status = 0;
@@ -327,14 +330,34 @@ class Connection {
     }
     this.got = true;
     if (!this.inBody) {
-      const buf = this.head ? Buffer.concat([this.head, d]) : d;
-      const end = buf.indexOf(CRLFCRLF);
+      // A head arriving in pieces is searched only where a new piece can complete it (with the last
+      // 3 bytes held), and joined once: a server sending it a byte at a time costs linear time.
+      let buf = d;
+      let end: number;
+      const head = this.head;
+      if (head === undefined) end = d.indexOf(CRLFCRLF);
+      else {
+        const probe = Buffer.concat([this.headTail, d]);
+        const at = probe.indexOf(CRLFCRLF);
+        end = at < 0 ? -1 : this.headSize - this.headTail.length + at;
+        if (end < 0) {
+          if (this.headSize + d.length > MAX_HEAD) return this.fail(new ProtocolError(`${this.client.where}: HTTP reply head larger than ${MAX_HEAD} bytes`, ErrorCodes.ERR_PROTOCOL, { phase: "reply" }));
+          head.push(d);
+          this.headSize += d.length;
+          this.headTail = Buffer.from(probe.subarray(Math.max(0, probe.length - 3)));
+          return;
+        }
+        buf = Buffer.concat([...head, d], this.headSize + d.length);
+      }
       if (end < 0) {
-        if (buf.length > MAX_HEAD) return this.fail(new ProtocolError(`${this.client.where}: HTTP reply head larger than ${MAX_HEAD} bytes`, ErrorCodes.ERR_PROTOCOL, { phase: "reply" }));
-        this.head = buf;
+        if (d.length > MAX_HEAD) return this.fail(new ProtocolError(`${this.client.where}: HTTP reply head larger than ${MAX_HEAD} bytes`, ErrorCodes.ERR_PROTOCOL, { phase: "reply" }));
+        this.head = [d];
+        this.headSize = d.length;
+        this.headTail = Buffer.from(d.subarray(Math.max(0, d.length - 3)));
         return;
       }
       this.head = undefined;
+      this.headSize = 0;
       if (!this.parseHead(buf.toString("latin1", 0, end))) return;
       d = buf.subarray(end + 4);
       if (this.status < 200) {
