@@ -22,9 +22,9 @@ import { getLogger } from "../../core/logging.js";
 import { deadlineFromMetadata } from "../../core/server/call-context.js";
 import { ServiceError, type ExposeOptions } from "../../core/server/exposure.js";
 import { PARAMS, ServiceTable, type PreparedMethod, type ServerInterceptor } from "../../core/server/service-table.js";
-import { logSilentDisconnects } from "../../core/server/connections.js";
+import { closeFailedHandshakes, logSilentDisconnects } from "../../core/server/connections.js";
 import type { InstanceCreator, InstanceMode, PyroClass } from "../../core/server/instances.js";
-import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings, isSilentDisconnect } from "../../core/tls.js";
+import { checkClient, peerCertificateInfo, readTlsSettings, serverTlsOptions, type PeerCertificateInfo, type TlsSettings } from "../../core/tls.js";
 import { dictGet, errorToPyro, getSerializer, jsTraceback, pyroExceptionDict, type PyroSerializer } from "./codec.js";
 import { PyroCallContext, metadataAndDeadline, readMetadata, timeoutMetadata, timeoutOnly, type PeerInfo } from "./call-context.js";
 import {
@@ -1243,13 +1243,10 @@ export class PyroDaemon {
     if (tls) {
       // the TLS handshake has the CONNECT's time limit (Node's own default is 2 minutes)
       const handshakeTimeout = this.handshakeTimeoutMs > 0 ? this.handshakeTimeoutMs : 120_000;
-      server = createTlsServer({ ...serverTlsOptions(tls), handshakeTimeout }, (socket) => this.accept(socket, tls));
-      server.on("tlsClientError", (err: Error, socket: TLSSocket) => {
-        // a peer that connects and leaves without a handshake (a probe) is no failure: logSilentDisconnects says so at debug
-        if (!isSilentDisconnect(err, socket)) log.warn("TLS handshake with %s:%s failed: %s", socket.remoteAddress, socket.remotePort, err.message);
-        // Node leaves the socket open after a failed or timed-out handshake when there is a listener: close it (and its descriptor)
-        socket.destroy();
-      });
+      const tlsServer = createTlsServer({ ...serverTlsOptions(tls), handshakeTimeout }, (socket) => this.accept(socket, tls));
+      // Node leaves the socket open after a failed or timed-out handshake when there is a listener: the core's helper closes it (a probe is logged at debug only)
+      closeFailedHandshakes(tlsServer, log);
+      server = tlsServer;
     } else server = createNetServer((socket) => this.accept(socket, undefined));
     this.server = server;
     try {
