@@ -49,9 +49,11 @@ if (!userRoot) {
   userRoot = r.stdout.trim();
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
+// No single test may hold the run: past this it fails, named, and the run goes on.
+const timeoutMs = process.env.TEST_TIMEOUT_MS ?? "300000";
 const res = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
+  ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, "--test-reporter=spec", ...files],
   { stdio: "inherit", env: { ...process.env, REMOTING_TEST: "1", REMOTING_USER_ROOT: userRoot } },
 );
 if (!process.env.REMOTING_USER_ROOT) rmSync(userRoot, { recursive: true, force: true });
