@@ -58,7 +58,7 @@ export { CodeConfig, object, type ObjectOptions } from "./context/code-config.js
 export { registerClassAlias } from "./context/class-resolver.js";
 export { newDefinition, type Config, type ObjectDefinition, type ObjectFactory, type ValueDef, type PropertyDef, type Scope } from "./context/definitions.js";
 export { InitializingObject, DisposableObject, ObjectPostProcessor, ApplicationContextAware } from "./core/lifecycle.js";
-export { Decimal, Complex, FrozenSet, tuple, type Tuple } from "./core/values.js";
+export { Decimal, Complex, Float, FrozenSet, tuple, type Tuple } from "./core/values.js";
 
 // Protocols: the classes a configuration names, at the top level; each
 // protocol's whole API under its namespace (also importable as

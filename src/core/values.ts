@@ -30,6 +30,38 @@ export class FrozenSet<T> extends Set<T> {
   }
 }
 
+/**
+ * A floating-point number that travels as a float even when it is whole:
+ * Python `float`, XML-RPC `<double>`, Hessian `double`. JS has one number
+ * type, so `2.0` read from the wire is the number 2, and a writer sends an
+ * integral number as an int; `new Float(2)` is sent as `2.0`. Readers give
+ * whole floats as Float with the `preserveTypes` option, so a value that is
+ * echoed back keeps its type. XmlRpcDouble and HessianDouble are Floats.
+ *
+ * It behaves as its number where JS converts: `f + 1`, `f * 2`, `f < 3`,
+ * `Number(f)`, `${f}` and `JSON.stringify(f)` use `f.value`. It is an
+ * object, so `f === 2` is false: compare `f.value` (or `+f`).
+ */
+export class Float {
+  readonly value: number;
+  constructor(value: number) {
+    if (typeof value !== "number") throw new TypeError(`a Float is made from a number, not ${typeof value}`);
+    this.value = value;
+  }
+  valueOf(): number {
+    return this.value;
+  }
+  toString(): string {
+    return String(this.value);
+  }
+  toJSON(): number {
+    return this.value;
+  }
+  [Symbol.toPrimitive](hint: string): number | string {
+    return hint === "string" ? String(this.value) : this.value;
+  }
+}
+
 /** An exact decimal number, kept as its text (`<decimal>12.34</decimal>`). */
 export class Decimal {
   readonly text: string;

@@ -3,7 +3,7 @@
  * JS <-> Python value model helpers used by every codec.
  */
 import { ErrorCodes, RemotingError, SerializationError } from "../../core/errors.js";
-import { Complex, Decimal, tuple } from "../../core/values.js";
+import { Complex, Decimal, Float, tuple } from "../../core/values.js";
 import { PyroURIValue } from "./uri-value.js";
 
 /** Limits applied while reading (and, for depth, while writing) one message. */
@@ -33,6 +33,15 @@ export interface SerializerOptions extends SerializerLimits {
    * reading. Python's Pyro4 never does this (it hands the dict to the program), so the default is false.
    */
   bytesAsBuffer?: boolean;
+  /**
+   * Read values so that writing them back gives the Python type they had: a
+   * whole float (`2.0`, which would be the number 2 and go back as an int) as
+   * a core `Float`; in serpent, the bytes dict as a Buffer (as
+   * `bytesAsBuffer`), and Buffers written as `b'...'` literals, which Python
+   * reads as bytes. Tuples (frozen arrays) and sets keep their type without
+   * it. Default false: JS services get plain numbers.
+   */
+  preserveTypes?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -43,6 +52,7 @@ export interface ResolvedOptions {
   readonly maxEncodedSize: number;
   readonly maxIntDigits: number;
   readonly bytesAsBuffer: boolean;
+  readonly preserveTypes: boolean;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<SerializerLimits> & { maxIntDigits: number }> = Object.freeze({
@@ -81,6 +91,8 @@ export const COST = Object.freeze({
   number: 16,
   /** A complex number, a bytes value's Buffer, a URI. */
   boxed: 96,
+  /** A Float (preserveTypes) with its number. */
+  float: 48,
 });
 
 function positiveInt(name: string, v: unknown, dflt: number, infinityOk = false): number {
@@ -101,6 +113,7 @@ export function resolveOptions(o: SerializerOptions | undefined): ResolvedOption
     maxEncodedSize: positiveInt("maxEncodedSize", o?.maxEncodedSize, DEFAULT_LIMITS.maxEncodedSize, true),
     maxIntDigits: positiveInt("maxIntDigits", o?.maxIntDigits, DEFAULT_LIMITS.maxIntDigits),
     bytesAsBuffer: o?.bytesAsBuffer === true,
+    preserveTypes: o?.preserveTypes === true,
   });
 }
 
@@ -202,7 +215,8 @@ export function buildDict(keys: unknown[], values: unknown[], opts: ResolvedOpti
   const obj: Record<string, unknown> = {};
   for (let i = 0; i < keys.length; i++) setProp(obj, keys[i] as string, values[i]);
   if (Object.prototype.hasOwnProperty.call(obj, "__class__")) return mapClassDict(obj, floatDict);
-  if (opts.bytesAsBuffer && keys.length === 2) {
+  // serpent's bytes dict: with bytesAsBuffer, or preserveTypes in serpent (floatDict), as a Buffer
+  if ((opts.bytesAsBuffer || (floatDict && opts.preserveTypes)) && keys.length === 2) {
     const data = obj["data"];
     if (typeof data === "string" && obj["encoding"] === "base64") return Buffer.from(data, "base64");
   }
@@ -350,6 +364,7 @@ export type ValueKind =
   | "bytes"
   | "complex"
   | "decimal"
+  | "float"
   | "date"
   | "uri"
   | "tuple"
@@ -389,6 +404,7 @@ export function kindOf(v: unknown): ValueKind {
   if (v instanceof Set) return "set";
   if (v instanceof Complex) return "complex";
   if (v instanceof Decimal) return "decimal";
+  if (v instanceof Float) return "float";
   if (v instanceof Date) return "date";
   if (v instanceof PyroURIValue) return "uri";
   if (v instanceof Error) return "error";
@@ -411,6 +427,7 @@ export function checkHashable(v: unknown, bytesOk: boolean): void {
   const kind = kindOf(v);
   if (kind === "bytes" && !bytesOk) throw serError("bytes cannot be a dict key or set element in serpent (they travel as a dict)");
   if (kind === "number" && Number.isNaN(v) && !bytesOk) throw serError("NaN cannot be a dict key or set element in serpent (it travels as a dict)");
+  if (kind === "float" && Number.isNaN((v as Float).value) && !bytesOk) throw serError("NaN cannot be a dict key or set element in serpent (it travels as a dict)");
   switch (kind) {
     case "none":
     case "bool":
@@ -420,6 +437,7 @@ export function checkHashable(v: unknown, bytesOk: boolean): void {
     case "bytes":
     case "complex":
     case "decimal":
+    case "float":
     case "date":
     case "boxed":
       return;

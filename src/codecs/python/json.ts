@@ -3,6 +3,7 @@
  * including its non-standard `NaN`, `Infinity` and `-Infinity` tokens and
  * integers of any size (read exactly, as bigint when beyond 2^53).
  */
+import { Float } from "../../core/values.js";
 import {
   buildDict,
   bytesOf,
@@ -37,6 +38,11 @@ function numberText(x: number): string {
   return pyFloatRepr(x);
 }
 
+/** A float's text, also when it is whole (`2.0`): what Python's json writes for a float. */
+function floatText(x: number): string {
+  return Number.isFinite(x) ? pyFloatRepr(x) : numberText(x);
+}
+
 /** Dict keys become strings as Python's json.dumps makes them. */
 function keyText(k: unknown): string {
   switch (typeof k) {
@@ -52,6 +58,7 @@ function keyText(k: unknown): string {
       return "null";
     case "object":
       if (k === null) return "null";
+      if (k instanceof Float) return floatText(k.value);
       break;
   }
   throw serError(`json dict keys must be str, int, float, bool or None, not ${kindOf(k)}`);
@@ -148,6 +155,9 @@ class JsonWriter {
       }
       case "complex":
         throw serError("the json serializer cannot carry complex numbers (use serpent)");
+      case "float":
+        this.out += floatText((v as Float).value);
+        return;
       case "decimal":
         this.out += JSON.stringify(String(v));
         return;
@@ -389,7 +399,7 @@ export class JsonParser extends TextReader {
     return out;
   }
 
-  private number(): number | bigint {
+  private number(): number | bigint | Float {
     const s = this.s;
     const start = this.i;
     let j = start;
@@ -428,7 +438,12 @@ export class JsonParser extends TextReader {
     const text = s.slice(start, j);
     if (isFloat) {
       this.charge(COST.number);
-      return Number(text);
+      const v = Number(text);
+      if (this.opts.preserveTypes && isPyInt(v)) {
+        this.charge(COST.float - COST.number);
+        return new Float(v);
+      }
+      return v;
     }
     if (intDigits <= 9) {
       const v = Number(text);

@@ -5,7 +5,7 @@
  * frozenset, back-references) and refuses code objects and anything else.
  * The writer emits version-4 data without back-references.
  */
-import { Complex, FrozenSet } from "../../core/values.js";
+import { Complex, Float, FrozenSet } from "../../core/values.js";
 import {
   budgetError,
   buildDict,
@@ -156,6 +156,13 @@ class MarshalReader {
     return Number(t);
   }
 
+  /** A float read: with preserveTypes, one that would be written back as an int (2.0) is a Float. */
+  private float(v: number): number | Float {
+    if (!this.opts.preserveTypes || !isPyInt(v)) return v;
+    this.charge(COST.float - COST.number);
+    return new Float(v);
+  }
+
   readDocument(): unknown {
     const v = this.read(0);
     if (this.i !== this.b.length) throw serError("unexpected bytes after the marshal data");
@@ -226,10 +233,10 @@ class MarshalReader {
       }
       case "g":
         this.charge(COST.number);
-        return this.f64();
+        return this.float(this.f64());
       case "f":
         this.charge(COST.number);
-        return this.floatText();
+        return this.float(this.floatText());
       case "y": {
         this.charge(COST.boxed);
         const re = this.f64();
@@ -276,7 +283,7 @@ class MarshalReader {
             break;
           }
           const k = this.read(depth + 1);
-          if (typeof k === "object" && k !== null && !Buffer.isBuffer(k) && !(k instanceof Complex) && !(Array.isArray(k) && Object.isFrozen(k))) {
+          if (typeof k === "object" && k !== null && !Buffer.isBuffer(k) && !(k instanceof Complex) && !(k instanceof Float) && !(Array.isArray(k) && Object.isFrozen(k))) {
             throw serError("marshal dict has an unhashable key");
           }
           keys.push(k);
@@ -500,6 +507,9 @@ class MarshalWriter {
         this.len += 17;
         return;
       }
+      case "float":
+        this.float((v as Float).value);
+        return;
       case "decimal":
         this.str(String(v));
         return;

@@ -7,7 +7,7 @@
  * Python literal subset (never an evaluator), bounded by depth, item, string
  * length and integer size limits.
  */
-import { Complex } from "../../core/values.js";
+import { Complex, Float } from "../../core/values.js";
 import {
   buildDict,
   buildSet,
@@ -46,14 +46,34 @@ function floatText(x: number): string {
   return pyFloatRepr(x);
 }
 
+/** How each byte appears inside a single-quoted Python bytes literal. */
+const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, c) => {
+  if (c === 0x5c) return "\\\\";
+  if (c === 0x27) return "\\'";
+  if (c === 0x09) return "\\t";
+  if (c === 0x0a) return "\\n";
+  if (c === 0x0d) return "\\r";
+  return c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`;
+});
+
+/** Python's bytes literal `b'...'` (serpent's bytes_repr form, which Python's serpent reads as bytes). */
+function bytesLiteral(b: Uint8Array): string {
+  let out = "b'";
+  for (let i = 0; i < b.length; i++) out += BYTE_TEXT[b[i]!];
+  return out + "'";
+}
+
 class SerpentWriter {
   out = SERPENT_HEADER;
   private readonly guard: WriteGuard;
   /** maxEncodedSize: the text is refused as soon as it is longer (its UTF-8 bytes are at least as many). */
   private readonly max: number;
+  /** preserveTypes: bytes as `b'...'` literals (Python reads bytes) instead of Pyro4's base64 dict. */
+  private readonly bytesLiterals: boolean;
   constructor(opts: ResolvedOptions) {
     this.guard = new WriteGuard(opts.maxDepth);
     this.max = opts.maxEncodedSize;
+    this.bytesLiterals = opts.preserveTypes;
   }
 
   /** Refuses output past maxEncodedSize (checked per container element, so at most one element beyond). */
@@ -127,9 +147,13 @@ class SerpentWriter {
       case "bytes": {
         const b = bytesOf(v)!;
         if (b.length > this.max) throw tooLargeError(b.length, this.max);
-        this.out += `{'data':'${b.toString("base64")}','encoding':'base64'}`;
+        if (this.bytesLiterals) this.out += bytesLiteral(b);
+        else this.out += `{'data':'${b.toString("base64")}','encoding':'base64'}`;
         return;
       }
+      case "float":
+        this.out += floatText((v as Float).value);
+        return;
       case "complex": {
         const c = v as Complex;
         if (Number.isNaN(c.real) || Number.isNaN(c.imag)) throw serError("a complex number with a NaN part has no Python literal form");
@@ -639,7 +663,7 @@ export class SerpentParser extends TextReader {
       for (const x of k) this.checkKey(x);
       return;
     }
-    if (k instanceof Complex || Buffer.isBuffer(k)) return;
+    if (k instanceof Complex || Buffer.isBuffer(k) || k instanceof Float) return;
     this.fail("unhashable type used as a dict key or set element");
   }
 
@@ -712,7 +736,12 @@ export class SerpentParser extends TextReader {
     }
     if (isFloat) {
       this.charge(COST.number);
-      return neg ? -Number(text) : Number(text);
+      const v = neg ? -Number(text) : Number(text);
+      if (this.opts.preserveTypes && isPyInt(v)) {
+        this.charge(COST.float - COST.number);
+        return new Float(v);
+      }
+      return v;
     }
     // a decimal int
     if (c0 === C_0 && intEnd - start > 1 && /[1-9]/.test(text)) {

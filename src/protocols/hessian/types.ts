@@ -4,6 +4,7 @@
  * names to TypeScript classes.
  */
 import { ErrorCodes, RemotingError } from "../../core/errors.js";
+import { Float } from "../../core/values.js";
 
 /**
  * The Java class name of a decoded object (`C`/`O` instance, or a Hessian 1.0
@@ -72,15 +73,16 @@ export class HessianLong {
   }
 }
 
-/** A value sent as a Hessian double (Java `double`/`Double`), even when it is a whole number. */
-export class HessianDouble {
-  readonly value: number;
+/**
+ * A value sent as a Hessian double (Java `double`/`Double`), even when it is a
+ * whole number. It is a core Float, so the Pyro4 and XML-RPC writers send it
+ * as a float too; and any Float (from a Pyro4 or XML-RPC reader with
+ * `preserveTypes`) is written here as a double.
+ */
+export class HessianDouble extends Float {
   constructor(value: number) {
     if (typeof value !== "number") throw badArg(`${String(value)} is not a number`);
-    this.value = value;
-  }
-  valueOf(): number {
-    return this.value;
+    super(value);
   }
 }
 
@@ -88,6 +90,7 @@ for (const [cls, kind] of [
   [HessianInt, "int"],
   [HessianLong, "long"],
   [HessianDouble, "double"],
+  [Float, "double"],
 ] as const) {
   Object.defineProperty(cls.prototype, HESSIAN_WRAPPER, { value: kind, enumerable: false });
 }

@@ -156,6 +156,8 @@ export interface PyroDaemonOptions {
   closeGraceMs?: number | string | undefined;
   /** Limits handed to the serializers. */
   serializerLimits?: SerializerLimitsInput | undefined;
+  /** Arguments keep their Python types when sent back: whole floats as Float, serpent's bytes dict as a Buffer (default false; docs/pyro4.md). */
+  preserveTypes?: boolean | string | undefined;
   /** OpenTelemetry SERVER spans continuing the client's trace (default true; a no-op without an SDK). */
   tracing?: boolean | string | undefined;
   /** Refuse a call whose client deadline passed before it could run (default true). */
@@ -965,7 +967,7 @@ export class PyroDaemon {
   private readonly preparedCache = new Map<string, Map<string, PreparedMethod>>();
   private readonly accepted: Set<number>;
   private readonly serializers = new Map<number, PyroSerializer>();
-  private readonly serializerLimits: SerializerLimitsInput & { maxEncodedSize: number };
+  private readonly serializerLimits: SerializerLimitsInput & { maxEncodedSize: number; preserveTypes: boolean };
   private readonly tls: TlsSettings | undefined;
   private readonly connections = new Set<Connection>();
   private readonly rejected = new Set<Socket>();
@@ -1003,7 +1005,11 @@ export class PyroDaemon {
     this.validateHandshake = get<PyroDaemonOptions["validateHandshake"]>("validateHandshake");
     // replies are held to the message limit (with room for their annotations), as requests are
     const max = this.maxMessageSize;
-    this.serializerLimits = { ...get<SerializerLimitsInput | undefined>("serializerLimits"), maxEncodedSize: max > 0 ? Math.max(1, max - REPLY_ANNOTATION_ROOM) : Infinity };
+    this.serializerLimits = {
+      ...get<SerializerLimitsInput | undefined>("serializerLimits"),
+      maxEncodedSize: max > 0 ? Math.max(1, max - REPLY_ANNOTATION_ROOM) : Infinity,
+      preserveTypes: get<boolean>("preserveTypes"),
+    };
     this.bindHost = get<string>("host");
     this.requestedPort = get<number>("port");
     this.unixPath = get<string | undefined>("unixPath");

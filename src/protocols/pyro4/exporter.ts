@@ -164,6 +164,8 @@ export class PyroServiceExporter extends SocketServiceExporter {
   declare maxStreamsPerPeer: number;
   declare closeGraceMs: number;
   declare serializerLimits: SerializerLimitsInput | undefined;
+  /** Arguments keep their Python types when sent back (whole floats as Float, serpent's bytes dict as a Buffer); default false. */
+  declare preserveTypes: boolean;
   declare enforceDeadlines: boolean;
   declare validateHandshake: PyroDaemonOptions["validateHandshake"];
   // TLS (core/tls); the ssl* spellings are Pyro4's SSL_SERVERCERT, SSL_SERVERKEY, SSL_CACERTS, SSL_REQUIRECLIENTCERT

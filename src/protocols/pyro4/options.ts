@@ -105,6 +105,7 @@ export const DAEMON_SETTINGS: Readonly<Record<string, PropertySpec<any>>> = Obje
   maxStreamsPerPeer: integer("open item streams one client address may hold (lingering ones included)", 1024, { min: 0 }),
   closeGraceMs: duration("on close, how long calls already received may run before connections are cut", 10_000, { allowNone: false, defaultText: "10s" }),
   serializerLimits: anyValue<SerializerLimitsInput>("limits handed to the serializers: maxDepth, maxItems, maxStringLength, maxExpansion", "map", limits),
+  preserveTypes: boolean("hand arguments to the service so that results keep their Python types: a whole float (2.0) as a Float (sent back as 2.0, not 2), serpent's bytes dict as a Buffer (sent back as bytes); off: plain numbers and the dict", false, { aliases: ["preserve_types"] }),
   tracing: boolean("OpenTelemetry SERVER spans, continuing the client's trace (a no-op unless the application installs an SDK)", true),
   enforceDeadlines: boolean("refuse a call whose client deadline passed before it could run", true),
   ...tlsProperties("server"),
@@ -139,6 +140,7 @@ export const PROXY_SETTINGS: Readonly<Record<string, PropertySpec<any>>> = Objec
   broadcastTimeoutMs: duration("wait for a broadcast reply per try", 700, { allowNone: false, connection: true }),
   broadcastRetries: integer("broadcast tries", 3, { min: 1, max: 100 }, { connection: true }),
   serializerLimits: anyValue<SerializerLimitsInput>("limits handed to the serializers: maxDepth, maxItems, maxStringLength, maxExpansion", "map", limits, undefined, { connection: true }),
+  preserveTypes: boolean("read replies so that values sent on keep their Python types: a whole float (2.0) as a Float, serpent's bytes dict as a Buffer; and send Buffers in serpent as bytes (b'...'); off: plain numbers and the dict", false, { aliases: ["preserve_types"], connection: true }),
   ...tlsProperties("client"),
 });
 

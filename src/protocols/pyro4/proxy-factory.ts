@@ -26,7 +26,7 @@ const FACTORY_TLS = tlsProperties("client", { tlsCa: ["sslCaCerts", "ssl_ca_cert
  * handshake, the name-server broadcast, serializer limits) go through
  * `proxyOptions`, so that common remote method names stay remote.
  */
-const FACTORY_SETTINGS: readonly string[] = ["hmacKey", "serializer", "connectTimeoutMs", "maxMessageSize", "compressThreshold", "maxInFlight", "tls", "nsHost", "nsPort"];
+const FACTORY_SETTINGS: readonly string[] = ["hmacKey", "serializer", "connectTimeoutMs", "maxMessageSize", "compressThreshold", "maxInFlight", "tls", "nsHost", "nsPort", "preserveTypes"];
 const PASSED_ON: readonly string[] = [...FACTORY_SETTINGS, ...Object.keys(FACTORY_TLS)];
 
 function proxyOptionsValue(v: unknown, name: string): PyroProxyOptions {
@@ -59,6 +59,8 @@ export class PyroProxyFactory extends ProxyFactory {
   declare sslClientKey: string | Buffer | undefined;
   declare nsHost: string;
   declare nsPort: number;
+  /** Replies keep their Python types when sent on (whole floats as Float, serpent's bytes dict as a Buffer); Buffers go as serpent bytes literals. Default false. */
+  declare preserveTypes: boolean;
   /** Further client options (for code); properties set on the factory win. */
   declare proxyOptions: PyroProxyOptions | undefined;
 

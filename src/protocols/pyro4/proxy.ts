@@ -131,6 +131,8 @@ export interface PyroProxyOptions extends NameServerLocateOptions {
   nsPort?: number | undefined;
   /** Limits handed to the serializer. */
   serializerLimits?: SerializerLimitsInput | undefined;
+  /** Replies keep their Python types when sent on: whole floats as Float, serpent's bytes dict as a Buffer; Buffers go as serpent bytes literals (default false; docs/pyro4.md). */
+  preserveTypes?: boolean | string | undefined;
 }
 
 export interface RemoteMetadata {
@@ -676,9 +678,9 @@ export class PyroProxy extends Client {
   }
 
   /** The serializer limits: the options' own, and requests held to maxMessageSize (the writer stops there). */
-  private limits(): SerializerLimitsInput & { maxEncodedSize: number } {
+  private limits(): SerializerLimitsInput & { maxEncodedSize: number; preserveTypes: boolean } {
     const max = this.maxMessageSize;
-    return { ...(this.options["serializerLimits"] as SerializerLimitsInput | undefined), maxEncodedSize: max > 0 ? max : Infinity };
+    return { ...(this.options["serializerLimits"] as SerializerLimitsInput | undefined), maxEncodedSize: max > 0 ? max : Infinity, preserveTypes: this.options["preserveTypes"] === true };
   }
 
   private nextSeq(): number {

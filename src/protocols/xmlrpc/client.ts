@@ -56,6 +56,8 @@ export interface XmlRpcClientOptions {
   maxBodyBytes?: number | string | undefined;
   /** Deepest array/struct nesting sent and accepted (default 64). */
   maxDepth?: number | string | undefined;
+  /** Read a whole-number `<double>` in a reply as an XmlRpcDouble (a Float), so that it is sent on as `<double>` (default false: the number). */
+  preserveTypes?: boolean | string | undefined;
   /** Reuse connections (default true). */
   keepAlive?: boolean | string | undefined;
   /** Most connections open at once to the server (default 16). */
@@ -121,6 +123,7 @@ export interface XmlRpcClientSettings extends TlsConfigurable {
   userAgent?: string | undefined;
   maxBodyBytes?: number | undefined;
   maxDepth?: number | undefined;
+  preserveTypes?: boolean | undefined;
   keepAlive?: boolean | undefined;
   maxSockets?: number | undefined;
   idleTimeoutMs?: number | undefined;
@@ -200,7 +203,7 @@ export class XmlRpcTransport extends Client {
     this.userAgent = settings.userAgent ?? DEFAULT_USER_AGENT;
     this.idleTimeoutMs = settings.idleTimeoutMs === Infinity ? 0 : settings.idleTimeoutMs;
     this.encodeOptions = { allowNone: this.allowNone, maxDepth: this.maxDepth };
-    this.parseOptions = { maxDepth: this.maxDepth, maxChars: this.maxBodyBytes };
+    this.parseOptions = { maxDepth: this.maxDepth, maxChars: this.maxBodyBytes, preserveTypes: settings.preserveTypes === true };
     // TLS settings are read (PEM files too) only for https, as a ConfigError now rather than at the first call.
     this.tls = url.protocol === "https:" ? readTlsSettings(settings, "client") : undefined;
     if (this.tls && !this.tls.verifyServer) log.warn("certRequirement 'none' (tlsVerifyServer false): the server certificate of %s is NOT verified (testing only)", url.host);
@@ -377,6 +380,7 @@ export class XmlRpcProxyFactory extends ProxyFactory {
   declare userAgent: string;
   declare maxBodyBytes: number;
   declare maxDepth: number;
+  declare preserveTypes: boolean;
   declare keepAlive: boolean;
   declare maxSockets: number;
   declare idleTimeoutMs: number;

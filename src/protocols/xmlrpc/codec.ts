@@ -8,7 +8,7 @@
  *   number (integer in int32)        <int>
  *   number (other integer, safe)     <i8>        (Python 3 reads it)
  *   number (fraction, inf, nan, -0)  <double>    (inf, -inf, nan as Python writes them)
- *   XmlRpcDouble                     <double>    (forces a double, e.g. 3.0)
+ *   Float, XmlRpcDouble              <double>    (forces a double, e.g. 3.0)
  *   bigint                           <int> / <i8> / <biginteger> by size
  *   boolean                          <boolean>1|0</boolean>
  *   string                           <string>    (&, <, > and CR escaped)
@@ -21,7 +21,8 @@
  *   null, undefined                  <nil/> only when allowNone is on
  *
  * And back: int/i4/i1/i2/i8/biginteger (any `ns:` prefix) give a number, or a
- * bigint beyond Number.MAX_SAFE_INTEGER; double/float a number; boolean a
+ * bigint beyond Number.MAX_SAFE_INTEGER; double/float a number (with
+ * `preserveTypes`, a whole one an XmlRpcDouble); boolean a
  * boolean; string or untyped text a string; dateTime.iso8601 a Date (the fields
  * read as UTC); base64 a Buffer; struct a plain object; array an array; nil
  * null; bigdecimal a Decimal.
@@ -30,7 +31,7 @@ import { isUtf8 } from "node:buffer";
 import { TextDecoder } from "node:util";
 import { SaxesParser } from "saxes";
 import { ErrorCodes, MessageTooLargeError, ProtocolError, SerializationError } from "../../core/errors.js";
-import { Decimal } from "../../core/values.js";
+import { Decimal, Float } from "../../core/values.js";
 
 /** Default upper bound of a request or response body, in bytes (10 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -55,13 +56,12 @@ export const FaultCodes = {
   APPLICATION: 1,
 } as const;
 
-/** Forces `<double>` for a number that happens to be integral (3.0). */
-export class XmlRpcDouble {
-  constructor(readonly value: number) {}
-  valueOf(): number {
-    return this.value;
-  }
-}
+/**
+ * Forces `<double>` for a number that happens to be integral (3.0). A core
+ * Float: any Float is written as `<double>`, and with `preserveTypes` a whole
+ * `<double>` is read as an XmlRpcDouble.
+ */
+export class XmlRpcDouble extends Float {}
 
 /** Throw this from a served function to send a fault with that code and string. */
 export class XmlRpcFault extends Error {
@@ -95,6 +95,13 @@ export interface ParseOptions {
    * `min(maxDecodedSize, 64 KiB + 8 × the document's length)`. Default 64 MiB.
    */
   maxDecodedSize?: number | undefined;
+  /**
+   * Read a whole-number `<double>` (`2.0`) as an XmlRpcDouble, which is written
+   * back as `<double>`, instead of the number 2, which would go back as
+   * `<int>` (default false). Only doubles that would change type are wrapped:
+   * within ±(2^53−1), not `-0.0`.
+   */
+  preserveTypes?: boolean | undefined;
 }
 
 export interface MethodCall {
@@ -226,7 +233,7 @@ function encodeNil(st: EncState): string {
 }
 
 function encodeObject(v: object, st: EncState, depth: number): string {
-  if (v instanceof XmlRpcDouble) return "<value><double>" + formatDouble(v.value) + "</double></value>";
+  if (v instanceof Float) return "<value><double>" + formatDouble(v.value) + "</double></value>";
   if (v instanceof Date) return "<value><dateTime.iso8601>" + formatDateTime(v) + "</dateTime.iso8601></value>";
   if (v instanceof Uint8Array) return "<value><base64>" + base64Lines(v) + "</base64></value>";
   if (v instanceof ArrayBuffer) return "<value><base64>" + base64Lines(new Uint8Array(v)) + "</base64></value>";
@@ -455,6 +462,17 @@ function parseBase64(text: string): Buffer {
   return Buffer.from(t, "base64");
 }
 
+/** A double that the encoder would write back as an int (whole, within ±(2^53−1), not -0), as an XmlRpcDouble; any other value as it is. */
+function keepDouble(v: unknown): unknown {
+  return typeof v === "number" && Number.isSafeInteger(v) && !Object.is(v, -0) ? new XmlRpcDouble(v) : v;
+}
+
+/** scalar(), with preserveTypes: a whole double as an XmlRpcDouble. */
+function typedScalar(tag: string, text: string, preserveTypes: boolean): unknown {
+  const v = scalar(tag, text);
+  return preserveTypes && (tag === "double" || tag === "float") ? keepDouble(v) : v;
+}
+
 function scalar(tag: string, text: string): unknown {
   switch (tag) {
     case "string":
@@ -531,6 +549,8 @@ class FastReader {
     private readonly maxDepth: number,
     /** The decoded-size budget. */
     private readonly budget: number,
+    /** ParseOptions.preserveTypes. */
+    private readonly preserveTypes: boolean,
   ) {
     this.pos = start;
   }
@@ -668,7 +688,10 @@ class FastReader {
     else if (this.eat("<int>")) v = plainInteger(this.textUntil("</int>"));
     else if (this.eat("<struct>")) v = this.struct();
     else if (this.eat("<array>")) v = this.array();
-    else if (this.eat("<double>")) v = parseDouble(this.textUntil("</double>"));
+    else if (this.eat("<double>")) {
+      v = parseDouble(this.textUntil("</double>"));
+      if (this.preserveTypes) v = keepDouble(v);
+    }
     else if (this.eat("<boolean>")) v = scalar("boolean", this.textUntil("</boolean>"));
     else if (this.eat("<i4>")) v = plainInteger(this.textUntil("</i4>"));
     else if (this.eat("<nil/>")) v = null;
@@ -684,11 +707,11 @@ class FastReader {
       if (!SCALARS.has(tag)) notPlain();
       if (s.charCodeAt(p) === 47 && s.charCodeAt(p + 1) === 62) {
         this.pos = p + 2;
-        v = scalar(tag, "");
+        v = typedScalar(tag, "", this.preserveTypes);
       } else {
         if (s.charCodeAt(p) !== 62) notPlain();
         this.pos = p + 1;
-        v = scalar(tag, this.textUntil("</" + tag + ">"));
+        v = typedScalar(tag, this.textUntil("</" + tag + ">"), this.preserveTypes);
       }
     }
     this.ws();
@@ -772,9 +795,11 @@ export class XmlRpcParser {
   private faultValue: { set: boolean; value: unknown } | undefined;
   private done = false;
   private readonly fastPath: boolean;
+  private readonly preserveTypes: boolean;
 
   constructor(opts: ParseOptions = {}) {
     this.fastPath = opts.fastPath ?? true;
+    this.preserveTypes = opts.preserveTypes === true;
     if (!this.fastPath) this.startSax();
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxElementDepth = this.maxDepth * 3 + 8;
@@ -859,7 +884,7 @@ export class XmlRpcParser {
       start = m[0].length;
     }
     try {
-      const reader = new FastReader(doc, start, this.maxDepth, this.budget());
+      const reader = new FastReader(doc, start, this.maxDepth, this.budget(), this.preserveTypes);
       const r = reader.document();
       if (!r) return false;
       this.used = reader.decodedSize;
@@ -1071,7 +1096,7 @@ export class XmlRpcParser {
         return;
       default: {
         const f = this.top() as ValueFrame;
-        f.value = scalar(name, this.text);
+        f.value = typedScalar(name, this.text, this.preserveTypes);
         f.set = true;
         this.collecting = false;
         this.text = "";

@@ -53,6 +53,8 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
   declare maxConnections: number;
   declare maxConnectionsPerPeer: number;
   declare introspection: boolean;
+  /** Hand a whole-number `<double>` to the service as an XmlRpcDouble (a Float), so that an echo sends `<double>` back (default false). */
+  declare preserveTypes: boolean;
   declare onewayMethods: string[] | undefined;
 
   private server: XmlRpcServer | undefined;
@@ -103,6 +105,7 @@ export class XmlRpcServiceExporter extends SocketServiceExporter {
       maxConnections: this.maxConnections,
       maxConnectionsPerPeer: this.maxConnectionsPerPeer,
       introspection: this.introspection,
+      preserveTypes: this.preserveTypes,
       loggerName: "remoting.xmlrpc.exporter",
       serviceName: this.serviceName ?? DEFAULT_SERVICE_NAME,
       tracing: this.tracing,

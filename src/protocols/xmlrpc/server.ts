@@ -108,6 +108,8 @@ export interface XmlRpcServerOptions {
   maxConnectionsPerPeer?: number | string | undefined;
   /** Serve system.listMethods, methodHelp, methodSignature and multicall (default true). */
   introspection?: boolean | string | undefined;
+  /** Hand a whole-number `<double>` to the functions as an XmlRpcDouble (a Float), so that it goes back as `<double>` (default false: the number). */
+  preserveTypes?: boolean | string | undefined;
   /** Request paths served (default ["/", "/RPC2"]); others get 404. */
   paths?: readonly string[] | string | undefined;
   /** Logger name (default: the class name, as Spring Python). */
@@ -185,6 +187,7 @@ interface Running {
   readonly allowNone: boolean;
   readonly logRequests: boolean;
   readonly introspection: boolean;
+  readonly preserveTypes: boolean;
 }
 
 /** What a plain HTTP client gets when the server is full: 503 (the call did not run; a client may retry). */
@@ -270,6 +273,7 @@ export class XmlRpcServer {
   declare maxConnections: number;
   declare maxConnectionsPerPeer: number;
   declare introspection: boolean;
+  declare preserveTypes: boolean;
   declare paths: string[];
   declare loggerName: string | undefined;
   declare serviceName: string;
@@ -434,6 +438,7 @@ export class XmlRpcServer {
       allowNone: this.allowNone,
       logRequests: this.logRequests,
       introspection: this.introspection,
+      preserveTypes: this.preserveTypes,
     };
     this.budget = new PeerBudget(Math.max(this.maxPeerMemory, this.maxBodyBytes));
     const times = httpTimeOptions({ requestTimeoutMs: this.requestTimeoutMs, keepAliveTimeoutMs: this.keepAliveTimeoutMs });
@@ -668,7 +673,7 @@ export class XmlRpcServer {
       const cfg = this.running!;
       let call: MethodCall;
       try {
-        const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes, maxDecodedSize: this.decodedLimit(held) });
+        const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes, maxDecodedSize: this.decodedLimit(held), preserveTypes: cfg.preserveTypes });
         parser.write(body === undefined ? "" : decodeXmlBytes(body));
         const doc = parser.finish();
         if (doc.root !== "methodCall") throw new XmlRpcParseError("expected <methodCall>", "invalid");
@@ -775,7 +780,7 @@ export class XmlRpcServer {
 
   private async readCall(req: IncomingMessage, res: ServerResponse, gzip: boolean, metadata: Map<string, string>, held: Held): Promise<void> {
     const cfg = this.running!;
-    const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes, maxDecodedSize: this.decodedLimit(held) });
+    const parser = new XmlRpcParser({ maxDepth: cfg.maxDepth, maxChars: cfg.maxBodyBytes, maxDecodedSize: this.decodedLimit(held), preserveTypes: cfg.preserveTypes });
     const decoder = new XmlTextDecoder();
     let parseError: unknown;
     let bytes = 0;

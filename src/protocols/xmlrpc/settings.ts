@@ -101,6 +101,7 @@ const SERVING: Record<string, PropertySpec<any>> = {
   maxConnections: integer("connections served at once; over it an idle one (nothing in flight for 1 s) is closed to make room, else the new one is refused (HTTP 503, or closed over TLS)", DEFAULT_MAX_CONNECTIONS, { min: 1 }),
   maxConnectionsPerPeer: integer("connections one client address may hold at once (the same rule, within that address)", DEFAULT_MAX_CONNECTIONS_PER_PEER, { min: 1 }),
   introspection: boolean("serve system.listMethods, system.methodHelp, system.methodSignature and system.multicall", true),
+  preserveTypes: boolean("hand a whole-number <double> (2.0) to the service as an XmlRpcDouble, which goes back as <double>; off: the number 2, which a result sends as <int>", false, { aliases: ["preserve_types"] }),
 };
 
 /** XmlRpcServer and SSLServer (options and fields). */
@@ -157,6 +158,7 @@ export const CLIENT_PROPERTIES: Readonly<Record<string, PropertySpec<any>>> = Ob
   userAgent: string("User-Agent header", DEFAULT_USER_AGENT, { aliases: ["user_agent"], connection: true }),
   maxBodyBytes: size("largest response body, after inflating (64kB, 16MiB, ...)", DEFAULT_MAX_BODY_BYTES, { min: 1, connection: true, defaultText: "10 MiB" }),
   maxDepth: integer("deepest array/struct nesting sent and accepted", DEFAULT_MAX_DEPTH, { min: 1, max: 10_000 }, { connection: true }),
+  preserveTypes: boolean("read a whole-number <double> (2.0) in a reply as an XmlRpcDouble, which is sent on as <double>; off: the number 2", false, { aliases: ["preserve_types"], connection: true }),
   keepAlive: boolean("reuse connections", true, { connection: true }),
   maxSockets: integer("most connections open at once (more calls wait their turn)", 16, { min: 1, max: 65_535 }, { connection: true }),
   idleTimeoutMs: duration("idle connections are closed after this (below the server's keep-alive timeout)", 4000, { connection: true }),
