@@ -17,7 +17,7 @@ import type { NodeConnectionOptions } from "@nats-io/transport-node";
 import { credsAuthenticator, nkeyAuthenticator } from "@nats-io/transport-node";
 import { ConfigError, ErrorCodes, errorMessage } from "../../core/errors.js";
 import { boolean, duration, integer, string, type PropertySpec } from "../../core/config/properties.js";
-import { clientTlsOptions, readTlsSettings, tlsProperties, type PemInput, type TlsConfigurable, type TlsVersion } from "../../core/tls.js";
+import { clientTlsOptions, readTlsSettings, tlsProperties, type PemInput, type TlsClientProperties } from "../../core/tls.js";
 
 /** Codecs of calls and results: the Pyro4 serializers of the same names. */
 export const NATS_CODECS = ["json", "serpent"] as const;
@@ -27,7 +27,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RECONNECT_TIME_WAIT_MS = 2000;
 
 /** What a holder of the connection properties has. */
-export interface NatsConnectionSettings extends TlsConfigurable {
+export interface NatsConnectionSettings extends TlsClientProperties {
   user: string | undefined;
   password: string | undefined;
   token: string | undefined;
@@ -40,16 +40,6 @@ export interface NatsConnectionSettings extends TlsConfigurable {
   reconnectTimeWaitMs?: number | undefined;
   maxReconnectAttempts?: number | undefined;
   connectionName: string | undefined;
-  tlsKey: PemInput | undefined;
-  tlsCert: PemInput | undefined;
-  tlsCa: PemInput | undefined;
-  tlsVerifyServer: boolean;
-  tlsCheckHostname: boolean;
-  tlsServername: string | undefined;
-  tlsVerifyFields: Record<string, string> | undefined;
-  tlsMinVersion: TlsVersion;
-  tlsMaxVersion: TlsVersion | undefined;
-  tlsCiphers: string | undefined;
 }
 
 const SEED = /^S[A-Z][A-Z2-7]{50,}$/;

@@ -9,21 +9,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { HessianProxyFactory, HessianServiceExporter, encodeCall } from "../../../src/protocols/hessian/index.js";
 import { setLogSink } from "../../../src/core/logging.js";
 import { loadVectors } from "../../unit/hessian/support.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapNow = (): number => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
+import { heapNow } from "../../helpers/heap.js";
 
 const RUN_MS = 10_000;
 

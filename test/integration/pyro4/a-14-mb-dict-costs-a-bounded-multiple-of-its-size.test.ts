@@ -8,16 +8,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy } from "../../../src/protocols/pyro4/proxy.js";
 import { encodeMessage, FLAGS_EXCEPTION, MSG_INVOKE } from "../../../src/protocols/pyro4/message.js";
 import { DECODE_ALLOWANCE, DEFAULT_LIMITS } from "../../../src/codecs/python/common.js";
 import { handshaken, serpent, timed } from "./hostile-support.js";
+import { gc } from "../../helpers/heap.js";
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
 const MiB = 1024 * 1024;
 const SIZE = 14 * MiB;
 

@@ -6,8 +6,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import fc from "fast-check";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
@@ -28,9 +26,8 @@ import {
 import { getSerializer } from "../../../src/codecs/python/index.js";
 import { MessageTooLargeError, NamingError, ProtocolError, RemoteInvocationError, RemotingError, SecurityError } from "../../../src/core/errors.js";
 import { marshalReferenceBomb, rawClient, serpent, until } from "./hostile-support.js";
+import { gc } from "../../helpers/heap.js";
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
 const MiB = 1024 * 1024;
 
 function heapAfterGc(): number {

@@ -1,14 +1,13 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { PyroDaemon } from "../../../src/protocols/pyro4/daemon.js";
 import { PyroProxy } from "../../../src/protocols/pyro4/proxy.js";
 import { PyroServiceExporter } from "../../../src/protocols/pyro4/exporter.js";
 import type { PyroBehavior } from "../../../src/core/server/instances.js";
 import { CommunicationError, ErrorCodes, RemoteInvocationError, RemotingError } from "../../../src/core/errors.js";
 import { Counter } from "./support.js";
+import { gc } from "../../helpers/heap.js";
 
 
 async function daemonFor(t: TestContext): Promise<PyroDaemon> {
@@ -61,8 +60,7 @@ test("a class registered without a mode gets one instance per connection (sessio
 
 /** Full garbage collection, to see that the daemon keeps no reference to a dropped instance. */
 function collectGarbage(): void {
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
+  gc();
 }
 
 test("a session instance is dropped when its connection closes", async (t) => {

@@ -9,22 +9,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { XmlRpcClient, XmlRpcServer } from "../../../src/protocols/xmlrpc/index.js";
 import { encodeCall } from "../../../src/protocols/xmlrpc/codec.js";
 import { captureLogs } from "./fixtures.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapNow = (): number => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
+import { heapNow } from "../../helpers/heap.js";
 
 const RUN_MS = 10_000;
 

@@ -13,19 +13,10 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { ConfigError } from "../../../src/core/errors.js";
 import { parseObjectsXml } from "../../../src/context/xml-config.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapNow = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
+import { heapNow } from "../../helpers/heap.js";
 
 const NS = `xmlns="http://www.springframework.org/springpython/schema/objects/1.1"`;
 const objects = (inner: string): string => `<objects ${NS}>${inner}</objects>`;

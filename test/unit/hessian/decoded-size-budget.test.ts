@@ -12,8 +12,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { ErrorCodes, RemotingError } from "../../../src/core/errors.js";
 import { Hessian1Decoder, Hessian2Decoder, decode, decodeV1 } from "../../../src/protocols/hessian/decoder.js";
@@ -21,16 +19,7 @@ import { encode, encodeV1 } from "../../../src/protocols/hessian/encoder.js";
 import { decodeCall, decodeReply, encodeCall, encodeReply } from "../../../src/protocols/hessian/envelope.js";
 import { hessian } from "../../../src/protocols/hessian/index.js";
 import { DECODED_SIZE_FLOOR, DEFAULT_LIMITS } from "../../../src/protocols/hessian/types.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-function heapNow(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
+import { heapNow } from "../../helpers/heap.js";
 
 const limitCode = (err: unknown): boolean => err instanceof RemotingError && err.code === ErrorCodes.ERR_LIMIT_EXCEEDED;
 

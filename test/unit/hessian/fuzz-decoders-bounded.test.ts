@@ -8,8 +8,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { ErrorCodes, RemotingError } from "../../../src/core/errors.js";
 import { Hessian1Decoder, Hessian2Decoder } from "../../../src/protocols/hessian/decoder.js";
@@ -17,15 +15,7 @@ import { encodeV1 } from "../../../src/protocols/hessian/encoder.js";
 import { decodeCall, decodeReply, encodeCall, encodeReply } from "../../../src/protocols/hessian/envelope.js";
 import { DECODED_SIZE_FLOOR, DEFAULT_LIMITS } from "../../../src/protocols/hessian/types.js";
 import { loadVectors } from "./support.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapNow = (): number => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
+import { heapNow } from "../../helpers/heap.js";
 
 const STABLE = new Set<string>([ErrorCodes.ERR_SERIALIZATION, ErrorCodes.ERR_LIMIT_EXCEEDED, ErrorCodes.ERR_PROTOCOL]);
 const RUN_MS = 8000;

@@ -8,15 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import v8 from "node:v8";
-import vm from "node:vm";
 import fc from "fast-check";
 import { ErrorCodes, SerializationError } from "../../../src/core/errors.js";
 import { DEFAULT_LIMITS, getSerializer } from "../../../src/codecs/python/index.js";
 import { SERS, valueArb } from "./arbitraries.js";
-
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+import { gc } from "../../helpers/heap.js";
 
 const MiB = 1024 * 1024;
 const HEADER = "# serpent utf-8 python3.2\n";

@@ -9,25 +9,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import fc from "fast-check";
 import { encodeMessage, FLAGS_BATCH, FLAGS_ONEWAY, FrameReader, HEADER_SIZE, inflatePayload, MSG_CONNECT, MSG_INVOKE, MSG_PING, MSG_RESULT } from "../../../src/protocols/pyro4/message.js";
 import { MessageTooLargeError, ProtocolError, SecurityError } from "../../../src/core/errors.js";
+import { heapNow } from "../../helpers/heap.js";
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
 const MiB = 1024 * 1024;
 const LIMIT = 4096;
 const RUN_MS = 2500;
 const KEY = Buffer.from("fuzz-hmac-key");
-
-const heapNow = (): number => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
 
 const frameArb = fc.record({
   type: fc.constantFrom(MSG_CONNECT, MSG_INVOKE, MSG_RESULT, MSG_PING),

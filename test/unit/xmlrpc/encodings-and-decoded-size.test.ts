@@ -9,8 +9,6 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { ErrorCodes, RemotingError } from "../../../src/core/errors.js";
 import {
@@ -24,15 +22,7 @@ import {
   encodeResponse,
   parseMethodCall,
 } from "../../../src/protocols/xmlrpc/codec.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapNow = (): number => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
+import { heapNow } from "../../helpers/heap.js";
 
 const doc = (encoding: string | undefined, text: string): string =>
   `<?xml version="1.0"${encoding ? ` encoding="${encoding}"` : ""}?><methodCall><methodName>echo</methodName><params><param><value><string>${text}</string></value></param></params></methodCall>`;

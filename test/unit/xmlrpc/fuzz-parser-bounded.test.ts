@@ -8,20 +8,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import { RemotingError } from "../../../src/core/errors.js";
 import { DECODED_SIZE_FLOOR, MAX_EXPANSION, XmlRpcParser, decodeXmlBytes, encodeCall, encodeFault, encodeResponse } from "../../../src/protocols/xmlrpc/codec.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapNow = (): number => {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
+import { heapNow } from "../../helpers/heap.js";
 
 const RUN_MS = 8000;
 
