@@ -14,7 +14,6 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import { CommunicationError, RemoteInvocationError } from "../../../src/index.js
 import { setLogSink } from "../../../src/core/logging.js";
 import { HessianProxyFactory, HessianServiceExporter, encodeCall } from "../../../src/protocols/hessian/index.js";
 import { httpTimeOptions } from "../../../src/core/server/connections.js";
+import { raw, type Raw } from "../../helpers/raw-socket.js";
 
 const service = {
   count: (list: unknown[]): number => (Array.isArray(list) ? list.length : -1),
@@ -35,29 +35,6 @@ async function exporter(props: Record<string, unknown> = {}): Promise<HessianSer
   const e = new HessianServiceExporter({ service, serviceHost: "127.0.0.1", servicePort: 0, ...props });
   await e.afterPropertiesSet();
   return e;
-}
-
-/** A raw connection: what the server sends back, and when it closed. */
-interface Raw {
-  socket: net.Socket;
-  received: () => string;
-  closed: Promise<number>;
-}
-
-function raw(port: number, first?: string | Buffer): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let got = "";
-    const t0 = Date.now();
-    const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now() - t0)));
-    socket.on("data", (d: Buffer) => (got += d.toString("latin1")));
-    socket.on("error", () => undefined);
-    socket.once("connect", () => {
-      if (first !== undefined) socket.write(first);
-      resolve({ socket, received: () => got, closed });
-    });
-    socket.once("error", reject);
-  });
 }
 
 /** POSTs a body on a fresh connection; resolves with the status and body. */

@@ -18,31 +18,10 @@ import net from "node:net";
 import { ConnectionGuard, PeerBudget, answerHttpClientError, httpTimeOptions } from "../../../src/core/server/connections.js";
 import { getLogger } from "../../../src/core/logging.js";
 import { HttpClient } from "../../../src/http/client.js";
+import { raw } from "../../helpers/raw-socket.js";
 
 const log = getLogger("test.guards");
 const FULL = Buffer.from("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", "latin1");
-
-interface Raw {
-  socket: net.Socket;
-  received: () => string;
-  closed: Promise<number>;
-}
-
-function raw(port: number, first?: string, localAddress = "127.0.0.1"): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: "127.0.0.1", localAddress });
-    let got = "";
-    const t0 = Date.now();
-    const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now() - t0)));
-    socket.on("data", (d: Buffer) => (got += d.toString("latin1")));
-    socket.on("error", () => undefined);
-    socket.once("connect", () => {
-      if (first !== undefined) socket.write(first);
-      resolve({ socket, received: () => got, closed });
-    });
-    socket.once("error", reject);
-  });
-}
 
 async function guarded(limits: { maxConnections?: number; maxConnectionsPerPeer?: number }, requestTimeoutMs = 30_000): Promise<{ server: http.Server; guard: ConnectionGuard; port: number }> {
   const server = http.createServer(httpTimeOptions({ requestTimeoutMs }), (req, res) => {

@@ -21,28 +21,7 @@ import { join } from "node:path";
 import { CommunicationError, RemoteInvocationError } from "../../../src/index.js";
 import { SSLClient, SSLServer, XmlRpcClient, XmlRpcServer, XmlRpcServiceExporter } from "../../../src/protocols/xmlrpc/index.js";
 import { captureLogs, makeTestPki, type TestPki } from "./fixtures.js";
-
-interface Raw {
-  socket: net.Socket;
-  received: () => string;
-  closed: Promise<number>;
-}
-
-function raw(port: number, first?: string | Buffer): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
-    let got = "";
-    const t0 = Date.now();
-    const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now() - t0)));
-    socket.on("data", (d: Buffer) => (got += d.toString("latin1")));
-    socket.on("error", () => undefined);
-    socket.once("connect", () => {
-      if (first !== undefined) socket.write(first);
-      resolve({ socket, received: () => got, closed });
-    });
-    socket.once("error", reject);
-  });
-}
+import { raw, type Raw } from "../../helpers/raw-socket.js";
 
 /** POSTs raw bytes to /RPC2 with node:http; resolves with the status and the body as bytes. */
 function post(port: number, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
