@@ -403,7 +403,8 @@ function invalid(msg: string): never {
 
 function parseInteger(text: string): number | bigint {
   const t = text.trim();
-  if (t.length > MAX_INTEGER_DIGITS + 1) throw new XmlRpcParseError(`an integer of more than ${MAX_INTEGER_DIGITS} digits exceeds the limit`, "invalid", ErrorCodes.ERR_LIMIT_EXCEEDED);
+  const digits = t.length - (t.startsWith("-") || t.startsWith("+") ? 1 : 0);
+  if (digits > MAX_INTEGER_DIGITS) throw new XmlRpcParseError(`an integer of more than ${MAX_INTEGER_DIGITS} digits exceeds the limit`, "invalid", ErrorCodes.ERR_LIMIT_EXCEEDED);
   if (!/^[+-]?\d+$/.test(t)) invalid(`bad integer value '${t.slice(0, 40)}'`);
   if (t.length < 16) return Number(t);
   const b = BigInt(t);

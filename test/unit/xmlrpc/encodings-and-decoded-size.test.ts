@@ -159,6 +159,9 @@ describe("XML-RPC decoded-size budget", () => {
   it("integers of more than 4300 digits are refused at once (their conversion time grows faster than their length)", () => {
     const big = (n: number): string => `<?xml version="1.0"?><methodCall><methodName>f</methodName><params><param><value><biginteger>${"9".repeat(n)}</biginteger></value></param></params></methodCall>`;
     assert.equal(typeof parseMethodCall(big(4300)).params[0], "bigint");
+    assert.equal(typeof parseMethodCall(big(4300).replace("<biginteger>", "<biginteger>-")).params[0], "bigint");
+    for (const n of [4301, 4302]) assert.throws(() => parseMethodCall(big(n)), (err: unknown) => err instanceof XmlRpcParseError && err.code === ErrorCodes.ERR_LIMIT_EXCEEDED, `${n} digits`);
+    assert.throws(() => parseMethodCall(big(4301).replace("<biginteger>", "<biginteger>+")), (err: unknown) => err instanceof XmlRpcParseError && err.code === ErrorCodes.ERR_LIMIT_EXCEEDED, "+ and 4301 digits");
     const t0 = performance.now();
     assert.throws(() => parseMethodCall(big(200_000)), (err: unknown) => err instanceof XmlRpcParseError && err.code === ErrorCodes.ERR_LIMIT_EXCEEDED && err.faultCode === -32600);
     assert.ok(performance.now() - t0 < 500);
