@@ -37,6 +37,7 @@ export {
   type Invoker,
 } from "./core/invocation.js";
 export { MAX_TIMER_MS, deadlineAfter, remaining } from "./core/deadline.js";
+export { fastPathCounts, resetFastPathCounts, FAST_PATHS, type FastPathName } from "./core/fast-paths.js";
 export { retryPolicy, loggingPolicy, tracingPolicy, policyInterceptors, type RetryOptions, type CallPolicies } from "./core/policies/index.js";
 export { registerEndpoint, createClient, endpointFor, registeredEndpoints, type EndpointOptions, type EndpointEntry } from "./core/endpoints.js";
 export { ProxyFactory, isProxyFactory, releaseProxy, clientOf } from "./core/proxy-factory.js";

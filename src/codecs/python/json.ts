@@ -3,13 +3,16 @@
  * including its non-standard `NaN`, `Infinity` and `-Infinity` tokens and
  * integers of any size (read exactly, as bigint when beyond 2^53).
  */
+import { fastPathHits } from "../../core/fast-paths.js";
 import { Float } from "../../core/values.js";
 import {
   buildDict,
   bytesOf,
   COST,
   classNameOf,
+  decodeBudget,
   decodeUtf8,
+  encodeUtf8,
   instanceEntries,
   isPyInt,
   kindOf,
@@ -81,7 +84,7 @@ class JsonWriter {
   /** The text as UTF-8, within maxEncodedSize. */
   result(): Buffer {
     this.check();
-    const b = Buffer.from(this.out, "utf8");
+    const b = encodeUtf8(this.out);
     if (b.length > this.max) throw tooLargeError(b.length, this.max);
     return b;
   }
@@ -209,7 +212,93 @@ class JsonWriter {
   }
 }
 
+// ---------------------------------------------------------------- the native paths
+
+/**
+ * Whether JSON.stringify writes `v` as Python's json.dumps does, but for the
+ * separators (`,` and `:` where Python writes `, ` and `: `): plain objects
+ * and arrays (tuples too) of strings without `,` or `:` in them, booleans,
+ * null, ints (safe integers) and floats written positionally (1e-4 <= |x| <
+ * 1e16), nested at most `maxDepth` deep. Returns the number of separators
+ * JSON.stringify will write, or -1 for anything else (and for cycles, which
+ * pass maxDepth): the writer takes those.
+ */
+function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
+  switch (typeof v) {
+    case "string":
+      return v.indexOf(",") < 0 && v.indexOf(":") < 0 ? 0 : -1;
+    case "boolean":
+      return 0;
+    case "number": {
+      if (Number.isSafeInteger(v)) return Object.is(v, -0) ? -1 : 0;
+      const a = v < 0 ? -v : v;
+      return a >= 1e-4 && a < 1e16 ? 0 : -1;
+    }
+    case "object": {
+      if (v === null) return 0;
+      if (depth >= maxDepth) return -1;
+      const proto = Object.getPrototypeOf(v) as unknown;
+      let seps = 0;
+      if (proto === Array.prototype) {
+        const a = v as unknown[];
+        const n = a.length;
+        for (let i = 0; i < n; i++) {
+          const x = a[i];
+          if (typeof x === "number" && Number.isSafeInteger(x) && !Object.is(x, -0)) continue;
+          const k = nativeSeparators(x, depth + 1, maxDepth);
+          if (k < 0) return -1;
+          seps += k;
+        }
+        return n > 0 ? seps + n - 1 : seps;
+      }
+      if (proto !== Object.prototype && proto !== null) return -1;
+      const o = v as Record<string, unknown>;
+      let keys = 0;
+      for (const key in o) {
+        if (key.indexOf(",") >= 0 || key.indexOf(":") >= 0) return -1;
+        const k = nativeSeparators(o[key], depth + 1, maxDepth);
+        if (k < 0) return -1;
+        seps += k;
+        keys++;
+      }
+      return keys > 0 ? seps + 2 * keys - 1 : seps;
+    }
+    default:
+      return -1;
+  }
+}
+
+/**
+ * The json bytes of `v` written by JSON.stringify, with a space after each
+ * separator, when `v` is in the class nativeSeparators() describes (else
+ * undefined), within maxEncodedSize.
+ */
+function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
+  if (opts.preserveTypes) return undefined;
+  const seps = nativeSeparators(v, 0, opts.maxDepth);
+  if (seps < 0) return undefined;
+  const text = JSON.stringify(v);
+  const max = opts.maxEncodedSize;
+  if (text.length + seps > max) throw tooLargeError(text.length + seps, max);
+  const src = encodeUtf8(text);
+  const n = src.length;
+  if (n + seps > max) throw tooLargeError(n + seps, max);
+  fastPathHits["json.dumps.native"]++;
+  if (seps === 0) return src;
+  // outside strings JSON.stringify writes no spaces; inside them there is no ',' or ':' to mistake for a separator
+  const out = Buffer.allocUnsafe(n + seps);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const c = src[i]!;
+    out[j++] = c;
+    if (c === 0x2c || c === 0x3a) out[j++] = 0x20;
+  }
+  return out;
+}
+
 export function jsonDumps(value: unknown, opts: ResolvedOptions): Buffer {
+  const fast = nativeDumps(value, opts);
+  if (fast !== undefined) return fast;
   const w = new JsonWriter(opts);
   w.write(value, 0);
   return w.result();
@@ -218,6 +307,8 @@ export function jsonDumps(value: unknown, opts: ResolvedOptions): Buffer {
 export function jsonDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
   if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
   if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
+  const fast = nativeDumps({ object: objectId, method, params: [...vargs], kwargs: kwargs ?? {} }, opts);
+  if (fast !== undefined) return fast;
   const w = new JsonWriter(opts);
   w.out += `{"object": ${JSON.stringify(objectId)}, "method": ${JSON.stringify(method)}, "params": `;
   w.write([...vargs], 1);
@@ -459,7 +550,111 @@ export class JsonParser extends TextReader {
   }
 }
 
+/** Returned by NativeCheck when a value read by JSON.parse may differ from what JsonParser reads (JsonParser then reads the text). */
+const NOT_NATIVE: unique symbol = Symbol("not native");
+
+/**
+ * Checks a value JSON.parse read against what JsonParser would have read and
+ * allowed: the same limits (depth, items, string length) and decoded-size
+ * cost, counted as JsonParser counts them; no class dicts (`__class__`, and
+ * serpent's bytes dict with bytesAsBuffer: JsonParser makes values of them);
+ * no -0 (the text `-0` is the int 0) and no integer of 1e15 or more (JsonParser
+ * reads the exact value of long integers, as a bigint beyond 2^53), and no
+ * infinity (an integer literal too long for a double reads as one).
+ */
+class NativeCheck {
+  private items = 0;
+  private cost = 0;
+  private readonly budget: number;
+  constructor(
+    private readonly opts: ResolvedOptions,
+    size: number,
+  ) {
+    this.budget = decodeBudget(size, opts);
+  }
+
+  ok(v: unknown, depth: number): boolean {
+    switch (typeof v) {
+      case "string":
+        if (v.length > this.opts.maxStringLength) return false;
+        this.cost += COST.string + v.length;
+        return true;
+      case "number":
+        if (!Number.isFinite(v)) return false; // an integer too long for a double, or a float beyond it
+        if (Number.isInteger(v)) {
+          const a = v < 0 ? -v : v;
+          if (a >= 1e15 || Object.is(v, -0)) return false;
+          if (a >= 1e9) this.cost += COST.number + (String(a).length >> 1);
+        } else this.cost += COST.number;
+        return true;
+      case "boolean":
+        return true;
+      case "object": {
+        if (v === null) return true;
+        if (depth >= this.opts.maxDepth) return false;
+        const opts = this.opts;
+        if (Array.isArray(v)) {
+          this.cost += COST.array;
+          const n = v.length;
+          this.items += n;
+          this.cost += n * COST.slot;
+          if (this.items > opts.maxItems || this.cost > this.budget) return false;
+          for (let i = 0; i < n; i++) if (!this.ok(v[i], depth + 1)) return false;
+          return true;
+        }
+        this.cost += COST.object;
+        const o = v as Record<string, unknown>;
+        let keys = 0;
+        for (const k in o) {
+          if (k === "__class__") return false;
+          if (k.length > opts.maxStringLength) return false;
+          this.cost += COST.string + k.length + COST.entry;
+          keys++;
+          if (++this.items > opts.maxItems || !this.ok(o[k], depth + 1)) return false;
+        }
+        if (keys === 2 && opts.bytesAsBuffer && typeof o["data"] === "string" && o["encoding"] === "base64") return false;
+        return this.cost <= this.budget;
+      }
+      default:
+        return false;
+    }
+  }
+
+  get withinBudget(): boolean {
+    return this.cost <= this.budget;
+  }
+}
+
+/**
+ * Documents of at most this many times fewer bytes than their decoded-size
+ * budget may be read by JSON.parse first: what it builds before the check
+ * (at most about 24 bytes per byte of text, for a list of empty objects) is
+ * then within the budget too.
+ */
+const NATIVE_EXPANSION = 24;
+
+/** The whole class of documents JSON.parse reads to the value JsonParser reads (see NativeCheck), or NOT_NATIVE. */
+function nativeLoads(text: string, opts: ResolvedOptions, size: number): unknown {
+  if (opts.preserveTypes || size > opts.maxItems || size * NATIVE_EXPANSION > decodeBudget(size, opts)) return NOT_NATIVE;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return NOT_NATIVE; // NaN, Infinity, or bad json: JsonParser reads it or reports where it is wrong
+  }
+  const check = new NativeCheck(opts, size);
+  try {
+    if (!check.ok(v, 0) || !check.withinBudget) return NOT_NATIVE;
+  } catch {
+    return NOT_NATIVE; // nesting deeper than the stack
+  }
+  fastPathHits["json.loads.native"]++;
+  return v;
+}
+
 export function jsonLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
   const text = decodeUtf8(data, "json");
+  const v = nativeLoads(text, opts, data.length);
+  if (v !== NOT_NATIVE) return v;
   return new JsonParser(text, opts, data.length).parseDocument();
 }

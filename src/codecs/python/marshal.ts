@@ -5,6 +5,7 @@
  * frozenset, back-references) and refuses code objects and anything else.
  * The writer emits version-4 data without back-references.
  */
+import { isUtf8 } from "node:buffer";
 import { Complex, Float, FrozenSet } from "../../core/values.js";
 import {
   budgetError,
@@ -13,6 +14,8 @@ import {
   bytesOf,
   COST,
   decodeBudget,
+  decodeUtf8,
+  encodeUtf8,
   HashBudget,
   checkHashable,
   classNameOf,
@@ -44,13 +47,8 @@ function latin1(b: Uint8Array): string {
 
 /** UTF-8 as Python's marshal writes it ("surrogatepass": lone surrogates are allowed). */
 function decodeUtf8Surrogatepass(b: Uint8Array): string {
-  const quick = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
-  if (!quick.includes("\ufffd")) return quick; // valid UTF-8 (a replacement character would show a bad sequence)
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(b);
-  } catch {
-    // fall through to the slow path that also accepts encoded surrogates
-  }
+  if (isUtf8(b)) return decodeUtf8(b, "marshal");
+  // the slow path, that also accepts encoded surrogates
   let out = "";
   let i = 0;
   while (i < b.length) {
@@ -338,11 +336,9 @@ export function marshalLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
 
 // ================================================================ writer
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /** UTF-8 with lone surrogates encoded as 3-byte sequences (Python's "surrogatepass"). */
 function encodeUtf8Surrogatepass(s: string): Buffer {
-  if (!LONE_SURROGATE.test(s)) return Buffer.from(s, "utf8");
+  if ((s as string & { isWellFormed(): boolean }).isWellFormed()) return encodeUtf8(s);
   const parts: number[] = [];
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;

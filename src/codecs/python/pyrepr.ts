@@ -1,12 +1,20 @@
 /**
  * Python's `repr()` of floats and strings, which is what serpent writes.
  */
+import { fastPathHits } from "../../core/fast-paths.js";
 
 /**
  * `repr(float)` for a finite number: the shortest digits that round-trip,
  * positional for decimal exponents -4..15, else `d.ddde+XX`.
  */
 export function pyFloatRepr(x: number): string {
+  const a = x < 0 ? -x : x;
+  if (a >= 1e-4 && a < 1e16) {
+    // positional in both languages, with the same shortest round-trip digits: JS only leaves out the ".0" of whole numbers
+    fastPathHits["pyrepr.float.positional"]++;
+    const t = String(x);
+    return t.includes(".") ? t : `${t}.0`;
+  }
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
   const e = x.toExponential(); // shortest round-trip digits, e.g. "-1.2345e+16"
   const neg = e.charCodeAt(0) === 45;
@@ -27,41 +35,160 @@ export function pyFloatRepr(x: number): string {
 }
 
 // Characters Python's str.isprintable() rejects (categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs other
-// than the space), plus the backslash; the quote is added per regex below.
+// than the space), plus the backslash.
 const NON_PRINTABLE = String.raw`\\\x00-\x1f\x7f-\xa0\xad\u1680\u2000-\u200a\u202f\u205f\u3000\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}`;
-const ESC_SQ = new RegExp(`['${NON_PRINTABLE}]`, "gu");
-const ESC_DQ = new RegExp(`["${NON_PRINTABLE}]`, "gu");
-const SIMPLE = /^[ !#-&(-[\]-~]*$/;
+
+/** What a UTF-16 code unit is to repr(): */
+const PLAIN = 0,
+  /** a character written escaped */
+  ESCAPE = 1,
+  SQUOTE = 2,
+  DQUOTE = 3,
+  /** a high surrogate: a pair's code point is looked up in its plane's table */
+  HIGH = 4;
+
+/**
+ * The class of every code unit (PLAIN, ESCAPE, SQUOTE, DQUOTE, HIGH), and for
+ * each of the 16 planes above it whether a code point is escaped (1) or not,
+ * built when first needed from the same Unicode property classes (one scan of
+ * the plane by the regular expression, a few milliseconds). A string is then
+ * classified in one pass over its code units, instead of a Unicode-property
+ * regular expression per character (which took about 40 ns per character).
+ */
+let bmp: Uint8Array | undefined;
+const planes: Array<Uint8Array | undefined> = [];
+
+function markNonPrintable(text: string, table: Uint8Array, unitsPerChar: number): void {
+  const re = new RegExp(`[${NON_PRINTABLE}]`, "gu");
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) table[m.index / unitsPerChar] = ESCAPE;
+}
+
+function fromCodeUnits(units: Uint16Array): string {
+  let s = "";
+  for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.subarray(i, i + 8192));
+  return s;
+}
+
+/** The classes of the code units below 0x100 (no regular expression needed: text in Latin-1 never builds the full table). */
+const LATIN1 = new Uint8Array(0x100);
+for (let c = 0; c < 0x100; c++) LATIN1[c] = c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xad || c === 0x5c ? ESCAPE : PLAIN;
+LATIN1[0x27] = SQUOTE;
+LATIN1[0x22] = DQUOTE;
+
+/** The class of a code unit. */
+function classOf(c: number): number {
+  return c < 0x100 ? LATIN1[c]! : (bmp ?? bmpTable())[c]!;
+}
+
+function bmpTable(): Uint8Array {
+  if (bmp !== undefined) return bmp;
+  const t = new Uint8Array(0x10000);
+  const units = new Uint16Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) units[c] = c >= 0xd800 && c <= 0xdfff ? 0x61 : c; // surrogates: set below
+  markNonPrintable(fromCodeUnits(units), t, 1);
+  t.fill(HIGH, 0xd800, 0xdc00);
+  t.fill(ESCAPE, 0xdc00, 0xe000); // a low surrogate without its high one
+  t[0x27] = SQUOTE;
+  t[0x22] = DQUOTE;
+  return (bmp = t);
+}
+
+/** Whether repr() escapes the code point `cp` (0x10000 and above). */
+function astralEscaped(cp: number): boolean {
+  const p = cp >>> 16;
+  let t = planes[p];
+  if (t === undefined) {
+    t = new Uint8Array(0x10000);
+    const units = new Uint16Array(0x20000);
+    for (let k = 0; k < 0x10000; k++) {
+      const v = ((p << 16) | k) - 0x10000;
+      units[2 * k] = 0xd800 | (v >>> 10);
+      units[2 * k + 1] = 0xdc00 | (v & 0x3ff);
+    }
+    markNonPrintable(fromCodeUnits(units), t, 2);
+    planes[p] = t;
+  }
+  return t[cp & 0xffff] === ESCAPE;
+}
 
 function hex(cp: number, width: number): string {
   return cp.toString(16).padStart(width, "0");
 }
 
-function escapeChar(ch: string): string {
-  switch (ch) {
-    case "\\":
+function escapeCode(cp: number): string {
+  switch (cp) {
+    case 0x5c:
       return "\\\\";
-    case "'":
+    case 0x27:
       return "\\'";
-    case '"':
+    case 0x22:
       return '\\"';
-    case "\n":
+    case 0x0a:
       return "\\n";
-    case "\r":
+    case 0x0d:
       return "\\r";
-    case "\t":
+    case 0x09:
       return "\\t";
   }
-  const cp = ch.codePointAt(0)!;
   if (cp < 0x100) return `\\x${hex(cp, 2)}`;
   if (cp < 0x10000) return `\\u${hex(cp, 4)}`;
   return `\\U${hex(cp, 8)}`;
 }
 
+/** The text between the quotes, the escaped characters (and the quote `quote`) escaped. */
+function escapedBody(s: string, quote: number): string {
+  let out = "";
+  let seg = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const k = classOf(c);
+    if (k === PLAIN || (k === SQUOTE && quote !== 0x27) || (k === DQUOTE && quote !== 0x22)) continue;
+    let cp = c;
+    let units = 1;
+    if (k === HIGH) {
+      const lo = s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        units = 2;
+        if (!astralEscaped(cp)) {
+          i++;
+          continue;
+        }
+      }
+    }
+    out += s.slice(seg, i) + escapeCode(cp);
+    i += units - 1;
+    seg = i + 1;
+  }
+  return seg === 0 ? s : out + s.slice(seg);
+}
+
 /** `repr(str)`: quotes chosen as Python does, non-printable characters escaped, the rest raw. */
 export function pyStrRepr(s: string): string {
-  if (SIMPLE.test(s)) return `'${s}'`;
-  const useDouble = s.includes("'") && !s.includes('"');
-  if (useDouble) return `"${s.replace(ESC_DQ, escapeChar)}"`;
-  return `'${s.replace(ESC_SQ, escapeChar)}'`;
+  const n = s.length;
+  let sq = false;
+  let dq = false;
+  let esc = false;
+  for (let i = 0; i < n; i++) {
+    const k = classOf(s.charCodeAt(i));
+    if (k === PLAIN) continue;
+    if (k === SQUOTE) sq = true;
+    else if (k === DQUOTE) dq = true;
+    else if (k === HIGH) {
+      const lo = s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        if (astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00))) esc = true;
+        i++;
+      } else esc = true;
+    } else esc = true;
+  }
+  // Python's choice: single quotes, unless the text has a single quote and no double quote
+  const quote = sq && !dq ? 0x22 : 0x27;
+  if (!esc && !(sq && dq)) {
+    // the whole class of strings written as they are: nothing to escape, at most one kind of quote
+    fastPathHits["pyrepr.str.plain"]++;
+    return quote === 0x27 ? `'${s}'` : `"${s}"`;
+  }
+  return quote === 0x27 ? `'${escapedBody(s, quote)}'` : `"${escapedBody(s, quote)}"`;
 }

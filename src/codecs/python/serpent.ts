@@ -7,6 +7,7 @@
  * Python literal subset (never an evaluator), bounded by depth, item, string
  * length and integer size limits.
  */
+import { fastPathHits } from "../../core/fast-paths.js";
 import { Complex, Float } from "../../core/values.js";
 import {
   buildDict,
@@ -16,6 +17,7 @@ import {
   checkHashable,
   classNameOf,
   decodeUtf8,
+  encodeUtf8,
   instanceEntries,
   isPyInt,
   kindOf,
@@ -244,7 +246,7 @@ function isEmptyDict(kwargs: Record<string, unknown> | null | undefined): boolea
 function encodedText(text: string, opts: ResolvedOptions): Buffer {
   const max = opts.maxEncodedSize;
   if (text.length > max) throw tooLargeError(text.length, max);
-  const b = Buffer.from(text, "utf8");
+  const b = encodeUtf8(text);
   if (b.length > max) throw tooLargeError(b.length, max);
   return b;
 }
@@ -252,7 +254,10 @@ function encodedText(text: string, opts: ResolvedOptions): Buffer {
 export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
   if (typeof value === "string" && value.length > opts.maxEncodedSize) throw tooLargeError(value.length, opts.maxEncodedSize);
   const fast = scalarText(value); // the hot path: a plain result needs no writer
-  if (fast !== undefined) return encodedText(SERPENT_HEADER + fast, opts);
+  if (fast !== undefined) {
+    fastPathHits["serpent.dumps.scalar"]++;
+    return encodedText(SERPENT_HEADER + fast, opts);
+  }
   const w = new SerpentWriter(opts);
   w.write(value, 0);
   return encodedText(w.out, opts);
@@ -334,7 +339,10 @@ export function serpentDumpsCall(objectId: string, method: string, vargs: readon
       }
       text += i === 0 ? t : `,${t}`;
     }
-    if (ok) return encodedText(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, opts);
+    if (ok) {
+      fastPathHits["serpent.dumpsCall.scalars"]++;
+      return encodedText(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, opts);
+    }
   }
   const w = new SerpentWriter(opts);
   w.out += `(${pyStrRepr(objectId)},${pyStrRepr(method)},`;
@@ -399,8 +407,23 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 const IMAG = new WeakSet<Complex>();
 
 export class SerpentParser extends TextReader {
+  /** Where the next backslash, line feed, carriage return and NUL are (-2: not searched yet, -1: none), for plain string literals. */
+  private readonly next = [-2, -2, -2, -2];
+
   constructor(s: string, opts: ResolvedOptions, size?: number) {
     super(s, opts, "serpent", size);
+  }
+
+  /** The index of the next `ch` at or after `from` (the end of the text when there is none); each character is searched for once per document. */
+  private nextOf(k: number, ch: string, from: number): number {
+    let p = this.next[k]!;
+    if (p === -1) return this.n;
+    if (p < from) {
+      p = this.s.indexOf(ch, from);
+      this.next[k] = p;
+      if (p < 0) return this.n;
+    }
+    return p;
   }
 
   parseDocument(): unknown {
@@ -824,6 +847,18 @@ export class SerpentParser extends TextReader {
     const triple = s.charCodeAt(this.i + 1) === qc && s.charCodeAt(this.i + 2) === qc;
     this.i += triple ? 3 : 1;
     const max = this.opts.maxStringLength;
+    if (!raw && !bytes && !triple) {
+      // the whole class of plain literals (no backslash, line break or NUL before the closing quote): found by
+      // searching, not character by character, and cut out of the text as they are
+      const start = this.i;
+      const end = s.indexOf(qc === C_SQ ? "'" : '"', start);
+      if (end >= 0 && this.nextOf(0, "\\", start) > end && this.nextOf(1, "\n", start) > end && this.nextOf(2, "\r", start) > end && this.nextOf(3, "\0", start) > end) {
+        if (end - start + already > max) throw limitError(`string longer than ${max} characters`);
+        fastPathHits["serpent.string.plain"]++;
+        this.i = end + 1;
+        return { text: s.slice(start, end), bytes: false };
+      }
+    }
     let out = "";
     let seg = this.i;
     let j = this.i;
@@ -923,14 +958,8 @@ export class SerpentParser extends TextReader {
   }
 }
 
-/** Decodes the bytes as text: ASCII-only data (the common case) skips the UTF-8 validator. */
+/** Decodes the bytes as text (strict UTF-8). */
 function serpentText(data: Uint8Array): string {
-  const n = data.length;
-  if (n <= 4096 && Buffer.isBuffer(data)) {
-    let i = 0;
-    while (i < n && data[i]! < 0x80) i++;
-    if (i === n) return (data as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, n);
-  }
   return decodeUtf8(data, "serpent");
 }
 
@@ -1044,11 +1073,9 @@ function simpleCall(s: string, opts: ResolvedOptions): { objectId: string; metho
 /** The hot path of loadsCall: a small call with simple arguments, else undefined (the caller then uses the full parser). */
 export function serpentLoadsCallFast(data: Uint8Array, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
   if (data.length > 4096) return undefined;
-  if (Buffer.isBuffer(data)) {
-    const call = bytesCall(data, opts);
-    if (call !== undefined) return call;
-  }
-  return simpleCall(serpentText(data), opts);
+  const call = (Buffer.isBuffer(data) ? bytesCall(data, opts) : undefined) ?? simpleCall(serpentText(data), opts);
+  if (call !== undefined) fastPathHits["serpent.loadsCall.simple"]++;
+  return call;
 }
 
 /**
@@ -1169,12 +1196,18 @@ export function serpentStringAt(data: Buffer, start: number, end: number, opts: 
 export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
   if (Buffer.isBuffer(data) && data.length <= 4096) {
     const v = simpleStringDocument(data, opts);
-    if (v !== NOT_SIMPLE) return v;
+    if (v !== NOT_SIMPLE) {
+      fastPathHits["serpent.loads.simple"]++;
+      return v;
+    }
   }
   const text0 = serpentText(data);
   if (text0.length <= 4096) {
     const v = simpleDocument(text0, opts);
-    if (v !== NOT_SIMPLE) return v;
+    if (v !== NOT_SIMPLE) {
+      fastPathHits["serpent.loads.simple"]++;
+      return v;
+    }
   }
   let text = text0;
   // Python reads source text with universal newlines: \r\n and \r become \n (also inside literals)

@@ -25,6 +25,7 @@
  * go over it), replies within `maxReplySize` (a fault instead).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { fastPathHits } from "../../core/fast-paths.js";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { ErrorCodes, MessageTooLargeError, errorMessage } from "../../core/errors.js";
@@ -435,7 +436,10 @@ export function createHessianHandler(target: object | ServiceTable, options: Hes
       cached = prepared === undefined ? undefined : { prepared, fn };
       if (cached !== undefined) preparedMethods.set(method, cached);
     }
-    if (cached !== undefined) return cached.prepared.call(args, context);
+    if (cached !== undefined) {
+      fastPathHits["hessian.exporter.prepared"]++;
+      return cached.prepared.call(args, context);
+    }
     return table.invoke({ service: name, method, args, context, session: socket });
   };
 

@@ -14,6 +14,7 @@
  * item streams, batches, the wire.
  */
 import { lookup } from "node:dns/promises";
+import { fastPathHits } from "../../core/fast-paths.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { isIP, createServer as createNetServer, type Server, type Socket, type AddressInfo } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
@@ -524,6 +525,7 @@ class Connection implements PeerInfo {
     if (call === undefined) return false;
     const prep = d.prepared(call.objectId, call.method);
     if (prep === undefined) return false;
+    fastPathHits["pyro4.daemon.serveFrame"]++;
     let metadata = NO_METADATA;
     let deadline = Infinity;
     if (metaAt >= 0) {
@@ -547,6 +549,7 @@ class Connection implements PeerInfo {
     }
     const text = result === null || typeof result !== "object" ? ser.valueText(result) : undefined;
     if (text !== undefined) {
+      fastPathHits["pyro4.daemon.resultText"]++;
       this.emit(encodeTextReplyFrom(MSG_RESULT, 0, seq, 1, b, corrAt, text));
       return true;
     }
@@ -1585,7 +1588,10 @@ export class PyroDaemon {
       // the hot path: a scalar result, written as text straight into the frame
       const text = ser.valueText(result);
       const threshold = this.compressThreshold;
-      if (text !== undefined && (threshold === undefined || text.length < threshold)) return encodeTextReply(MSG_RESULT, 0, m, text);
+      if (text !== undefined && (threshold === undefined || text.length < threshold)) {
+        fastPathHits["pyro4.daemon.resultText"]++;
+        return encodeTextReply(MSG_RESULT, 0, m, text);
+      }
     }
     return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, annotationOf(m, "CORR") ?? true);
   }

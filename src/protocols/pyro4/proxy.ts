@@ -20,6 +20,7 @@
  * with ConnectionClosedError and the next call reconnects.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import { fastPathHits } from "../../core/fast-paths.js";
 import { connect as tlsConnect } from "node:tls";
 import {
   CommunicationError,
@@ -386,6 +387,7 @@ class ClientConnection {
     if (pend === undefined || !pend.decode || pend.serializerId !== sid || ser.id !== sid) return false;
     const value = ser.stringAt(b, payloadStart, n);
     if (value === undefined) return false;
+    fastPathHits["pyro4.proxy.replyString"]++;
     this.settled(pend);
     pend.resolve(value);
     this.proxy.connectionFreed(this);
@@ -933,6 +935,7 @@ export class PyroProxy extends Client {
     const text = this.hmacKey === undefined ? ser.callText(objectId, method, args, kwargs as Record<string, unknown>) : undefined;
     if (text !== undefined && inv.metadata === undefined && left !== undefined && (threshold === undefined || text.length < threshold) && (max <= 0 || text.length + 48 <= max)) {
       frame = encodeTimedTextRequest(MSG_INVOKE, flags, seq, ser.id, text, left);
+      fastPathHits["pyro4.proxy.callText"]++;
       if (oneway) {
         conn.send(frame, undefined);
         return Promise.resolve(null);
@@ -943,6 +946,7 @@ export class PyroProxy extends Client {
     const meta = inv.metadata === undefined && left === undefined ? undefined : metadataText(inv.metadata, left);
     if (text !== undefined && (threshold === undefined || text.length < threshold) && (max <= 0 || text.length + (meta === undefined ? 0 : meta.length * 3 + 6) <= max)) {
       frame = encodeTextRequest(MSG_INVOKE, flags, seq, ser.id, text, meta);
+      fastPathHits["pyro4.proxy.callText"]++;
     } else {
       let payload: Buffer;
       try {

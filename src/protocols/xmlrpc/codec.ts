@@ -28,6 +28,7 @@
  * null; bigdecimal a Decimal.
  */
 import { isUtf8 } from "node:buffer";
+import { fastPathHits } from "../../core/fast-paths.js";
 import { TextDecoder } from "node:util";
 import { SaxesParser } from "saxes";
 import { ErrorCodes, MessageTooLargeError, ProtocolError, SerializationError } from "../../core/errors.js";
@@ -888,6 +889,7 @@ export class XmlRpcParser {
       const reader = new FastReader(doc, start, this.maxDepth, this.budget(), this.preserveTypes);
       const r = reader.document();
       if (!r) return false;
+      fastPathHits["xmlrpc.parse.fastReader"]++;
       this.used = reader.decodedSize;
       this.root = r.root;
       this.methodName = r.methodName;

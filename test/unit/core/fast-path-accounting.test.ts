@@ -1,0 +1,179 @@
+/**
+ * Fast-path accounting: each fast path counts the values it handles
+ * (core/fast-paths.ts). For each path, values of its class must be counted
+ * (the path was taken) and values outside it must not (the general path
+ * took them), and both must give what the general path gives.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { createServer } from "node:http";
+import { FAST_PATHS, fastPathCounts, resetFastPathCounts, type FastPathName } from "../../../src/core/fast-paths.js";
+import { getSerializer, pyFloatRepr, pyStrRepr } from "../../../src/codecs/python/index.js";
+import { resolveOptions } from "../../../src/codecs/python/common.js";
+import { JsonParser } from "../../../src/codecs/python/json.js";
+import { SerpentParser } from "../../../src/codecs/python/serpent.js";
+import { PyroDaemon, PyroProxy } from "../../../src/protocols/pyro4/index.js";
+import { XmlRpcParser, encodeResponse } from "../../../src/protocols/xmlrpc/codec.js";
+import { HessianProxyFactory, createHessianHandler } from "../../../src/protocols/hessian/index.js";
+
+/** How many times `path` was taken while `fn` ran. */
+function hits(path: FastPathName, fn: () => unknown): number {
+  const before = fastPathCounts()[path];
+  fn();
+  return fastPathCounts()[path] - before;
+}
+
+async function hitsAsync(path: FastPathName, fn: () => Promise<unknown>): Promise<number> {
+  const before = fastPathCounts()[path];
+  await fn();
+  return fastPathCounts()[path] - before;
+}
+
+const opts = resolveOptions(undefined);
+const serpent = getSerializer("serpent");
+const json = getSerializer("json");
+const H = "# serpent utf-8 python3.2\n";
+
+describe("fast-path counters", () => {
+  test("every counter starts at 0 after a reset and is a number", () => {
+    resetFastPathCounts();
+    const c = fastPathCounts();
+    assert.deepEqual(Object.keys(c).sort(), [...FAST_PATHS].sort());
+    for (const n of FAST_PATHS) assert.equal(c[n], 0);
+  });
+
+  test("pyrepr: strings with nothing to escape are written by the plain path, others are not", () => {
+    // the class: no character repr() escapes, not both kinds of quote
+    const plain = fc.string({ unit: fc.constantFrom("a", "Z", " ", "é", "東", "🚀", "'", "-", "~") });
+    fc.assert(fc.property(plain, (s) => assert.equal(hits("pyrepr.str.plain", () => pyStrRepr(s)), 1)), { numRuns: 200 });
+    for (const s of ["a\nb", "tab\there", "back\\slash", "both ' and \"", "\u0000", "\u200b", "\ud800", "\u{10ffff}"]) {
+      assert.equal(hits("pyrepr.str.plain", () => pyStrRepr(s)), 0, JSON.stringify(s));
+    }
+  });
+
+  test("pyrepr: floats between 1e-4 and 1e16 take the positional path, others the general one", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-4, max: 1e16, noNaN: true, maxExcluded: true }), (x) => {
+        assert.equal(hits("pyrepr.float.positional", () => pyFloatRepr(x)), 1);
+        assert.equal(hits("pyrepr.float.positional", () => pyFloatRepr(-x)), 1);
+      }),
+    );
+    for (const x of [0, -0, 1e-5, 1e16, 1.5e300, 5e-324]) assert.equal(hits("pyrepr.float.positional", () => pyFloatRepr(x)), 0, String(x));
+  });
+
+  test("serpent: plain string literals are cut out of the text; literals with escapes are read character by character", () => {
+    const words = ["Grüße", "東京", "🚀 naïve", "plain"];
+    const doc = Buffer.from(`${H}[${words.map((w) => `'${w.repeat(200)}'`).join(",")}]`);
+    assert.equal(hits("serpent.string.plain", () => serpent.loads(doc)), words.length);
+    const escaped = Buffer.from(`${H}['a\\nb'${",'x'".repeat(300)},'c\\'d']`);
+    let v: unknown;
+    assert.equal(hits("serpent.string.plain", () => (v = serpent.loads(escaped))), 300);
+    assert.deepEqual(v, ["a\nb", ...Array(300).fill("x"), "c'd"]);
+    // the same values as the full parser character by character would read (the plain path applies inside it)
+    assert.deepEqual(serpent.loads(doc), new SerpentParser(doc.toString("utf8"), opts).parseDocument());
+  });
+
+  test("serpent: scalar results and scalar calls take the writers' and readers' short paths; containers do not", () => {
+    assert.equal(hits("serpent.dumps.scalar", () => serpent.dumps("hello")), 1);
+    assert.equal(hits("serpent.dumps.scalar", () => serpent.dumps([1])), 0);
+    assert.equal(hits("serpent.dumpsCall.scalars", () => serpent.dumpsCall("o", "m", [1, "x", null], {})), 1);
+    assert.equal(hits("serpent.dumpsCall.scalars", () => serpent.dumpsCall("o", "m", [[1]], {})), 0);
+    assert.equal(hits("serpent.loads.simple", () => serpent.loads(Buffer.from(`${H}'hello'`))), 1);
+    assert.equal(hits("serpent.loads.simple", () => serpent.loads(Buffer.from(`${H}[1]`))), 0);
+    assert.equal(hits("serpent.loadsCall.simple", () => serpent.loadsCall(serpent.dumpsCall("o", "m", ["x"], {}))), 1);
+    assert.equal(hits("serpent.loadsCall.simple", () => serpent.loadsCall(serpent.dumpsCall("o", "m", [{ a: 1 }], {}))), 0);
+  });
+
+  test("json: documents JSON.parse reads alike are read natively; NaN, long integers, -0 and class dicts are not", () => {
+    // the class: no -0, no exponent, integers below 1e15 (longer ones are read exactly by the full parser)
+    const value = fc.jsonValue({ maxDepth: 4 }).filter((v) => !/-0|e|\d{16}/.test(JSON.stringify(v)));
+    fc.assert(
+      fc.property(value, (v) => {
+        const data = Buffer.from(JSON.stringify(v));
+        let got: unknown;
+        assert.equal(hits("json.loads.native", () => (got = json.loads(data))), 1, data.toString());
+        assert.deepEqual(got, new JsonParser(data.toString(), opts).parseDocument());
+      }),
+      { numRuns: 200 },
+    );
+    for (const doc of ["[NaN]", "[12345678901234567890]", "-0", '{"__class__": "Pyro4.core.URI", "state": ["PYRO", "x", null, "h", 1]}', "[1e400]"]) {
+      let got: unknown;
+      assert.equal(hits("json.loads.native", () => (got = json.loads(Buffer.from(doc)))), 0, doc);
+      assert.deepEqual(got, new JsonParser(doc, opts).parseDocument(), doc);
+    }
+    // limits: a document the full parser refuses is never accepted by the native path
+    const shallow = getSerializer("json", { maxDepth: 3 });
+    assert.throws(() => shallow.loads(Buffer.from("[[[[1]]]]")), /deeper/);
+  });
+
+  test("json: plain values are written by JSON.stringify with Python's separators; others by the writer", () => {
+    const plain = { id: 1, name: "Ada", score: 98.5, tags: ["a", "b"], nested: { ok: true, none: null }, text: "Grüße 東京 🚀" };
+    let out: Buffer | undefined;
+    assert.equal(hits("json.dumps.native", () => (out = json.dumps(plain))), 1);
+    assert.equal(out!.toString(), '{"id": 1, "name": "Ada", "score": 98.5, "tags": ["a", "b"], "nested": {"ok": true, "none": null}, "text": "Grüße 東京 🚀"}');
+    assert.equal(hits("json.dumps.native", () => json.dumpsCall("obj", "echo", [plain], {})), 1);
+    for (const v of [{ url: "http://x" }, ["a,b"], new Map([["a", 1]]), [1e20], [-0], [NaN], [2n ** 70n], [undefined], new Date(0)]) {
+      assert.equal(hits("json.dumps.native", () => json.dumps(v)), 0, String(v));
+    }
+  });
+
+  test("UTF-8: ASCII is decoded as Latin-1, long non-ASCII text through UTF-16, long text encoded in place", () => {
+    assert.equal(hits("utf8.decode.ascii", () => json.loads(Buffer.from('"hello"'))), 1);
+    const text = "Grüße aus Köln — 東京の夜景 🚀 ".repeat(20);
+    const data = json.dumps(text);
+    assert.equal(hits("utf8.decode.transcode", () => assert.equal(json.loads(data), text)), 1);
+    assert.equal(hits("utf8.decode.transcode", () => json.loads(Buffer.from('"é"'))), 0);
+    assert.equal(hits("utf8.encode.direct", () => json.dumps(text)), 1);
+    assert.equal(hits("utf8.encode.direct", () => json.dumps("short")), 0);
+  });
+
+  test("Pyro4: a plain call with a scalar argument takes the proxy's and the daemon's fast paths; a dict argument does not", async () => {
+    const daemon = new PyroDaemon({ host: "127.0.0.1", port: 0 });
+    daemon.register({ echo: (v: unknown) => v }, "echo");
+    await daemon.listen();
+    const proxy = new PyroProxy(`PYRO:echo@127.0.0.1:${daemon.port}`, { serializer: "serpent", timeoutMs: 5000 });
+    try {
+      await proxy.invoke("echo", ["warm-up"]);
+      const paths: FastPathName[] = ["pyro4.proxy.callText", "pyro4.daemon.serveFrame", "pyro4.daemon.resultText", "pyro4.proxy.replyString"];
+      const before = fastPathCounts();
+      assert.equal(await proxy.invoke("echo", ["hello"]), "hello");
+      const after = fastPathCounts();
+      for (const p of paths) assert.equal(after[p] - before[p], 1, p);
+      const before2 = fastPathCounts();
+      assert.deepEqual(await proxy.invoke("echo", [{ a: [1, 2] }]), { a: [1, 2] });
+      const after2 = fastPathCounts();
+      for (const p of paths) assert.equal(after2[p] - before2[p], 0, p);
+    } finally {
+      await proxy.close();
+      await daemon.close();
+    }
+  });
+
+  test("XML-RPC: plain documents are read by the fast reader; a document with a DOCTYPE is not", () => {
+    const read = (doc: string): unknown => {
+      const p = new XmlRpcParser({});
+      p.write(doc);
+      return p.finish();
+    };
+    const doc = encodeResponse({ a: [1, "x", true] });
+    assert.equal(hits("xmlrpc.parse.fastReader", () => read(doc)), 1);
+    assert.equal(hits("xmlrpc.parse.fastReader", () => assert.throws(() => read(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${doc.slice(doc.indexOf("<methodResponse"))}`))), 0);
+  });
+
+  test("Hessian: calls of a served plain object's method go through its prepared handle", async () => {
+    const handler = createHessianHandler({ echo: (v: unknown) => v });
+    const server = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const factory = new HessianProxyFactory(`http://127.0.0.1:${port}/`, { timeoutMs: 5000 });
+    try {
+      const svc = factory.as<{ echo(v: unknown): Promise<unknown> }>();
+      assert.equal(await hitsAsync("hessian.exporter.prepared", () => svc.echo("x")), 1);
+    } finally {
+      await factory.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
