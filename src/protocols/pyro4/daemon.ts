@@ -101,6 +101,8 @@ export const EVICTABLE_AFTER_MS = 1000;
 /** Room left in a reply frame for its annotations (CORR, STRM, HMAC): reply payloads are held to maxMessageSize minus this. */
 const REPLY_ANNOTATION_ROOM = 256;
 
+/** Requests one connection may have started in one turn of the event loop (pump). */
+const DISPATCH_PER_TURN = 64;
 /** Reading from a connection pauses while more than this many reply bytes wait to be sent. */
 const WRITE_HIGH_WATER = 16 * 1024 * 1024;
 
@@ -324,6 +326,9 @@ class Connection implements PeerInfo {
   private readonly outq: Buffer[] = [];
   private outBytes = 0;
   private batching = false;
+  /** Requests taken from the inbox since this connection's last read or turn (pump). */
+  private dispatchedThisTurn = 0;
+  private turnPending = false;
   readonly clientAddress: string | undefined;
   readonly clientPort: number | undefined;
   private cert: PeerCertificateInfo | null | undefined = undefined;
@@ -449,6 +454,7 @@ class Connection implements PeerInfo {
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     this.lastActive = Date.now();
+    if (!this.turnPending) this.dispatchedThisTurn = 0;
     if (
       this.fastPath &&
       this.reader.pending === 0 &&
@@ -699,7 +705,14 @@ class Connection implements PeerInfo {
     });
   }
 
-  /** Starts the calls of the inbox that the limits allow. */
+  /**
+   * Starts the calls of the inbox that the limits allow, at most
+   * DISPATCH_PER_TURN in one turn of the event loop: frames answered at once
+   * (pings, requests that fail, plain methods) would otherwise be handled
+   * all together, holding every other client for as long as a client's
+   * pipelined read takes. The rest wait for the next turn (reading paused
+   * meanwhile by checkBackpressure).
+   */
   pump(): void {
     const inbox = this.inbox;
     const had = this.inboxBytes;
@@ -709,6 +722,11 @@ class Connection implements PeerInfo {
         if (this.running < this.daemon.maxInFlight) this.peer.waiting.add(this);
         break;
       }
+      if (this.dispatchedThisTurn >= DISPATCH_PER_TURN) {
+        this.nextTurn();
+        break;
+      }
+      this.dispatchedThisTurn++;
       const m = inbox.shift()!;
       this.inboxBytes -= m.data.length;
       this.dispatch(m, this.inboxAt.shift()!);
@@ -716,6 +734,25 @@ class Connection implements PeerInfo {
     if (this.inboxBytes !== had) this.updateHeld();
     if (!this.batching) this.checkBackpressure();
     if (this.closing) this.maybeFinishClosing();
+  }
+
+  /** Continues the inbox in the next turn of the event loop, after other clients' I/O. */
+  private nextTurn(): void {
+    if (this.turnPending) return;
+    this.turnPending = true;
+    setImmediate(() => {
+      this.turnPending = false;
+      this.dispatchedThisTurn = 0;
+      if (this.closed) return;
+      this.batching = true;
+      try {
+        this.pump();
+      } finally {
+        this.batching = false;
+        this.writeOut();
+      }
+      this.checkBackpressure();
+    });
   }
 
   /**
