@@ -23,6 +23,7 @@ export const FAST_PATHS = [
   "serpent.loads.simple",
   "serpent.loadsCall.simple",
   "serpent.string.plain",
+  "serpent.number.plain",
   "pyrepr.str.plain",
   "pyrepr.float.positional",
   "json.loads.native",

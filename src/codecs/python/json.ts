@@ -287,12 +287,37 @@ function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
   if (seps === 0) return src;
   // outside strings JSON.stringify writes no spaces; inside them there is no ',' or ':' to mistake for a separator
   const out = Buffer.allocUnsafe(n + seps);
+  if (n >= 64 * seps) return spacedRuns(src, out);
   let j = 0;
   for (let i = 0; i < n; i++) {
     const c = src[i]!;
     out[j++] = c;
     if (c === 0x2c || c === 0x3a) out[j++] = 0x20;
   }
+  return out;
+}
+
+/**
+ * The separator insertion of nativeDumps for long text with few separators
+ * (a long string argument in a call): the runs between separators are found
+ * with indexOf (memchr) and copied whole, not byte by byte. Same bytes.
+ */
+function spacedRuns(src: Buffer, out: Buffer): Buffer {
+  const n = src.length;
+  let comma = src.indexOf(0x2c);
+  let colon = src.indexOf(0x3a);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    const next = comma < 0 ? colon : colon < 0 ? comma : comma < colon ? comma : colon;
+    if (next < 0) break;
+    j += src.copy(out, j, i, next + 1);
+    out[j++] = 0x20;
+    i = next + 1;
+    if (next === comma) comma = src.indexOf(0x2c, i);
+    else colon = src.indexOf(0x3a, i);
+  }
+  src.copy(out, j, i, n);
   return out;
 }
 

@@ -92,12 +92,15 @@ class MarshalReader {
   private cost = 0;
   private readonly budget: number;
   private readonly hashing = new HashBudget();
+  /** The data when it is a Buffer, for its Latin-1 slicing. */
+  private readonly latin1: (Buffer & { latin1Slice(start: number, end: number): string }) | undefined;
 
   constructor(
     private readonly b: Uint8Array,
     private readonly opts: ResolvedOptions,
   ) {
     this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.latin1 = Buffer.isBuffer(b) ? (b as Buffer & { latin1Slice(start: number, end: number): string }) : undefined;
     this.budget = decodeBudget(b.length, opts);
   }
 
@@ -138,6 +141,22 @@ class MarshalReader {
     const out = this.b.subarray(this.i, this.i + n);
     this.i += n;
     return out;
+  }
+  /** What latin1(this.bytes(n)) reads (same checks and cost), cut straight out of the data. */
+  private latin1Str(n: number): string {
+    if (n > this.opts.maxStringLength) throw limitError(`string longer than ${this.opts.maxStringLength} bytes`);
+    this.need(n);
+    this.charge(COST.string + n);
+    const at = this.i;
+    this.i += n;
+    if (n <= 12) {
+      // short strings (dict keys, mostly) are built in JS: half the time of a call into the Buffer binding
+      const b = this.b;
+      let t = "";
+      for (let k = at; k < at + n; k++) t += String.fromCharCode(b[k]!);
+      return t;
+    }
+    return this.latin1 !== undefined ? this.latin1.latin1Slice(at, at + n) : latin1(this.b.subarray(at, at + n));
   }
   private count(n = 1, cost: number = COST.slot): void {
     this.items += n;
@@ -196,16 +215,16 @@ class MarshalReader {
   }
 
   private readType(type: number, depth: number): unknown {
-    switch (String.fromCharCode(type)) {
-      case "N":
+    switch (type) {
+      case 0x4e: // 'N'
         return null;
-      case "T":
+      case 0x54: // 'T'
         return true;
-      case "F":
+      case 0x46: // 'F'
         return false;
-      case "i":
+      case 0x69: // 'i'
         return this.i32();
-      case "I": {
+      case 0x49: { // 'I'
         // 64-bit int (old versions)
         this.need(8);
         const v = this.view.getBigInt64(this.i, true);
@@ -213,7 +232,7 @@ class MarshalReader {
         this.charge(COST.number);
         return normalizeInt(v);
       }
-      case "l": {
+      case 0x6c: { // 'l'
         const n = this.i32();
         const digits = Math.abs(n);
         // each digit holds 15 bits; about 4.5 decimal digits
@@ -229,39 +248,39 @@ class MarshalReader {
         this.i += digits * 2;
         return normalizeInt(n < 0 ? -v : v);
       }
-      case "g":
+      case 0x67: // 'g'
         this.charge(COST.number);
         return this.float(this.f64());
-      case "f":
+      case 0x66: // 'f'
         this.charge(COST.number);
         return this.float(this.floatText());
-      case "y": {
+      case 0x79: { // 'y'
         this.charge(COST.boxed);
         const re = this.f64();
         return new Complex(re, this.f64());
       }
-      case "x": {
+      case 0x78: { // 'x'
         this.charge(COST.boxed);
         const re = this.floatText();
         return new Complex(re, this.floatText());
       }
-      case "s":
+      case 0x73: // 's'
         this.charge(COST.boxed);
         return Buffer.from(this.bytes(this.size()));
-      case "u":
-      case "t":
+      case 0x75: // 'u'
+      case 0x74: // 't'
         return decodeUtf8Surrogatepass(this.bytes(this.size()));
-      case "a":
-      case "A":
-        return latin1(this.bytes(this.size()));
-      case "z":
-      case "Z":
-        return latin1(this.bytes(this.u8()));
-      case ")":
+      case 0x61: // 'a'
+      case 0x41: // 'A'
+        return this.latin1Str(this.size());
+      case 0x7a: // 'z'
+      case 0x5a: // 'Z'
+        return this.latin1Str(this.u8());
+      case 0x29: // ')'
         return this.tupleOf(this.u8(), depth);
-      case "(":
+      case 0x28: // '('
         return this.tupleOf(this.size(), depth);
-      case "[": {
+      case 0x5b: { // '['
         this.enter(depth);
         const n = this.size();
         this.need(n); // each item takes at least one byte: refuse impossible sizes before allocating
@@ -270,7 +289,7 @@ class MarshalReader {
         for (let k = 0; k < n; k++) out.push(this.read(depth + 1));
         return out;
       }
-      case "{": {
+      case 0x7b: { // '{'
         this.enter(depth, COST.object);
         const keys: unknown[] = [];
         const values: unknown[] = [];
@@ -292,8 +311,8 @@ class MarshalReader {
         if (d instanceof Map) this.charge(COST.hashTable);
         return d;
       }
-      case "<":
-      case ">": {
+      case 0x3c: // '<'
+      case 0x3e: { // '>'
         this.enter(depth, COST.object + COST.hashTable);
         const n = this.size();
         this.need(n);
@@ -304,7 +323,7 @@ class MarshalReader {
         // a FrozenSet is filled by its constructor: from a set whose insertions were within the budget
         return type === 0x3e ? new FrozenSet(set) : set;
       }
-      case "r": {
+      case 0x72: { // 'r'
         const idx = this.i32();
         if (idx < 0 || idx >= this.refs.length || this.refs[idx] === undefined) throw serError("marshal data has an invalid back-reference");
         // a reference costs what its value cost: written out again (in a reply, say) it is that large
@@ -312,7 +331,7 @@ class MarshalReader {
         this.charge(COST.slot + this.refCost[idx]!);
         return this.refs[idx];
       }
-      case "c":
+      case 0x63: // 'c'
         throw serError("marshal code objects are refused");
       default:
         throw serError(`unsupported marshal type code 0x${type.toString(16)}`);
@@ -421,14 +440,24 @@ class MarshalWriter {
   }
 
   private str(s: string): void {
-    // eslint-disable-next-line no-control-regex
-    if (s.length < 256 && /^[\x00-\x7f]*$/.test(s)) {
-      this.reserve(2 + s.length);
-      this.buf[this.len] = 0x7a; // 'z': short ASCII
-      this.buf[this.len + 1] = s.length;
-      this.buf.write(s, this.len + 2, "latin1");
-      this.len += 2 + s.length;
-      return;
+    const n = s.length;
+    if (n < 256) {
+      // 'z', short ASCII: the characters are copied as they are checked; the first one beyond ASCII sends the string to 'u'
+      this.reserve(2 + n);
+      const buf = this.buf;
+      const at = this.len + 2;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        buf[this.len] = 0x7a;
+        buf[this.len + 1] = n;
+        this.len = at + n;
+        return;
+      }
     }
     const b = encodeUtf8Surrogatepass(s);
     this.withI32("u", b.length);
@@ -442,6 +471,20 @@ class MarshalWriter {
       this.buf[this.len++] = items.length;
     } else this.withI32(code, items.length);
     for (const x of items) this.write(x, depth + 1);
+  }
+
+  /** A plain object: what dict() writes for its entries (string keys, always hashable), without building them. */
+  private plainDict(o: Record<string, unknown>, depth: number): void {
+    this.guard.enter(o, depth + 1);
+    this.byte("{");
+    const keys = Object.keys(o);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      this.str(k);
+      this.write(o[k], depth + 1);
+    }
+    this.byte("0");
+    this.guard.leave(o);
   }
 
   private dict(entries: Iterable<[unknown, unknown]>, depth: number, extra?: [string, string]): void {
@@ -481,6 +524,13 @@ class MarshalWriter {
         if (v === null) {
           this.byte("N");
           return;
+        }
+        if (!Array.isArray(v)) {
+          const proto = Object.getPrototypeOf(v) as unknown;
+          if (proto === Object.prototype || proto === null) {
+            this.plainDict(v as Record<string, unknown>, depth);
+            return;
+          }
         }
         break;
       default:

@@ -65,6 +65,21 @@ function bytesLiteral(b: Uint8Array): string {
   return out + "'";
 }
 
+/** repr() of recently written dict keys (the same few keys come back in every record of a list). */
+const keyReprs = new Map<string, string>();
+
+function keyRepr(k: string): string {
+  let r = keyReprs.get(k);
+  if (r === undefined) {
+    r = pyStrRepr(k);
+    if (k.length <= 64) {
+      if (keyReprs.size >= 1024) keyReprs.clear();
+      keyReprs.set(k, r);
+    }
+  }
+  return r;
+}
+
 class SerpentWriter {
   out = SERPENT_HEADER;
   private readonly guard: WriteGuard;
@@ -106,11 +121,56 @@ class SerpentWriter {
           this.out += "None";
           return;
         }
+        if (Array.isArray(v)) {
+          if (!Object.isFrozen(v)) {
+            this.list(v, depth);
+            return;
+          }
+        } else {
+          const proto = Object.getPrototypeOf(v) as unknown;
+          if (proto === Object.prototype || proto === null) {
+            this.dict(v as Record<string, unknown>, depth);
+            return;
+          }
+        }
         this.writeObject(v, depth);
         return;
       default:
         throw unsupported(v);
     }
+  }
+
+  /** A list (what seq() writes for it, without the iterator). */
+  private list(a: unknown[], depth: number): void {
+    this.guard.enter(a, depth + 1);
+    this.out += "[";
+    const n = a.length;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) this.out += ",";
+      this.write(a[i], depth + 1);
+      this.check();
+    }
+    this.out += "]";
+    this.guard.leave(a);
+  }
+
+  /** A plain object (what dictEntries() writes for its entries, without building them). */
+  private dict(o: Record<string, unknown>, depth: number): void {
+    this.guard.enter(o, depth + 1);
+    this.out += "{";
+    const keys = Object.keys(o);
+    const n = keys.length;
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      if (i > 0) this.out += ",";
+      if (k.length > this.max) throw tooLargeError(k.length, this.max);
+      this.out += keyRepr(k);
+      this.out += ":";
+      this.write(o[k], depth + 1);
+      this.check();
+    }
+    this.out += "}";
+    this.guard.leave(o);
   }
 
   private seq(items: Iterable<unknown>, open: string, close: string, depth: number, isTuple: boolean, hashable: boolean): void {
@@ -456,7 +516,12 @@ export class SerpentParser extends TextReader {
 
   private parseExpr(depth: number): unknown {
     const start = this.i;
-    const left = this.parseUnary(depth);
+    const c0 = this.s.charCodeAt(start);
+    // a string or a list is never part of a complex sum: no need to look past it (the callers skip the whitespace after a value)
+    if (c0 === C_SQ || c0 === C_DQ) return this.parseStrings();
+    if (c0 === C_LBRACK) return this.parseList(depth);
+    const left = c0 >= C_0 && c0 <= C_9 ? this.parseNumber(false) : this.parseUnary(depth);
+    if (typeof left !== "number" && typeof left !== "bigint") return left;
     this.skipWs();
     const c = this.s.charCodeAt(this.i);
     if ((c === C_PLUS || c === C_MINUS) && (typeof left === "number" || typeof left === "bigint")) {
@@ -723,6 +788,37 @@ export class SerpentParser extends TextReader {
       this.charge(COST.number + (text.length >> 1));
       return normalizeInt(neg ? -b : b);
     }
+    if (c0 >= C_0 && c0 <= C_9) {
+      // the whole class of plain decimal numbers (digits, an optional fraction and exponent; no '_', no 'j'), scanned
+      // in one loop and read by decimalValue() as the general path below reads them
+      let j = start + 1;
+      let c = s.charCodeAt(j);
+      while (c >= C_0 && c <= C_9) c = s.charCodeAt(++j);
+      const intEnd = j;
+      let isFloat = false;
+      if (c === C_DOT) {
+        isFloat = true;
+        c = s.charCodeAt(++j);
+        while (c >= C_0 && c <= C_9) c = s.charCodeAt(++j);
+      }
+      let plain = true;
+      if ((c | 0x20) === 0x65) {
+        isFloat = true;
+        let k = j + 1;
+        let d = s.charCodeAt(k);
+        if (d === C_PLUS || d === C_MINUS) d = s.charCodeAt(++k);
+        if (d >= C_0 && d <= C_9) {
+          while (d >= C_0 && d <= C_9) d = s.charCodeAt(++k);
+          j = k;
+          c = d;
+        } else plain = false;
+      }
+      if (plain && c !== C_UNDERSCORE && c !== C_DOT && !isIdentChar(c)) {
+        fastPathHits["serpent.number.plain"]++;
+        this.i = j;
+        return this.decimalValue(s.slice(start, j), isFloat, neg, start, intEnd);
+      }
+    }
     let isFloat = false;
     if (c0 !== C_DOT) this.digitRun(isDigit);
     const intEnd = this.i;
@@ -757,6 +853,11 @@ export class SerpentParser extends TextReader {
       IMAG.add(c);
       return c;
     }
+    return this.decimalValue(text, isFloat, neg, start, intEnd);
+  }
+
+  /** The value of a decimal int or float literal (no '_', no 'j') that starts at `start`, its integer part ending at `intEnd`. */
+  private decimalValue(text: string, isFloat: boolean, neg: boolean, start: number, intEnd: number): unknown {
     if (isFloat) {
       this.charge(COST.number);
       const v = neg ? -Number(text) : Number(text);
@@ -767,7 +868,7 @@ export class SerpentParser extends TextReader {
       return v;
     }
     // a decimal int
-    if (c0 === C_0 && intEnd - start > 1 && /[1-9]/.test(text)) {
+    if (this.s.charCodeAt(start) === C_0 && intEnd - start > 1 && /[1-9]/.test(text)) {
       this.i = start;
       this.fail("leading zeros in a decimal integer literal");
     }
@@ -820,6 +921,8 @@ export class SerpentParser extends TextReader {
         this.fail("cannot mix bytes and str literals");
       }
       acc += lit.text;
+      const next = this.s.charCodeAt(this.i);
+      if (next === C_COMMA || next === C_COLON || next === C_RBRACE || next === C_RBRACK || next === C_RPAR) break;
       const save = this.i;
       this.skipWs();
       const c = this.s.charCodeAt(this.i);

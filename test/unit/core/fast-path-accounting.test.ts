@@ -74,6 +74,91 @@ describe("fast-path counters", () => {
     assert.deepEqual(serpent.loads(doc), new SerpentParser(doc.toString("utf8"), opts).parseDocument());
   });
 
+  test("serpent: plain decimal numbers are scanned in one loop, to the values the general number reader reads", () => {
+    /** What the general reader makes of a plain decimal literal: a float, or an int (a bigint beyond 2^53). */
+    const expected = (text: string): unknown => {
+      if (/[.eE]/.test(text)) return Number(text);
+      const b = BigInt(text);
+      return b >= -BigInt(Number.MAX_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+    };
+    const literal = fc.oneof(
+      fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map((b) => b.toString()),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => pyFloatRepr(x)),
+      fc.tuple(fc.nat(99999), fc.nat(99999), fc.integer({ min: -30, max: 30 })).map(([a, b, e]) => `${a}.${b}e${e}`),
+    );
+    fc.assert(
+      fc.property(fc.array(literal, { maxLength: 8 }), (texts) => {
+        const doc = Buffer.from(`${H}[${texts.join(",")}]`);
+        let v: unknown;
+        assert.equal(hits("serpent.number.plain", () => (v = serpent.loads(doc))), texts.length);
+        assert.deepEqual(v, texts.map(expected));
+      }),
+      { numRuns: 300 },
+    );
+    // outside the class: underscores, imaginary parts, other bases, malformed exponents and leading zeros (errors, as before)
+    const others: Array<[string, unknown]> = [
+      ["1_000", 1000],
+      ["1.5_0", 1.5],
+      ["0x1f", 31],
+      ["0o17", 15],
+    ];
+    for (const [text, value] of others) {
+      let v: unknown;
+      assert.equal(hits("serpent.number.plain", () => (v = serpent.loads(Buffer.from(`${H}[${text}]`)))), 0, text);
+      assert.deepEqual(v, [value], text);
+    }
+    assert.equal(hits("serpent.number.plain", () => serpent.loads(Buffer.from(`${H}[2j]`))), 0);
+    for (const bad of ["007", "1e", "1e+", "1.5x", "12abc"]) assert.throws(() => serpent.loads(Buffer.from(`${H}[${bad}]`)), /invalid serpent data/, bad);
+    assert.deepEqual(serpent.loads(Buffer.from(`${H}[00.5,0,-0,1.e3,1E5,-7]`)), [0.5, 0, 0, 1000, 100000, -7]);
+  });
+
+  test("json: long text with few separators gets Python's spaces copied run by run, the same bytes as the general writer", () => {
+    const general = getSerializer("json", { preserveTypes: true }); // preserveTypes: never the native writer
+    const text = fc.string({ unit: fc.constantFrom("a", "é", "東", "🚀", " ", "-", '"', "\\", "\n"), minLength: 200, maxLength: 2000 });
+    fc.assert(
+      fc.property(text, fc.array(fc.integer(), { maxLength: 3 }), (t, ints) => {
+        let b: Buffer | undefined;
+        assert.equal(hits("json.dumps.native", () => (b = json.dumpsCall("obj", "echo", [t, ints], {}))), 1);
+        assert.deepEqual(b, general.dumpsCall("obj", "echo", [t, ints], {}));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("serpent and marshal: plain objects are written as the general dict writer writes a Map of the same entries", () => {
+    const value = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.integer(), fc.string(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 })), { maxKeys: 8 });
+    const marshal = getSerializer("marshal");
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 4 }), (dicts) => {
+        const asMaps = dicts.map((d) => new Map(Object.entries(d)));
+        assert.deepEqual(serpent.dumps(dicts), serpent.dumps(asMaps));
+        assert.deepEqual(marshal.dumps(dicts), marshal.dumps(asMaps));
+        assert.deepEqual(marshal.loads(marshal.dumps(dicts)), asMaps.map((m) => Object.fromEntries(m))); // (read back with Object's prototype)
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("marshal: short strings are written as 'z' when ASCII and read as Latin-1, as Python's marshal does", () => {
+    const marshal = getSerializer("marshal");
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const b = marshal.dumps(s);
+        // eslint-disable-next-line no-control-regex
+        if (s.length < 256 && /^[\x00-\x7f]*$/.test(s)) assert.deepEqual(b, Buffer.concat([Buffer.from([0x7a, s.length]), Buffer.from(s, "latin1")]));
+        else assert.equal(b[0], 0x75);
+        assert.equal(marshal.loads(b), s);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        assert.equal(marshal.loads(Buffer.concat([Buffer.from([0x5a, bytes.length]), bytes])), Buffer.from(bytes).toString("latin1"));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test("serpent: scalar results and scalar calls take the writers' and readers' short paths; containers do not", () => {
     assert.equal(hits("serpent.dumps.scalar", () => serpent.dumps("hello")), 1);
     assert.equal(hits("serpent.dumps.scalar", () => serpent.dumps([1])), 0);
