@@ -377,16 +377,43 @@ export function pyIsoformat(d: Date): string {
 
 /** Tracks the containers being written: cycles and excessive depth are SerializationErrors. */
 export class WriteGuard {
-  private readonly active = new Set<object>();
+  /** The containers being written, outermost first (a short array is searched faster than a Set is updated). */
+  private readonly stack: object[] = [];
+  /** The same containers as a Set while the stack is deeper than SCAN_DEPTH. */
+  private deep: Set<object> | undefined;
+  private static readonly SCAN_DEPTH = 32;
   constructor(private readonly maxDepth: number) {}
   enter(obj: object, depth: number): void {
     if (depth > this.maxDepth) throw limitError(`object nesting deeper than ${this.maxDepth} levels`);
-    if (this.active.has(obj)) throw serError("cannot serialize a cyclic structure (a value contains itself)");
-    this.active.add(obj);
+    const st = this.stack;
+    const n = st.length;
+    if (n < WriteGuard.SCAN_DEPTH) {
+      for (let i = 0; i < n; i++) if (st[i] === obj) throw cycleError();
+    } else {
+      this.deep ??= new Set(st);
+      if (this.deep.has(obj)) throw cycleError();
+      this.deep.add(obj);
+    }
+    st.push(obj);
   }
   leave(obj: object): void {
-    this.active.delete(obj);
+    const st = this.stack;
+    const k = st.length - 1;
+    if (st[k] === obj) st.pop();
+    else {
+      const at = st.lastIndexOf(obj);
+      if (at < 0) return;
+      st.splice(at, 1);
+    }
+    if (this.deep !== undefined) {
+      this.deep.delete(obj);
+      if (st.length < WriteGuard.SCAN_DEPTH) this.deep = undefined;
+    }
   }
+}
+
+function cycleError(): SerializationError {
+  return serError("cannot serialize a cyclic structure (a value contains itself)");
 }
 
 /** What a JS value is, from the point of view of the Python model. */

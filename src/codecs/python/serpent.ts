@@ -520,6 +520,19 @@ export class SerpentParser extends TextReader {
     // a string or a list is never part of a complex sum: no need to look past it (the callers skip the whitespace after a value)
     if (c0 === C_SQ || c0 === C_DQ) return this.parseStrings();
     if (c0 === C_LBRACK) return this.parseList(depth);
+    // True, False and None (what parseName reads them as)
+    if (c0 === 0x54 && this.s.startsWith("True", start) && !isIdentChar(this.s.charCodeAt(start + 4))) {
+      this.i = start + 4;
+      return true;
+    }
+    if (c0 === 0x46 && this.s.startsWith("False", start) && !isIdentChar(this.s.charCodeAt(start + 5))) {
+      this.i = start + 5;
+      return false;
+    }
+    if (c0 === 0x4e && this.s.startsWith("None", start) && !isIdentChar(this.s.charCodeAt(start + 4))) {
+      this.i = start + 4;
+      return null;
+    }
     const left = c0 >= C_0 && c0 <= C_9 ? this.parseNumber(false) : this.parseUnary(depth);
     if (typeof left !== "number" && typeof left !== "bigint") return left;
     this.skipWs();
@@ -793,8 +806,18 @@ export class SerpentParser extends TextReader {
       // in one loop and read by decimalValue() as the general path below reads them
       let j = start + 1;
       let c = s.charCodeAt(j);
-      while (c >= C_0 && c <= C_9) c = s.charCodeAt(++j);
+      let acc = c0 - C_0;
+      while (c >= C_0 && c <= C_9) {
+        acc = acc * 10 + (c - C_0);
+        c = s.charCodeAt(++j);
+      }
       const intEnd = j;
+      if (intEnd - start <= 9 && c0 !== C_0 && c !== C_DOT && (c | 0x20) !== 0x65 && c !== C_UNDERSCORE && !isIdentChar(c)) {
+        // an int of at most 9 digits: its value is the digits' (what Number() of the text gives), with no cost charged
+        fastPathHits["serpent.number.plain"]++;
+        this.i = j;
+        return neg ? -acc : acc;
+      }
       let isFloat = false;
       if (c === C_DOT) {
         isFloat = true;
@@ -910,6 +933,32 @@ export class SerpentParser extends TextReader {
 
   /** One or more adjacent string literals (implicit concatenation). */
   private parseStrings(): string | Buffer {
+    const s = this.s;
+    const q = s.charCodeAt(this.i);
+    if ((q === C_SQ || q === C_DQ) && s.charCodeAt(this.i + 1) !== q) {
+      // one plain literal (what parseStringLiteral cuts out) with a ',', ':' or closing bracket right after it: no
+      // other literal can follow, so it is the whole value
+      const start = this.i + 1;
+      const end = s.indexOf(q === C_SQ ? "'" : '"', start);
+      if (end >= 0) {
+        const after = s.charCodeAt(end + 1);
+        if (
+          (after === C_COMMA || after === C_COLON || after === C_RBRACE || after === C_RBRACK || after === C_RPAR) &&
+          this.nextOf(0, "\\", start) > end &&
+          this.nextOf(1, "\n", start) > end &&
+          this.nextOf(2, "\r", start) > end &&
+          this.nextOf(3, "\0", start) > end
+        ) {
+          const len = end - start;
+          const max = this.opts.maxStringLength;
+          if (len > max) throw limitError(`string longer than ${max} characters`);
+          fastPathHits["serpent.string.plain"]++;
+          this.i = end + 1;
+          this.charge(COST.string + len);
+          return s.slice(start, end);
+        }
+      }
+    }
     let isBytes: boolean | undefined;
     let acc = "";
     for (;;) {

@@ -83,6 +83,7 @@ describe("fast-path counters", () => {
     };
     const literal = fc.oneof(
       fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map((b) => b.toString()),
+      fc.integer().map((n) => String(n)),
       fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => pyFloatRepr(x)),
       fc.tuple(fc.nat(99999), fc.nat(99999), fc.integer({ min: -30, max: 30 })).map(([a, b, e]) => `${a}.${b}e${e}`),
     );
@@ -110,6 +111,36 @@ describe("fast-path counters", () => {
     assert.equal(hits("serpent.number.plain", () => serpent.loads(Buffer.from(`${H}[2j]`))), 0);
     for (const bad of ["007", "1e", "1e+", "1.5x", "12abc"]) assert.throws(() => serpent.loads(Buffer.from(`${H}[${bad}]`)), /invalid serpent data/, bad);
     assert.deepEqual(serpent.loads(Buffer.from(`${H}[00.5,0,-0,1.e3,1E5,-7]`)), [0.5, 0, 0, 1000, 100000, -7]);
+  });
+
+  test("serpent: names, plain strings followed by a separator, and adjacent literals read as the general reader reads them", () => {
+    assert.deepEqual(serpent.loads(Buffer.from(`${H}{'a':True,'b':[False,None],'c':(None,)}`)), { a: true, b: [false, null], c: [null] });
+    for (const bad of ["Truex", "None_", "False1", "Nonesuch"]) assert.throws(() => serpent.loads(Buffer.from(`${H}[${bad}]`)), /is not a literal/, bad);
+    // adjacent literals are joined (Python's implicit concatenation); a plain literal before a separator stands alone
+    assert.deepEqual(serpent.loads(Buffer.from(`${H}['a','b' 'c',"d" 'e','f'  ]`)), ["a", "bc", "de", "f"]);
+    assert.deepEqual(serpent.loads(Buffer.from(`${H}{'k':'v','k2' 'x':'w'}`)), { k: "v", k2x: "w" });
+    const tiny = getSerializer("serpent", { maxStringLength: 3 });
+    assert.throws(() => tiny.loads(Buffer.from(`${H}['abcd',1]`)), /string longer than 3 characters/);
+  });
+
+  test("writers: cycles are refused at any depth, shared (non-cyclic) values are not", () => {
+    for (const name of ["serpent", "json", "marshal"] as const) {
+      const ser = getSerializer(name);
+      for (const depth of [1, 5, 31, 32, 33, 40, 100]) {
+        const root: unknown[] = [];
+        let inner = root;
+        for (let i = 0; i < depth; i++) {
+          const next: unknown[] = [];
+          inner.push(next);
+          inner = next;
+        }
+        const shared = { x: [1] };
+        inner.push(shared, shared, [shared]);
+        assert.doesNotThrow(() => ser.dumps(root), `${name} ${depth}`);
+        inner.push(root);
+        assert.throws(() => ser.dumps(root), /cyclic/, `${name} ${depth}`);
+      }
+    }
   });
 
   test("json: long text with few separators gets Python's spaces copied run by run, the same bytes as the general writer", () => {
