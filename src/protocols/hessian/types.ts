@@ -89,7 +89,7 @@ export class HessianDouble extends Float {
 for (const [cls, kind] of [
   [HessianInt, "int"],
   [HessianLong, "long"],
-  [HessianDouble, "double"],
+  // HessianDouble, XmlRpcDouble and the Floats of the Pyro4 readers inherit it
   [Float, "double"],
 ] as const) {
   Object.defineProperty(cls.prototype, HESSIAN_WRAPPER, { value: kind, enumerable: false });

@@ -488,8 +488,7 @@ class Connection implements PeerInfo {
       this.checkBackpressure();
       return;
     }
-    this.batching = true;
-    try {
+    this.batched(() => {
       for (const m of msgs) {
         if (this.closing) break;
         if (!this.handshakeStarted) {
@@ -503,6 +502,14 @@ class Connection implements PeerInfo {
       }
       this.updateHeld();
       this.pump();
+    });
+  }
+
+  /** Runs `work` with the replies it produces written together at its end, then applies backpressure. */
+  private batched(work: () => void): void {
+    this.batching = true;
+    try {
+      work();
     } finally {
       this.batching = false;
       this.writeOut();
@@ -743,15 +750,7 @@ class Connection implements PeerInfo {
     setImmediate(() => {
       this.turnPending = false;
       this.dispatchedThisTurn = 0;
-      if (this.closed) return;
-      this.batching = true;
-      try {
-        this.pump();
-      } finally {
-        this.batching = false;
-        this.writeOut();
-      }
-      this.checkBackpressure();
+      if (!this.closed) this.batched(() => this.pump());
     });
   }
 
