@@ -6,7 +6,8 @@ import { measure, startServer, type BenchCase } from "../lib.js";
 
 const PAYLOAD = Buffer.from("x".repeat(64));
 
-async function pingPong(inFlight: number, onread = false) {
+/** A raw ping-pong of `payload` (64 bytes unless given) each way, `inFlight` at a time. */
+export async function pingPong(inFlight: number, onread = false, payload: Buffer = PAYLOAD) {
   const server = await startServer(join(import.meta.dirname, "../servers/tcp-echo.ts"));
   try {
     // onread: the client reads into one reused buffer (no stream event, no Buffer per read), as the Pyro4 proxy does
@@ -35,9 +36,9 @@ async function pingPong(inFlight: number, onread = false) {
       if (buf.length > 0 && buf.buffer === readInto.buffer) buf = Buffer.from(buf);
     };
     if (!onread) sock.on("data", onData);
-    const frame = Buffer.alloc(4 + PAYLOAD.length);
-    frame.writeUInt32BE(PAYLOAD.length, 0);
-    PAYLOAD.copy(frame, 4);
+    const frame = Buffer.alloc(4 + payload.length);
+    frame.writeUInt32BE(payload.length, 0);
+    payload.copy(frame, 4);
     const res = await measure(
       () =>
         new Promise<void>((resolve) => {

@@ -5,7 +5,9 @@
 // show here as a shape that lags).
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { getSerializer } from "../../src/codecs/python/index.js";
 import { PyroProxy } from "../../src/protocols/pyro4/index.js";
+import { pingPong } from "./floor-tcp.js";
 import { measure, SkipBench, startServer, type BenchCase, type BenchResult } from "../lib.js";
 import { SHAPES, shape, type Shape } from "../payloads.js";
 
@@ -45,6 +47,16 @@ async function python(serializer: "serpent" | "json", s: Shape): Promise<BenchRe
   }
 }
 
+/**
+ * The raw TCP ping-pong of as many bytes each way as the call's serialized
+ * payload plus Pyro4's 24-byte header: what the socket alone allows for this
+ * shape on this machine, with no codec and no protocol work.
+ */
+async function rawSameBytes(serializer: "serpent" | "json", s: Shape): Promise<BenchResult> {
+  const bytes = getSerializer(serializer).dumpsCall("bench", "echo", [shape(s)], {}).length + 24;
+  return pingPong(1, true, Buffer.alloc(bytes, 0x61));
+}
+
 const cases: BenchCase[] = [];
 for (const serializer of ["serpent", "json"] as const) {
   for (const s of SHAPES) {
@@ -54,6 +66,12 @@ for (const serializer of ["serpent", "json"] as const) {
     const py = `pyro4 payload ${s} (${serializer}): Python proxy -> Python daemon`;
     cases.push({ name: py, group, floor: true, note: "Python Pyro4 4.82, the peer", run: () => python(serializer, s) });
     cases.push({ name: `pyro4 payload ${s} (${serializer}): TS proxy -> TS daemon`, group, targets: [{ against: py, atLeast: 2 }], run: () => ours(serializer, s) });
+    cases.push({
+      name: `pyro4 payload ${s} (${serializer}): raw TCP ping-pong of the same bytes`,
+      group,
+      note: "the socket alone: a Node client and echo server exchanging frames of the call's size, no codec",
+      run: () => rawSameBytes(serializer, s),
+    });
   }
 }
 export default cases;
