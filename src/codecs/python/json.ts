@@ -244,7 +244,11 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
         const n = a.length;
         for (let i = 0; i < n; i++) {
           const x = a[i];
-          if (typeof x === "number" && Number.isSafeInteger(x) && !Object.is(x, -0)) continue;
+          if (typeof x === "number") {
+            // numbers inline (lists of numbers are common and long): safe ints but -0, and positional floats
+            if (Number.isSafeInteger(x) ? x !== 0 || 1 / x > 0 : (x < 0 ? -x : x) >= 1e-4 && (x < 0 ? -x : x) < 1e16) continue;
+            return -1;
+          }
           const k = nativeSeparators(x, depth + 1, maxDepth);
           if (k < 0) return -1;
           seps += k;
@@ -624,7 +628,12 @@ class NativeCheck {
           this.items += n;
           this.cost += n * COST.slot;
           if (this.items > opts.maxItems || this.cost > this.budget) return false;
-          for (let i = 0; i < n; i++) if (!this.ok(v[i], depth + 1)) return false;
+          for (let i = 0; i < n; i++) {
+            const x: unknown = v[i];
+            // non-integral numbers inline (what the number case does for them): long lists of floats are common
+            if (typeof x === "number" && Number.isFinite(x) && !Number.isInteger(x)) this.cost += COST.number;
+            else if (!this.ok(x, depth + 1)) return false;
+          }
           return true;
         }
         this.cost += COST.object;
