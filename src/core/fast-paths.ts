@@ -27,6 +27,7 @@ export const FAST_PATHS = [
   "pyrepr.str.plain",
   "pyrepr.float.positional",
   "json.loads.native",
+  "json.loads.longInts",
   "json.dumps.native",
   "utf8.decode.ascii",
   "utf8.decode.transcode",

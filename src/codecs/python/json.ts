@@ -667,9 +667,24 @@ class NativeCheck {
  */
 const NATIVE_EXPANSION = 24;
 
+/**
+ * A run of 16 digits not inside a fraction: the mark of an integer of 1e15 or
+ * more, which JSON.parse cannot read exactly (NativeCheck then refuses its
+ * result and JsonParser reads the text again). A document of at most
+ * LONG_INT_SCAN characters is searched for one first, which costs a small part
+ * of a JSON.parse of it; a string or exponent with such a run only sends its
+ * document to JsonParser, which reads it right.
+ */
+const LONG_INT = /(?:^|[^.\deE+])\d{16}/;
+const LONG_INT_SCAN = 4096;
+
 /** The whole class of documents JSON.parse reads to the value JsonParser reads (see NativeCheck), or NOT_NATIVE. */
 function nativeLoads(text: string, opts: ResolvedOptions, size: number): unknown {
   if (opts.preserveTypes || size > opts.maxItems || size * NATIVE_EXPANSION > decodeBudget(size, opts)) return NOT_NATIVE;
+  if (text.length <= LONG_INT_SCAN && LONG_INT.test(text)) {
+    fastPathHits["json.loads.longInts"]++;
+    return NOT_NATIVE;
+  }
   let v: unknown;
   try {
     v = JSON.parse(text);

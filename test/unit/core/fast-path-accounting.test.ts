@@ -223,6 +223,28 @@ describe("fast-path counters", () => {
     assert.throws(() => shallow.loads(Buffer.from("[[[[1]]]]")), /deeper/);
   });
 
+  test("json: small documents with integers of 16 digits or more go to the json reader at once, and read exactly", () => {
+    const longInt = fc.bigInt({ min: 10n ** 15n, max: 10n ** 40n }).map((b) => (b % 2n === 0n ? b : -b));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(longInt, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string()), { maxLength: 20 }), longInt, (items, big) => {
+        const doc = `[${[...items, big].map((x) => (typeof x === "bigint" ? x.toString() : JSON.stringify(x))).join(", ")}]`;
+        let got: unknown;
+        assert.equal(hits("json.loads.longInts", () => (got = json.loads(Buffer.from(doc)))), 1, doc);
+        assert.equal(hits("json.loads.native", () => json.loads(Buffer.from(doc))), 0, doc);
+        assert.deepEqual(got, new JsonParser(doc, opts).parseDocument(), doc);
+        // exact: a bigint beyond 2^53, else the same number
+        assert.equal(BigInt((got as Array<number | bigint>).at(-1)!), big);
+      }),
+      { numRuns: 100 },
+    );
+    // not in the class: fractions with many digits, integers below 1e15, and documents longer than the scan
+    for (const doc of ["[0.12345678901234567, 1.2345678901234567e-5]", "[999999999999999, -999999999999999]", `[${"1, ".repeat(2000)}12345678901234567890]`]) {
+      let got: unknown;
+      assert.equal(hits("json.loads.longInts", () => (got = json.loads(Buffer.from(doc)))), 0, doc.slice(0, 40));
+      assert.deepEqual(got, new JsonParser(doc, opts).parseDocument(), doc.slice(0, 40));
+    }
+  });
+
   test("json: plain values are written by JSON.stringify with Python's separators; others by the writer", () => {
     const plain = { id: 1, name: "Ada", score: 98.5, tags: ["a", "b"], nested: { ok: true, none: null }, text: "Grüße 東京 🚀" };
     let out: Buffer | undefined;
