@@ -21,6 +21,7 @@ export const FAST_PATHS = [
   "serpent.dumps.scalar",
   "serpent.dumpsCall.scalars",
   "serpent.loads.simple",
+  "serpent.loads.tree",
   "serpent.loadsCall.simple",
   "serpent.string.plain",
   "serpent.number.plain",

@@ -25,6 +25,7 @@ import {
   normalizeInt,
   pyIsoformat,
   serError,
+  setProp,
   tuple,
   typedItems,
   tooLargeError,
@@ -1110,6 +1111,324 @@ export class SerpentParser extends TextReader {
   }
 }
 
+// ---------------------------------------------------------------- the tree reader
+
+/** Thrown inside SerpentTreeReader for text outside its class; never leaves serpentTree(). */
+const OUTSIDE: unique symbol = Symbol("outside the tree reader's class");
+
+/** What serpentTree() returns for text outside its class. */
+const NOT_TREE: unique symbol = Symbol("not a tree document");
+
+/** 10^k for k <= 22: every one exactly a double. */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** Keys recently read from single-quoted literals, by their position in their dict (the records of a list share them). */
+const keyHints: Array<string | undefined> = [];
+const KEY_HINTS = 32;
+const KEY_HINT_MAX_LENGTH = 64;
+
+/**
+ * A second reader for the commonest class of serpent documents: lists,
+ * tuples and dicts with plain string-literal keys, of plain string literals,
+ * decimal ints of up to 15 digits, decimal floats, True, False and None, with
+ * no whitespace other than spaces and no backslash, line break or NUL after
+ * the header line. One recursive function over the character codes builds
+ * the values directly (no key and value lists, no token objects). Anything
+ * else throws OUTSIDE, and serpentTree() returns NOT_TREE so that the full
+ * parser reads the document (and reports its errors) as it always did.
+ *
+ * It reads every value in its class to what SerpentParser reads, and charges
+ * and counts through TextReader in the same order (depth, items, the
+ * decoded-size budget); a limit error also ends in NOT_TREE, and the full
+ * parser then throws it.
+ */
+class SerpentTreeReader extends TextReader {
+  constructor(s: string, opts: ResolvedOptions, size: number) {
+    super(s, opts, "serpent", size);
+  }
+
+  read(start: number): unknown {
+    this.i = start;
+    this.spaces();
+    const v = this.value(0);
+    this.spaces();
+    if (this.i !== this.n) throw OUTSIDE;
+    return v;
+  }
+
+  private spaces(): void {
+    while (this.s.charCodeAt(this.i) === C_SPACE) this.i++;
+  }
+
+  /** One value; what follows it is checked by its container (a separator, else OUTSIDE: so "Truex", "1j", "'a' 'b'" are outside). */
+  private value(depth: number): unknown {
+    const s = this.s;
+    const i = this.i;
+    const c = s.charCodeAt(i);
+    switch (c) {
+      case C_SQ:
+      case C_DQ:
+        return this.str(c);
+      case C_LBRACE:
+        return this.dict(depth);
+      case C_LBRACK:
+        return this.list(depth);
+      case C_LPAR:
+        return this.tuple(depth);
+      case 0x54: // True
+        if (s.charCodeAt(i + 1) === 0x72 && s.charCodeAt(i + 2) === 0x75 && s.charCodeAt(i + 3) === 0x65) {
+          this.i = i + 4;
+          return true;
+        }
+        throw OUTSIDE;
+      case 0x46: // False
+        if (s.startsWith("alse", i + 1)) {
+          this.i = i + 5;
+          return false;
+        }
+        throw OUTSIDE;
+      case 0x4e: // None
+        if (s.charCodeAt(i + 1) === 0x6f && s.charCodeAt(i + 2) === 0x6e && s.charCodeAt(i + 3) === 0x65) {
+          this.i = i + 4;
+          return null;
+        }
+        throw OUTSIDE;
+      default:
+        return this.number();
+    }
+  }
+
+  /** A plain string literal (the text has no backslash, line break or NUL after its header). */
+  private str(q: number): string {
+    const s = this.s;
+    const start = this.i + 1;
+    const end = s.indexOf(q === C_SQ ? "'" : '"', start);
+    if (end < 0) throw OUTSIDE;
+    const len = end - start;
+    if (len > this.opts.maxStringLength) throw OUTSIDE;
+    this.charge(COST.string + len);
+    this.i = end + 1;
+    return s.slice(start, end);
+  }
+
+  /** A dict key: a plain string literal, the same string as the key at this position of an earlier dict when the text is the same. */
+  private key(at: number): string {
+    const s = this.s;
+    const i = this.i;
+    const q = s.charCodeAt(i);
+    if (q === C_SQ) {
+      const hint = keyHints[at];
+      if (hint !== undefined && s.charCodeAt(i + 1 + hint.length) === C_SQ && s.startsWith(hint, i + 1)) {
+        // a hint has no quote in it: the literal is exactly the hint
+        if (hint.length > this.opts.maxStringLength) throw OUTSIDE;
+        this.charge(COST.string + hint.length);
+        this.i = i + 2 + hint.length;
+        return hint;
+      }
+      const k = this.str(q);
+      if (at < KEY_HINTS && k.length <= KEY_HINT_MAX_LENGTH) keyHints[at] = k;
+      return k;
+    }
+    if (q === C_DQ) return this.str(q);
+    throw OUTSIDE;
+  }
+
+  /**
+   * After an element of a list or tuple: true when it was the last one (its
+   * closing bracket `close`, after an optional comma, is passed), false after
+   * the comma before the next one.
+   */
+  private last(close: number): boolean {
+    const s = this.s;
+    this.spaces();
+    const c = s.charCodeAt(this.i);
+    if (c === close) {
+      this.i++;
+      return true;
+    }
+    if (c !== C_COMMA) throw OUTSIDE;
+    this.i++;
+    this.spaces();
+    if (s.charCodeAt(this.i) !== close) return false;
+    this.i++;
+    return true;
+  }
+
+  private list(depth: number): unknown[] {
+    this.enter(depth);
+    this.i++;
+    this.spaces();
+    if (this.s.charCodeAt(this.i) === C_RBRACK) {
+      this.i++;
+      return [];
+    }
+    return this.elements(depth + 1, C_RBRACK, this.value(depth + 1));
+  }
+
+  private tuple(depth: number): unknown {
+    this.enter(depth);
+    this.i++;
+    this.spaces();
+    if (this.s.charCodeAt(this.i) === C_RPAR) {
+      this.i++;
+      return tuple([]);
+    }
+    const first = this.value(depth + 1);
+    this.spaces();
+    if (this.s.charCodeAt(this.i) !== C_COMMA) throw OUTSIDE; // "(x)" is x itself, not a tuple: left to the full parser
+    return tuple(this.elements(depth + 1, C_RPAR, first));
+  }
+
+  /**
+   * The elements of a list or tuple at depth `d`, the first one (`v0`) read:
+   * up to 4 as an array literal, more through the stack (either way an array
+   * of exactly their number, as the full parser builds).
+   */
+  private elements(d: number, close: number, v0: unknown): unknown[] {
+    this.count();
+    if (this.last(close)) return [v0];
+    const v1 = this.value(d);
+    this.count();
+    if (this.last(close)) return [v0, v1];
+    const v2 = this.value(d);
+    this.count();
+    if (this.last(close)) return [v0, v1, v2];
+    const v3 = this.value(d);
+    this.count();
+    if (this.last(close)) return [v0, v1, v2, v3];
+    const st = this.stack;
+    const base = st.length;
+    st.push(v0, v1, v2, v3);
+    do {
+      st.push(this.value(d));
+      this.count();
+    } while (!this.last(close));
+    return this.popFrom(base);
+  }
+
+  private dict(depth: number): Record<string, unknown> {
+    this.enter(depth, COST.object);
+    const s = this.s;
+    this.i++;
+    this.spaces();
+    const o: Record<string, unknown> = {};
+    if (s.charCodeAt(this.i) === C_RBRACE) {
+      this.i++;
+      return o;
+    }
+    let entries = 0;
+    for (;;) {
+      const k = this.key(entries);
+      this.spaces();
+      if (s.charCodeAt(this.i) !== C_COLON) throw OUTSIDE; // a set, or not a dict
+      this.i++;
+      this.spaces();
+      const v = this.value(depth + 1);
+      this.count(COST.entry);
+      if (k.length === 9 && (k === "__proto__" || k === "__class__")) {
+        if (k === "__class__") throw OUTSIDE; // a class dict: buildDict's (the full parser's) business
+        setProp(o, k, v);
+      } else o[k] = v;
+      entries++;
+      this.spaces();
+      const c = s.charCodeAt(this.i);
+      if (c === C_COMMA) {
+        this.i++;
+        this.spaces();
+        if (s.charCodeAt(this.i) === C_RBRACE) break;
+      } else if (c === C_RBRACE) break;
+      else throw OUTSIDE;
+    }
+    this.i++;
+    // serpent's bytes dict, which buildDict turns into a Buffer with these options
+    if (entries === 2 && (this.opts.bytesAsBuffer || this.opts.preserveTypes) && typeof o["data"] === "string" && o["encoding"] === "base64") throw OUTSIDE;
+    return o;
+  }
+
+  /** A decimal int of at most 15 digits (no leading zero) or a decimal float, with an optional '-'. */
+  private number(): number | Float {
+    const s = this.s;
+    let i = this.i;
+    let neg = false;
+    let c = s.charCodeAt(i);
+    if (c === C_MINUS) {
+      neg = true;
+      c = s.charCodeAt(++i);
+    }
+    const start = i;
+    if (!(c >= C_0 && c <= C_9)) throw OUTSIDE; // (NaN past the end)
+    let m = c - C_0;
+    c = s.charCodeAt(++i);
+    if (m === 0 && c >= C_0 && c <= C_9) throw OUTSIDE; // leading zeros: "00" is 0, "007" an error (the full parser's business)
+    while (c >= C_0 && c <= C_9) {
+      m = m * 10 + (c - C_0);
+      c = s.charCodeAt(++i);
+    }
+    const intDigits = i - start;
+    if (c !== C_DOT && (c | 0x20) !== 0x65) {
+      // an int: up to 9 digits cost nothing, up to 15 what decimalValue() charges, longer ones are big ints
+      if (intDigits > 9) {
+        if (intDigits > 15) throw OUTSIDE;
+        this.charge(COST.number + (intDigits >> 1));
+      }
+      this.i = i;
+      return neg ? 0 - m : m; // "-0" is 0
+    }
+    // a float: exactly what Number() of its text gives (m / 10^k is correctly rounded when m < 2^53 and k <= 22)
+    let k = 0;
+    if (c === C_DOT) {
+      c = s.charCodeAt(++i);
+      while (c >= C_0 && c <= C_9) {
+        m = m * 10 + (c - C_0);
+        k++;
+        c = s.charCodeAt(++i);
+      }
+    }
+    let v: number;
+    if ((c | 0x20) === 0x65) {
+      let j = i + 1;
+      let d = s.charCodeAt(j);
+      if (d === C_PLUS || d === C_MINUS) d = s.charCodeAt(++j);
+      if (!(d >= C_0 && d <= C_9)) throw OUTSIDE; // a malformed exponent (or NaN past the end)
+      while (d >= C_0 && d <= C_9) d = s.charCodeAt(++j);
+      i = j;
+      v = Number(s.slice(start, i));
+    } else v = intDigits + k <= 15 ? m / POW10[k]! : Number(s.slice(start, i));
+    this.charge(COST.number);
+    this.i = i;
+    if (neg) v = -v;
+    if (this.opts.preserveTypes && isPyInt(v)) {
+      this.charge(COST.float - COST.number);
+      return new Float(v);
+    }
+    return v;
+  }
+}
+
+/**
+ * The value of the serpent text when it is in SerpentTreeReader's class,
+ * else NOT_TREE (also for text in the class that passes a limit: the full
+ * parser then reads it and throws the error).
+ */
+function serpentTree(text: string, opts: ResolvedOptions, size: number): unknown {
+  let start = 0;
+  if (text.charCodeAt(0) === C_HASH) {
+    start = text.indexOf("\n") + 1; // after the header line (a comment)
+    if (start === 0) return NOT_TREE;
+  }
+  const c = text.charCodeAt(start);
+  // the first character of a value in the class, then the characters no text in the class has
+  if (!(c === C_LBRACK || c === C_LBRACE || c === C_LPAR || c === C_SQ || c === C_DQ || c === C_MINUS || isDigit(c) || c === 0x54 || c === 0x46 || c === 0x4e || c === C_SPACE)) return NOT_TREE;
+  // (a CR anywhere: Python's universal newlines would make it a line break, possibly inside the header line)
+  if (text.indexOf("\\") >= 0 || text.indexOf("\r") >= 0 || text.indexOf("\0") >= 0 || text.indexOf("\n", start) >= 0) return NOT_TREE;
+  try {
+    return new SerpentTreeReader(text, opts, size).read(start);
+  } catch {
+    // outside the class, past a limit, or out of stack: the full parser reads it
+    return NOT_TREE;
+  }
+}
+
 /** Decodes the bytes as text (strict UTF-8). */
 function serpentText(data: Uint8Array): string {
   return decodeUtf8(data, "serpent");
@@ -1360,6 +1679,11 @@ export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
       fastPathHits["serpent.loads.simple"]++;
       return v;
     }
+  }
+  const tree = serpentTree(text0, opts, data.length);
+  if (tree !== NOT_TREE) {
+    fastPathHits["serpent.loads.tree"]++;
+    return tree;
   }
   let text = text0;
   // Python reads source text with universal newlines: \r\n and \r become \n (also inside literals)

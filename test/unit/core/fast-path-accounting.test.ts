@@ -34,6 +34,8 @@ const opts = resolveOptions(undefined);
 const serpent = getSerializer("serpent");
 const json = getSerializer("json");
 const H = "# serpent utf-8 python3.2\n";
+/** The full serpent parser, without the document-level fast paths (the tree reader takes plain documents whole). */
+const serpentFull = (b: Buffer): unknown => new SerpentParser(b.toString("utf8"), opts, b.length).parseDocument();
 
 describe("fast-path counters", () => {
   test("every counter starts at 0 after a reset and is a number", () => {
@@ -65,7 +67,7 @@ describe("fast-path counters", () => {
   test("serpent: plain string literals are cut out of the text; literals with escapes are read character by character", () => {
     const words = ["Grüße", "東京", "🚀 naïve", "plain"];
     const doc = Buffer.from(`${H}[${words.map((w) => `'${w.repeat(200)}'`).join(",")}]`);
-    assert.equal(hits("serpent.string.plain", () => serpent.loads(doc)), words.length);
+    assert.equal(hits("serpent.string.plain", () => serpentFull(doc)), words.length);
     const escaped = Buffer.from(`${H}['a\\nb'${",'x'".repeat(300)},'c\\'d']`);
     let v: unknown;
     assert.equal(hits("serpent.string.plain", () => (v = serpent.loads(escaped))), 300);
@@ -91,8 +93,9 @@ describe("fast-path counters", () => {
       fc.property(fc.array(literal, { maxLength: 8 }), (texts) => {
         const doc = Buffer.from(`${H}[${texts.join(",")}]`);
         let v: unknown;
-        assert.equal(hits("serpent.number.plain", () => (v = serpent.loads(doc))), texts.length);
+        assert.equal(hits("serpent.number.plain", () => (v = serpentFull(doc))), texts.length);
         assert.deepEqual(v, texts.map(expected));
+        assert.deepEqual(serpent.loads(doc), v); // (the tree reader's numbers, where it takes the document)
       }),
       { numRuns: 300 },
     );
@@ -197,6 +200,11 @@ describe("fast-path counters", () => {
     assert.equal(hits("serpent.dumpsCall.scalars", () => serpent.dumpsCall("o", "m", [[1]], {})), 0);
     assert.equal(hits("serpent.loads.simple", () => serpent.loads(Buffer.from(`${H}'hello'`))), 1);
     assert.equal(hits("serpent.loads.simple", () => serpent.loads(Buffer.from(`${H}[1]`))), 0);
+    // containers of plain literals are read whole by the tree reader; anything else (here an escape) by the full parser
+    const records = Buffer.from(`${H}[{'id':1,'name':'Grüße','price':1.25,'tags':('a','b'),'ok':True,'none':None}]`);
+    assert.equal(hits("serpent.loads.tree", () => assert.deepEqual(serpent.loads(records), serpentFull(records))), 1);
+    assert.equal(hits("serpent.loads.tree", () => serpent.loads(Buffer.from(`${H}[{'a':'x\\ny'}]`))), 0);
+    assert.equal(hits("serpent.loads.tree", () => serpent.loads(Buffer.from(`${H}'hello'`))), 0);
     assert.equal(hits("serpent.loadsCall.simple", () => serpent.loadsCall(serpent.dumpsCall("o", "m", ["x"], {}))), 1);
     assert.equal(hits("serpent.loadsCall.simple", () => serpent.loadsCall(serpent.dumpsCall("o", "m", [{ a: 1 }], {}))), 0);
   });
