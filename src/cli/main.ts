@@ -124,16 +124,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       const grace = Number(opts.grace);
       if (!Number.isFinite(grace) || grace < 0) throw new ConfigError(`--grace must be a number of milliseconds, not '${opts.grace}'`, "ERR_CONFIG_INVALID_VALUE");
       const ctx = await ApplicationContext.create(files);
-      log.info("context started from %s", files.join(", "));
-      const served = [...ctx.getObjectsByType(ServiceExporter)].map(([id, e]) => ({ id, class: e.constructor.name, url: e.url ?? null }));
-      if (opts.json) io.out(JSON.stringify({ event: "started", pid: process.pid, objects: ctx.objectIds.length, serving: served }));
-      else {
-        for (const s of served) io.err(`remoting: serving ${s.id} (${s.class}) at ${s.url ?? "(no address)"}`);
-        io.err(`remoting: context started (${ctx.objectIds.length} objects${served.length ? `, ${served.length} served` : ""}); press Ctrl-C to stop`);
-      }
       // Keep the process alive until a signal, even when no socket holds it.
       const keepAlive = setInterval(() => undefined, 1 << 30);
-      await new Promise<void>((resolve) => {
+      // The signal handlers are in place before "started" is announced: a signal sent on seeing it is never the default one (which ends the process at once).
+      const stopped = new Promise<void>((resolve) => {
         let closing = false;
         const stop = (signal: string) => {
           if (closing) return;
@@ -162,6 +156,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
         process.once("SIGINT", () => stop("SIGINT"));
         process.once("SIGTERM", () => stop("SIGTERM"));
       });
+      log.info("context started from %s", files.join(", "));
+      const served = [...ctx.getObjectsByType(ServiceExporter)].map(([id, e]) => ({ id, class: e.constructor.name, url: e.url ?? null }));
+      if (opts.json) io.out(JSON.stringify({ event: "started", pid: process.pid, objects: ctx.objectIds.length, serving: served }));
+      else {
+        for (const s of served) io.err(`remoting: serving ${s.id} (${s.class}) at ${s.url ?? "(no address)"}`);
+        io.err(`remoting: context started (${ctx.objectIds.length} objects${served.length ? `, ${served.length} served` : ""}); press Ctrl-C to stop`);
+      }
+      await stopped;
     });
 
   program
