@@ -181,37 +181,66 @@ function plainUntil(s: string, i: number, n: number, t: Uint8Array): number {
  */
 const NOT_PLAIN_ASCII = /[^ !#-&(-[\]-~]/;
 
+/** HAS_SQ, HAS_DQ and HAS_ESC: what repr() needs to know of text (its scan stops at the first character to escape). */
+const HAS_SQ = 1,
+  HAS_DQ = 2,
+  HAS_ESC = 4;
+
+/** The classes of s[start, n) one code unit at a time (short text: no table beyond Latin-1 is built for it). */
+function scanShort(s: string, n: number): number {
+  let found = 0;
+  for (let i = 0; i < n; i++) {
+    const k = classOf(s.charCodeAt(i));
+    if (k === PLAIN) continue;
+    if (k === SQUOTE) found |= HAS_SQ;
+    else if (k === DQUOTE) found |= HAS_DQ;
+    else if (k === HIGH) {
+      const lo = s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        if (astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00))) return found | HAS_ESC;
+        i++;
+      } else return found | HAS_ESC;
+    } else return found | HAS_ESC;
+  }
+  return found;
+}
+
+/** The same for long text from `start`: runs of plain units are skipped by plainUntil() over the full table. */
+function scanLong(s: string, start: number, n: number, t: Uint8Array): number {
+  let found = 0;
+  for (let i = plainUntil(s, start, n, t); i < n; i = plainUntil(s, i + 1, n, t)) {
+    const k = t[s.charCodeAt(i)]!;
+    if (k === SQUOTE) found |= HAS_SQ;
+    else if (k === DQUOTE) found |= HAS_DQ;
+    else if (k === HIGH) {
+      const lo = s.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        if (astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00))) return found | HAS_ESC;
+        i++;
+      } else return found | HAS_ESC;
+    } else return found | HAS_ESC;
+  }
+  return found;
+}
+
 /** `repr(str)`: quotes chosen as Python does, non-printable characters escaped, the rest raw. */
 export function pyStrRepr(s: string): string {
   const n = s.length;
-  // short text: the Latin-1 classes (the full table is built only when text needs it)
-  const t = n > 64 || bmp !== undefined ? (bmp ?? bmpTable()) : undefined;
-  let start = 0;
-  if (n > 64) {
-    start = s.search(NOT_PLAIN_ASCII);
+  let found: number;
+  if (n <= 64) found = scanShort(s, n);
+  else {
+    const start = s.search(NOT_PLAIN_ASCII);
     if (start < 0) {
       // printable ASCII without a quote or a backslash: nothing to escape, single quotes
       fastPathHits["pyrepr.str.plain"]++;
       return `'${s}'`;
     }
+    found = scanLong(s, start, n, bmp ?? bmpTable());
   }
-  let sq = false;
-  let dq = false;
-  let esc = false;
-  for (let i = t === undefined ? 0 : plainUntil(s, start, n, t); i < n; ) {
-    const k = classOf(s.charCodeAt(i));
-    if (k === SQUOTE) sq = true;
-    else if (k === DQUOTE) dq = true;
-    else if (k === HIGH) {
-      const lo = s.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        if (astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00))) esc = true;
-        i++;
-      } else esc = true;
-    } else if (k !== PLAIN) esc = true;
-    i++;
-    if (t !== undefined) i = plainUntil(s, i, n, t);
-  }
+  // the quote choice needs both quotes' presence in the whole text (a scan stops at the first character to escape)
+  const esc = (found & HAS_ESC) !== 0;
+  const sq = esc ? s.includes("'") : (found & HAS_SQ) !== 0;
+  const dq = esc ? s.includes('"') : (found & HAS_DQ) !== 0;
   // Python's choice: single quotes, unless the text has a single quote and no double quote
   const quote = sq && !dq ? 0x22 : 0x27;
   if (!esc && !(sq && dq)) {

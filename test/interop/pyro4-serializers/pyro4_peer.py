@@ -223,6 +223,10 @@ EXPECTED_FROM_JS = {
     "str_unicode": "h\xe9llo \u2713 \U0001F600 \u4e2d",
     "str_controls": "\x00\x01\n\t\r\x7f\x80\xa0\xad\u2028\u200b\ufeff",
     "str_surrogate": "\ud800x\udfff",
+    # long text (over 64 characters: repr's scan of long text), plain, with escapes and with both quotes
+    "str_long_text": "Gr\xfc\xdfe aus K\xf6ln \u2014 \u6771\u4eac\u306e\u591c\u666f \U0001F680 na\xefve caf\xe9 " * 111,
+    "str_long_ascii_quote": "a" * 200 + "'" + "b" * 100,
+    "str_long_mixed": "\xe9" * 100 + "'" + "x\u200by" + "\U0001F600" * 50 + "\"" + "z" * 100 + "\x7f\U000E0001",
     "list": [1, "a", None],
     "list_empty": [],
     "tuple": (1, "a"),
@@ -256,6 +260,7 @@ JSON_OVERRIDES = {
 IDENTICAL_SERPENT = {"none", "true", "int", "int_neg", "int_big", "int_negbig", "float", "float_tenth", "float_int",
                      "float_negzero", "float_big", "float_1e16", "float_small", "float_tiny", "float_inf", "float_ninf",
                      "float_nan", "complex", "str", "str_quotes", "str_single", "str_unicode", "str_controls",
+                     "str_long_text", "str_long_ascii_quote", "str_long_mixed",
                      "str_surrogate", "list", "list_empty", "tuple", "tuple1", "tuple0", "dict", "dict_intkeys",
                      "dict_proto", "decimal", "nested", "deep"}
 

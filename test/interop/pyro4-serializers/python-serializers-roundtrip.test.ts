@@ -245,6 +245,10 @@ function jsValues(): Record<string, unknown> {
     str_unicode: "h\xe9llo \u2713 \u{1F600} \u4e2d",
     str_controls: "\x00\x01\n\t\r\x7f\x80\xa0\xad\u2028\u200b\ufeff",
     str_surrogate: "\ud800x\udfff",
+    // long text (over 64 characters: repr's scan of long text), plain, with escapes and with both quotes
+    str_long_text: "Gr\xfc\xdfe aus K\xf6ln \u2014 \u6771\u4eac\u306e\u591c\u666f \u{1F680} na\xefve caf\xe9 ".repeat(111),
+    str_long_ascii_quote: "a".repeat(200) + "'" + "b".repeat(100),
+    str_long_mixed: "\xe9".repeat(100) + "'" + "x\u200by" + "\u{1F600}".repeat(50) + '"' + "z".repeat(100) + "\x7f\u{E0001}",
     list: [1, "a", null],
     list_empty: [],
     tuple: tuple([1, "a"]),
@@ -328,5 +332,7 @@ test("Python's Pyro4 serializers read what our dumps and dumpsCall write", (t) =
   // byte-identical output was really compared
   assert.equal(results["floats/serpent"]!.identical, true);
   assert.equal(results["str_controls/serpent"]!.identical, true);
+  assert.equal(results["str_long_mixed/serpent"]!.identical, true);
+  assert.equal(results["str_long_text/serpent"]!.identical, true);
   assert.equal(results["exception/serpent"]!.traceback_ok, true);
 });
