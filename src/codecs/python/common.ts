@@ -202,6 +202,22 @@ export function encodeUtf8(text: string): Buffer {
   return b;
 }
 
+/** Latin-1 text of b[start, end) (Buffer's own slice method: no argument checks, no new Buffer). */
+export function latin1Of(b: Buffer, start: number, end: number): string {
+  return (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
+}
+
+/** Whether a call's keyword arguments are none: null, undefined or a plain object without own keys. */
+export function isEmptyDict(kwargs: Record<string, unknown> | null | undefined): boolean {
+  if (kwargs === null || kwargs === undefined) return true;
+  if (Object.getPrototypeOf(kwargs) !== Object.prototype) return false;
+  for (const k in kwargs) if (Object.prototype.hasOwnProperty.call(kwargs, k)) return false;
+  return true;
+}
+
+/** The keyword arguments of a call that has none (shared, frozen). */
+export const NO_KWARGS: Record<string, unknown> = Object.freeze({});
+
 export function asUint8Array(data: unknown): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);

@@ -7,7 +7,7 @@
  */
 import { SerializationError } from "../../core/errors.js";
 import { asUint8Array, isPlainObject, resolveOptions, serError, type ResolvedOptions, type SerializerOptions } from "./common.js";
-import { jsonDumps, jsonDumpsCall, jsonLoads } from "./json.js";
+import { jsonCallAt, jsonCallText, jsonDumps, jsonDumpsCall, jsonLoads, jsonStringAt, jsonValueText } from "./json.js";
 import { marshalDumps, marshalDumpsCall, marshalLoads } from "./marshal.js";
 import { serpentCallAt, serpentCallText, serpentDumps, serpentStringAt, serpentDumpsCall, serpentLoads, serpentLoadsCallFast, serpentValueText } from "./serpent.js";
 
@@ -124,16 +124,16 @@ class Serializer implements PyroSerializer {
     }
   }
   callText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined {
-    return this.id === 1 ? serpentCallText(objectId, method, vargs, kwargs) : undefined;
+    return this.id === 1 ? serpentCallText(objectId, method, vargs, kwargs) : this.id === 2 ? jsonCallText(objectId, method, vargs, kwargs) : undefined;
   }
   valueText(value: unknown): string | undefined {
-    return this.id === 1 ? serpentValueText(value) : undefined;
+    return this.id === 1 ? serpentValueText(value) : this.id === 2 ? jsonValueText(value) : undefined;
   }
   callAt(b: Buffer, start: number, end: number): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
-    return this.id === 1 ? serpentCallAt(b, start, end, this.opts) : undefined;
+    return this.id === 1 ? serpentCallAt(b, start, end, this.opts) : this.id === 2 ? jsonCallAt(b, start, end, this.opts) : undefined;
   }
   stringAt(b: Buffer, start: number, end: number): string | undefined {
-    return this.id === 1 ? serpentStringAt(b, start, end, this.opts) : undefined;
+    return this.id === 1 ? serpentStringAt(b, start, end, this.opts) : this.id === 2 ? jsonStringAt(b, start, end, this.opts) : undefined;
   }
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } {
     if (this.id === 1) {

@@ -6,6 +6,9 @@
 import { fastPathHits } from "../../core/fast-paths.js";
 import { Float } from "../../core/values.js";
 import {
+  isEmptyDict,
+  latin1Of,
+  NO_KWARGS,
   buildDict,
   bytesOf,
   COST,
@@ -345,6 +348,156 @@ export function jsonDumpsCall(objectId: string, method: string, vargs: readonly 
   w.write(kwargs ?? {}, 1);
   w.out += "}";
   return w.result();
+}
+
+// ---------------------------------------------------------------- the text hot paths (small plain calls and results)
+
+/** At most 256 characters, each printable ASCII other than `"` and `\\`: what JSON.stringify writes between quotes as it is. */
+function isPlainJsonAscii(v: string): boolean {
+  const n = v.length;
+  if (n > 256) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** The json text of a scalar as both writers write it (plain ASCII strings, ints, positional floats, bools, None), else undefined. */
+function plainScalarText(v: unknown): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return isPlainJsonAscii(v) ? `"${v}"` : undefined;
+    case "number": {
+      if (isPyInt(v)) return String(v);
+      const a = v < 0 ? -v : v;
+      return a >= 1e-4 && a < 1e16 ? String(v) : undefined; // NaN fails both tests
+    }
+    case "boolean":
+      return v ? "true" : "false";
+    case "object":
+      return v === null ? "null" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The hot path of jsonDumpsCall: the payload as ASCII text for a call of at
+ * most 16 scalar arguments (see plainScalarText) and no keyword arguments, on
+ * an object id and method name of plain ASCII; undefined for anything else.
+ * The same text jsonDumpsCall writes.
+ */
+export function jsonCallText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined {
+  if (typeof objectId !== "string" || typeof method !== "string" || !Array.isArray(vargs) || vargs.length > 16 || !isEmptyDict(kwargs)) return undefined;
+  if (!isPlainJsonAscii(objectId) || !isPlainJsonAscii(method)) return undefined;
+  let text = `{"object": "${objectId}", "method": "${method}", "params": [`;
+  for (let i = 0; i < vargs.length; i++) {
+    const t = plainScalarText(vargs[i]);
+    if (t === undefined) return undefined;
+    text += i === 0 ? t : `, ${t}`;
+  }
+  return `${text}], "kwargs": {}}`;
+}
+
+/** The hot path of jsonDumps: a scalar result's payload as ASCII text (the same text jsonDumps writes), else undefined. */
+export function jsonValueText(value: unknown): string | undefined {
+  return plainScalarText(value);
+}
+
+/** End (the index of the closing quote) of a plain ASCII string whose opening quote is at `i`, or -1. */
+function plainStringEnd(b: Buffer, i: number, end: number): number {
+  if (b[i] !== 0x22) return -1;
+  for (let j = i + 1; j < end; j++) {
+    const c = b[j]!;
+    if (c === 0x22) return j;
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return -1;
+  }
+  return -1;
+}
+
+/** The bytes of `lit` at b[i]? */
+function bytesAt(b: Buffer, i: number, lit: Buffer): boolean {
+  if (i + lit.length > b.length) return false;
+  for (let k = 0; k < lit.length; k++) if (b[i + k] !== lit[k]) return false;
+  return true;
+}
+
+const CALL_OBJECT = Buffer.from('{"object": ', "latin1");
+const CALL_METHOD = Buffer.from(', "method": ', "latin1");
+const CALL_PARAMS = Buffer.from(', "params": [', "latin1");
+const CALL_END = Buffer.from('], "kwargs": {}}', "latin1");
+
+/** A scalar argument at b[i, e) read as the json reader reads it: a plain ASCII string, an int of at most 15 digits, or a literal; else undefined. */
+function plainScalarAt(b: Buffer, i: number, e: number, opts: ResolvedOptions): { v: unknown } | undefined {
+  const c = b[i];
+  if (c === 0x22) return e - i - 2 <= opts.maxStringLength ? { v: latin1Of(b, i + 1, e - 1) } : undefined;
+  const len = e - i;
+  if (len === 4 && b[i] === 0x74 && b[i + 1] === 0x72 && b[i + 2] === 0x75 && b[i + 3] === 0x65) return { v: true };
+  if (len === 5 && b[i] === 0x66 && b[i + 1] === 0x61 && b[i + 2] === 0x6c && b[i + 3] === 0x73 && b[i + 4] === 0x65) return { v: false };
+  if (len === 4 && b[i] === 0x6e && b[i + 1] === 0x75 && b[i + 2] === 0x6c && b[i + 3] === 0x6c) return { v: null };
+  // an int: optional minus, no leading zero, at most 15 digits, and not -0 (which the reader reads as the int 0)
+  let j = i;
+  if (c === 0x2d) j++;
+  const digits = e - j;
+  if (digits < 1 || digits > 15) return undefined;
+  const first = b[j]!;
+  if (first === 0x30 ? digits !== 1 || j !== i : first < 0x31 || first > 0x39) return undefined;
+  let v = 0;
+  for (let k = j; k < e; k++) {
+    const d = b[k]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return { v: j === i ? v : -v };
+}
+
+/**
+ * The hot path of loadsCall, read straight from the bytes b[start, end): the
+ * call `{"object": "...", "method": "...", "params": [...], "kwargs": {}}` as
+ * Python's json and our writer write it (Python's separators), with plain ASCII
+ * names and at most 16 arguments of plainScalarAt's class. Undefined for
+ * anything else (the general reader then reads it, and reports any error).
+ */
+export function jsonCallAt(b: Buffer, start: number, end: number, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
+  if (end - start > 4096 || end > b.length || opts.maxDepth < 2 || opts.maxItems < 64 || !bytesAt(b, start, CALL_OBJECT)) return undefined;
+  let i = start + CALL_OBJECT.length;
+  const e1 = plainStringEnd(b, i, end);
+  if (e1 < 0 || e1 - i - 1 > opts.maxStringLength || !bytesAt(b, e1 + 1, CALL_METHOD)) return undefined;
+  const objectId = latin1Of(b, i + 1, e1);
+  i = e1 + 1 + CALL_METHOD.length;
+  const e2 = plainStringEnd(b, i, end);
+  if (e2 < 0 || e2 - i - 1 > opts.maxStringLength || !bytesAt(b, e2 + 1, CALL_PARAMS)) return undefined;
+  const method = latin1Of(b, i + 1, e2);
+  i = e2 + 1 + CALL_PARAMS.length;
+  const argsEnd = end - CALL_END.length;
+  if (argsEnd < i || !bytesAt(b, argsEnd, CALL_END)) return undefined;
+  const vargs: unknown[] = [];
+  while (i < argsEnd) {
+    if (vargs.length >= 16) return undefined;
+    let e: number;
+    if (b[i] === 0x22) {
+      const q = plainStringEnd(b, i, argsEnd);
+      if (q < 0) return undefined;
+      e = q + 1;
+    } else {
+      e = i;
+      while (e < argsEnd && b[e] !== 0x2c) e++;
+    }
+    const arg = plainScalarAt(b, i, e, opts);
+    if (arg === undefined) return undefined;
+    vargs.push(arg.v);
+    if (e === argsEnd) break;
+    if (b[e] !== 0x2c || b[e + 1] !== 0x20 || e + 2 >= argsEnd) return undefined;
+    i = e + 2;
+  }
+  return { objectId, method, vargs, kwargs: NO_KWARGS };
+}
+
+/** The hot path of loads for a payload at data[start, end) that is one plain ASCII string (see plainStringEnd), else undefined. */
+export function jsonStringAt(data: Buffer, start: number, end: number, opts: ResolvedOptions): string | undefined {
+  if (end - start > 4096 || end - start - 2 > opts.maxStringLength) return undefined;
+  return plainStringEnd(data, start, end) === end - 1 ? latin1Of(data, start + 1, end - 1) : undefined;
 }
 
 // ================================================================ parser

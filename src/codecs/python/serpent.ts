@@ -10,6 +10,9 @@
 import { fastPathHits } from "../../core/fast-paths.js";
 import { Complex, Float } from "../../core/values.js";
 import {
+  isEmptyDict,
+  latin1Of,
+  NO_KWARGS,
   buildDict,
   buildSet,
   bytesOf,
@@ -294,13 +297,6 @@ function scalarText(v: unknown): string | undefined {
     default:
       return undefined;
   }
-}
-
-function isEmptyDict(kwargs: Record<string, unknown> | null | undefined): boolean {
-  if (kwargs === null || kwargs === undefined) return true;
-  if (Object.getPrototypeOf(kwargs) !== Object.prototype) return false;
-  for (const k in kwargs) if (Object.prototype.hasOwnProperty.call(kwargs, k)) return false;
-  return true;
 }
 
 /** The text as UTF-8, within maxEncodedSize. */
@@ -1567,11 +1563,6 @@ function asciiStringEnd(b: Buffer, i: number, n: number): number {
   return after === C_SQ || after === C_DQ ? -1 : j + 1;
 }
 
-/** Latin-1 text of b[start, end) (Buffer's own slice method: no argument checks, no new Buffer). */
-function latin1Of(b: Buffer, start: number, end: number): string {
-  return (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
-}
-
 /** Recently read object ids and method names: the same string object comes back for the same bytes (cheaper lookups by it). */
 const nameCache: Array<{ bytes: Buffer; text: string }> = [];
 
@@ -1590,9 +1581,6 @@ function nameAt(b: Buffer, start: number, end: number): string {
   nameCache.push({ bytes: Buffer.from(b.subarray(start, end)), text });
   return text;
 }
-
-/** The keyword arguments of a call that has none (shared, frozen). */
-const NO_KWARGS: Record<string, unknown> = Object.freeze({});
 
 /** simpleCall() read straight from the bytes, for calls that are all ASCII; undefined otherwise. */
 function bytesCall(b: Buffer, opts: ResolvedOptions): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {

@@ -297,7 +297,7 @@ class Connection implements PeerInfo {
   readonly peer: Peer;
   handshaken = false;
   handshakeStarted = false;
-  /** serveFast() may be tried (after the handshake, no HMAC, no compression, serpent accepted). */
+  /** serveFast() may be tried (after the handshake, no HMAC, no compression). */
   private fastPath = false;
   closing = false;
   closed = false;
@@ -518,8 +518,8 @@ class Connection implements PeerInfo {
   }
 
   /**
-   * The hot path, for a chunk that is exactly one plain INVOKE frame (serpent,
-   * no flags, no HMAC, a small call of a plain object's method with scalar
+   * The hot path, for a chunk that is exactly one plain INVOKE frame (serpent
+   * or json, accepted; no flags, no HMAC; a small call of a plain object's method with scalar
    * arguments): read in place, the method called through the service table's
    * prepared handle (its rules, interceptors, tracing and call context), a
    * scalar result written as text with the request's CORR. Returns false,
@@ -530,10 +530,10 @@ class Connection implements PeerInfo {
   private serveFast(b: Buffer): boolean {
     const d = this.daemon;
     const f = soloPlainFrame(b, b.length, MSG_INVOKE, d.maxMessageSize);
-    if (f === undefined || f.serializerId !== 1) return false;
-    const { seq, corrAt, metaAt, payloadStart } = f;
+    if (f === undefined || (f.serializerId !== 1 && f.serializerId !== 2) || !d.accepts(f.serializerId)) return false;
+    const { seq, corrAt, metaAt, payloadStart, serializerId } = f;
     const n = b.length;
-    const ser = d.serializer(1);
+    const ser = d.serializer(serializerId);
     const call = ser.callAt(b, payloadStart, n);
     if (call === undefined) return false;
     const prep = d.prepared(call.objectId, call.method);
@@ -563,7 +563,7 @@ class Connection implements PeerInfo {
     const text = result === null || typeof result !== "object" ? ser.valueText(result) : undefined;
     if (text !== undefined) {
       fastPathHits["pyro4.daemon.resultText"]++;
-      this.emit(encodeTextReplyFrom(MSG_RESULT, 0, seq, 1, b, corrAt, text));
+      this.emit(encodeTextReplyFrom(MSG_RESULT, 0, seq, serializerId, b, corrAt, text));
       return true;
     }
     const m = decodeMessage(b, { maxMessageSize: d.maxMessageSize });
@@ -687,7 +687,7 @@ class Connection implements PeerInfo {
       return this.fail(errorMessage(err), m.serializerId, m.seq);
     }
     this.handshaken = true;
-    this.fastPath = d.hmacKey === undefined && d.compressThreshold === undefined && d.accepts(1);
+    this.fastPath = d.hmacKey === undefined && d.compressThreshold === undefined;
     this.emit(this.frame(MSG_CONNECTOK, payload, m, flags, annotationOf(m, "CORR") ?? true));
     this.armIdle(d.idleTimeoutMs);
   }

@@ -274,27 +274,29 @@ describe("fast-path counters", () => {
     assert.equal(hits("utf8.encode.direct", () => json.dumps("short")), 0);
   });
 
-  test("Pyro4: a plain call with a scalar argument takes the proxy's and the daemon's fast paths; a dict argument does not", async () => {
-    const daemon = new PyroDaemon({ host: "127.0.0.1", port: 0 });
-    daemon.register({ echo: (v: unknown) => v }, "echo");
-    await daemon.listen();
-    const proxy = new PyroProxy(`PYRO:echo@127.0.0.1:${daemon.port}`, { serializer: "serpent", timeoutMs: 5000 });
-    try {
-      await proxy.invoke("echo", ["warm-up"]);
-      const paths: FastPathName[] = ["pyro4.proxy.callText", "pyro4.daemon.serveFrame", "pyro4.daemon.resultText", "pyro4.proxy.replyString"];
-      const before = fastPathCounts();
-      assert.equal(await proxy.invoke("echo", ["hello"]), "hello");
-      const after = fastPathCounts();
-      for (const p of paths) assert.equal(after[p] - before[p], 1, p);
-      const before2 = fastPathCounts();
-      assert.deepEqual(await proxy.invoke("echo", [{ a: [1, 2] }]), { a: [1, 2] });
-      const after2 = fastPathCounts();
-      for (const p of paths) assert.equal(after2[p] - before2[p], 0, p);
-    } finally {
-      await proxy.close();
-      await daemon.close();
-    }
-  });
+  for (const serializer of ["serpent", "json"] as const) {
+    test(`Pyro4 (${serializer}): a plain call with a scalar argument takes the proxy's and the daemon's fast paths; a dict argument does not`, async () => {
+      const daemon = new PyroDaemon({ host: "127.0.0.1", port: 0 });
+      daemon.register({ echo: (v: unknown) => v }, "echo");
+      await daemon.listen();
+      const proxy = new PyroProxy(`PYRO:echo@127.0.0.1:${daemon.port}`, { serializer, timeoutMs: 5000 });
+      try {
+        await proxy.invoke("echo", ["warm-up"]);
+        const paths: FastPathName[] = ["pyro4.proxy.callText", "pyro4.daemon.serveFrame", "pyro4.daemon.resultText", "pyro4.proxy.replyString"];
+        const before = fastPathCounts();
+        assert.equal(await proxy.invoke("echo", ["hello"]), "hello");
+        const after = fastPathCounts();
+        for (const p of paths) assert.equal(after[p] - before[p], 1, p);
+        const before2 = fastPathCounts();
+        assert.deepEqual(await proxy.invoke("echo", [{ a: [1, 2] }]), { a: [1, 2] });
+        const after2 = fastPathCounts();
+        for (const p of paths) assert.equal(after2[p] - before2[p], 0, p);
+      } finally {
+        await proxy.close();
+        await daemon.close();
+      }
+    });
+  }
 
   test("XML-RPC: plain documents are read by the fast reader; a document with a DOCTYPE is not", () => {
     const read = (doc: string): unknown => {

@@ -130,7 +130,7 @@ test("the text hot paths write what dumpsCall and dumps write, and only ASCII", 
   assert.equal(ser.callText("bench", "echo", [[1]], {}), undefined);
   assert.equal(ser.callText("bench", "echo", [], { k: 1 }), undefined);
   assert.equal(ser.valueText("hello"), `${H}'hello'`);
-  assert.equal(getSerializer("json").callText("bench", "echo", ["x"], {}), undefined);
+  assert.equal(getSerializer("marshal").callText("bench", "echo", ["x"], {}), undefined);
 });
 
 // ---------------------------------------------------------------- the tree reader (serpent.loads.tree)
