@@ -186,21 +186,29 @@ const HAS_SQ = 1,
   HAS_DQ = 2,
   HAS_ESC = 4;
 
-/** The classes of s[start, n) one code unit at a time (short text: no table beyond Latin-1 is built for it). */
+/** What specialAt() found: a quote (HAS_SQ, HAS_DQ), a character to escape (HAS_ESC), or a surrogate pair written as it is. */
+const PAIR = 8;
+
+/** What the code unit at `i`, of class `k` (not PLAIN), is to repr(). */
+function specialAt(s: string, i: number, k: number): number {
+  if (k === SQUOTE) return HAS_SQ;
+  if (k === DQUOTE) return HAS_DQ;
+  if (k !== HIGH) return HAS_ESC;
+  const lo = s.charCodeAt(i + 1);
+  if (lo < 0xdc00 || lo > 0xdfff) return HAS_ESC; // a high surrogate without its low one
+  return astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00)) ? HAS_ESC : PAIR;
+}
+
+/** The classes of short text, one code unit at a time (no table beyond Latin-1 is built for it). */
 function scanShort(s: string, n: number): number {
   let found = 0;
   for (let i = 0; i < n; i++) {
     const k = classOf(s.charCodeAt(i));
     if (k === PLAIN) continue;
-    if (k === SQUOTE) found |= HAS_SQ;
-    else if (k === DQUOTE) found |= HAS_DQ;
-    else if (k === HIGH) {
-      const lo = s.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        if (astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00))) return found | HAS_ESC;
-        i++;
-      } else return found | HAS_ESC;
-    } else return found | HAS_ESC;
+    const r = specialAt(s, i, k);
+    if (r === PAIR) i++;
+    else if (r === HAS_ESC) return found | HAS_ESC;
+    else found |= r;
   }
   return found;
 }
@@ -209,16 +217,10 @@ function scanShort(s: string, n: number): number {
 function scanLong(s: string, start: number, n: number, t: Uint8Array): number {
   let found = 0;
   for (let i = plainUntil(s, start, n, t); i < n; i = plainUntil(s, i + 1, n, t)) {
-    const k = t[s.charCodeAt(i)]!;
-    if (k === SQUOTE) found |= HAS_SQ;
-    else if (k === DQUOTE) found |= HAS_DQ;
-    else if (k === HIGH) {
-      const lo = s.charCodeAt(i + 1);
-      if (lo >= 0xdc00 && lo <= 0xdfff) {
-        if (astralEscaped(0x10000 + ((s.charCodeAt(i) - 0xd800) << 10) + (lo - 0xdc00))) return found | HAS_ESC;
-        i++;
-      } else return found | HAS_ESC;
-    } else return found | HAS_ESC;
+    const r = specialAt(s, i, t[s.charCodeAt(i)]!);
+    if (r === PAIR) i++;
+    else if (r === HAS_ESC) return found | HAS_ESC;
+    else found |= r;
   }
   return found;
 }
