@@ -86,10 +86,29 @@ interface ClassDef {
   marker: PropertyDescriptor;
 }
 
-/** Whether `buf` holds the `n` bytes of `bytes` at `at` (a JS loop up to 64 bytes, cheaper there than a native call). */
-function sameBytes(buf: Uint8Array, at: number, bytes: Buffer, n: number): boolean {
-  if (n > 64) return (buf as Buffer).compare(bytes, 0, n, at, at + n) === 0;
-  for (let i = 0; i < n; i++) if (buf[at + i] !== bytes[i]) return false;
+/** Cached class definitions up to this many bytes are compared by a JS loop, longer ones natively. */
+const SAME_BYTES_JS = 256;
+const NO_WORDS = new Int32Array(0);
+
+/** The 4-byte groups of `bytes` as 32-bit words (byte j of a group in bits 8j..8j+7), for sameBytes(). */
+function wordsOf(bytes: Buffer): Int32Array {
+  const m = bytes.length >> 2;
+  const words = new Int32Array(m);
+  for (let k = 0, p = 0; k < m; k++, p += 4) words[k] = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
+  return words;
+}
+
+/**
+ * Whether `buf` holds the `n` bytes of `bytes` at `at`: up to 256 bytes by a JS loop over 4-byte
+ * groups against their words (`wordsOf(bytes)`; one comparison per group, cheaper there than a
+ * native call), beyond by a native comparison.
+ */
+function sameBytes(buf: Uint8Array, at: number, bytes: Buffer, words: Int32Array, n: number): boolean {
+  if (n > SAME_BYTES_JS) return (buf as Buffer).compare(bytes, 0, n, at, at + n) === 0;
+  const m = n >> 2;
+  let p = at;
+  for (let k = 0; k < m; k++, p += 4) if ((buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) !== words[k]) return false;
+  for (let i = m << 2; i < n; i++) if (buf[at + i] !== bytes[i]) return false;
   return true;
 }
 
@@ -107,6 +126,10 @@ interface CachedDef {
   /** UTF-16 length of the longest of the name and field names (limits are checked on a cache hit too). */
   longest: number;
   bytes: Buffer;
+  /** wordsOf(bytes) when it is compared by a JS loop (SAME_BYTES_JS), else empty. */
+  words: Int32Array;
+  /** The definition as a stream without a registry uses it (no binding): shared, never changed. */
+  unbound: ClassDef;
 }
 
 const allowedSets = new WeakMap<ClassBinding, ReadonlySet<string>>();
@@ -121,6 +144,8 @@ const HANDLE_CLASSES = new Set(["com.caucho.hessian.io.ShortHandle", "com.caucho
 const SQL_DATE_CLASSES = new Set(["java.sql.Date", "java.sql.Timestamp", "java.sql.Time"]);
 
 let scratch = Buffer.allocUnsafe(2 * 0x10000);
+/** Strings of up to this many UTF-16 units that are not ASCII are decoded in JS (longer ones by the native UTF-8 decoder). */
+const SHORT_TEXT = 64;
 
 // What each Hessian 2.0 first byte starts, as a small dense number for one switch.
 // (0: not a valid first byte; the switch's default.)
@@ -359,15 +384,52 @@ abstract class ByteReader {
       }
     } else {
       let i = start;
+      // Four bytes a step while they are all ASCII, then byte by byte.
+      const end4 = asciiEnd - 3;
+      while (i < end4 && (buf[i]! | buf[i + 1]! | buf[i + 2]! | buf[i + 3]!) < 0x80) i += 4;
       while (i < asciiEnd && buf[i]! < 0x80) i++;
       if (i === asciiEnd) {
         this.pos = asciiEnd;
         return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, asciiEnd);
       }
     }
-    // Usual non-ASCII text: check the sequences, then let the native UTF-8 decoder build the string.
-    // (Overlong forms such as Java's C0 80, E0-led and surrogate or 4-byte sequences take the path below.)
-    {
+    // Usual non-ASCII text (1-3 byte sequences in their shortest form, no surrogate): a short string is
+    // decoded here to UTF-16 units, made a string by one native copy; a longer one is checked here, then
+    // decoded by the native UTF-8 decoder. (Overlong forms such as Java's C0 80, E0-led and surrogate or
+    // 4-byte sequences take the path below.)
+    if (n <= SHORT_TEXT) {
+      const out = scratch;
+      let p = start;
+      let u = 0;
+      const end = this.end;
+      for (; u < n && p < end; u++) {
+        const b = buf[p]!;
+        let c: number;
+        if (b < 0x80) {
+          c = b;
+          p++;
+        } else if (b >= 0xc2 && b <= 0xdf) {
+          if (p + 1 >= end) break;
+          const b1 = buf[p + 1]!;
+          if ((b1 & 0xc0) !== 0x80) break;
+          c = ((b & 0x1f) << 6) | (b1 & 0x3f);
+          p += 2;
+        } else if (b >= 0xe1 && b <= 0xef && b !== 0xed) {
+          if (p + 2 >= end) break;
+          const b1 = buf[p + 1]!;
+          const b2 = buf[p + 2]!;
+          if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) break;
+          c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+          p += 3;
+        } else break;
+        out[2 * u] = c & 0xff;
+        out[2 * u + 1] = c >> 8;
+      }
+      if (u === n) {
+        this.pos = p;
+        return (out as Buffer & { ucs2Slice(start: number, end: number): string }).ucs2Slice(0, 2 * n);
+      }
+    } else {
       let p = start;
       let u = 0;
       const end = this.end;
@@ -798,12 +860,15 @@ export class Hessian2Decoder extends ByteReader {
       n = ((code - 0x30) << 8) + buf[p + 1]!;
       p += 2;
     } else return -1;
-    // n units take at least n bytes; hash the first n bytes (FNV-1a).
+    // n units take at least n bytes; hash the first n bytes (FNV-1a style, 4 bytes a step).
     const stop = p + n;
     if (stop > this.end) return -1;
     let h = 0x811c9dc5 ^ n;
-    for (let i = p; i < stop; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    return h >>> 0;
+    let i = p;
+    for (const stop4 = stop - 3; i < stop4; i += 4) h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), 0x01000193);
+    for (; i < stop; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    // 31 bits: a small integer, which a Map hashes faster than a heap number.
+    return h >>> 1;
   }
 
   private readClassDef(): void {
@@ -818,11 +883,13 @@ export class Hessian2Decoder extends ByteReader {
         const bytes = d.bytes;
         const n = bytes.length;
         if (n > this.end - defStart) continue;
-        if (sameBytes(buf, defStart, bytes, n) && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
+        if (sameBytes(buf, defStart, bytes, d.words, n) && d.fields.length <= this.limits.maxFields && d.longest <= this.limits.maxStringLength) {
           this.charge(COST_CLASS_DEF);
           this.pos = defStart + n;
           const binding = this.registry?.byName(d.name);
-          this.classDefs.push({ name: d.name, fields: d.fields, special: d.special, hasProto: d.hasProto, binding, allowed: allowedOf(binding), marker: d.marker });
+          this.classDefs.push(
+            binding === undefined ? d.unbound : { name: d.name, fields: d.fields, special: d.special, hasProto: d.hasProto, binding, allowed: allowedOf(binding), marker: d.marker },
+          );
           return;
         }
       }
@@ -845,13 +912,16 @@ export class Hessian2Decoder extends ByteReader {
     const binding = this.registry?.byName(name);
     Object.freeze(fields);
     const marker = markerOf(name);
-    this.classDefs.push({ name, fields, special, hasProto, binding, allowed: allowedOf(binding), marker });
+    const def: ClassDef = { name, fields, special, hasProto, binding, allowed: allowedOf(binding), marker };
+    this.classDefs.push(def);
     if (hash >= 0 && this.pos - defStart <= 4096) {
       if (defCacheCount >= DEF_CACHE_SIZE) {
         defCache.clear();
         defCacheCount = 0;
       }
-      const entry: CachedDef = { name, fields, special, hasProto, marker, longest, bytes: Buffer.from(this.buf.subarray(defStart, this.pos)) };
+      const unbound: ClassDef = binding === undefined ? def : { name, fields, special, hasProto, binding: undefined, allowed: undefined, marker };
+      const bytes = Buffer.from(this.buf.subarray(defStart, this.pos));
+      const entry: CachedDef = { name, fields, special, hasProto, marker, longest, bytes, words: bytes.length <= SAME_BYTES_JS ? wordsOf(bytes) : NO_WORDS, unbound };
       const list = defCache.get(hash);
       if (list === undefined) defCache.set(hash, [entry]);
       else list.push(entry);

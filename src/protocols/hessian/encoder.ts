@@ -37,6 +37,8 @@ function isPlainObject(v: object): boolean {
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
+/** Strings of at least this many UTF-16 units are written by the native UTF-8 encoder, shorter ones by a JS loop. */
+const NATIVE_UTF8_MIN = 48;
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -220,9 +222,10 @@ abstract class ByteWriter {
     this.ensure(n * 3);
     const buf = this.buf;
     let p = this.pos;
-    if (n >= 16 && off === 0 && n === s.length) {
+    if (n >= NATIVE_UTF8_MIN && off === 0 && n === s.length) {
       // One native call (room for 3 bytes per unit is ensured, so it is written whole). UTF-8 and
-      // Hessian's per-unit encoding agree on every string without surrogates.
+      // Hessian's per-unit encoding agree on every string without surrogates. (Shorter strings: the
+      // loop below is cheaper than the call, and needs no surrogate check.)
       const written = (buf as Buffer & { utf8Write(s: string, offset: number): number }).utf8Write(s, p);
       if (written === n || !SURROGATE.test(s)) {
         this.pos = p + written;
@@ -604,8 +607,10 @@ export class Hessian2Encoder extends ByteWriter {
   }
 
   writeDate(ms: number): void {
-    if (ms % 60000 === 0) {
-      const minutes = ms / 60000;
+    // Whole minutes: ms is an integer below 2^53, so ms / 60000 is exact when it divides; trunc() and the
+    // product then give ms back (a float remainder, ms % 60000, is a slower C call).
+    const minutes = Math.trunc(ms / 60000);
+    if (minutes * 60000 === ms) {
       if (minutes >= -2147483648 && minutes <= 2147483647) {
         this.byte(0x4b);
         this.i32(minutes);
