@@ -53,10 +53,33 @@ type Codec = {
   dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, o: ResolvedOptions): Buffer;
 };
 
-const CODECS: Record<"serpent" | "json" | "marshal", Codec> = {
-  serpent: { dumps: serpentDumps, loads: serpentLoads, dumpsCall: serpentDumpsCall },
-  json: { dumps: jsonDumps, loads: jsonLoads, dumpsCall: jsonDumpsCall },
-  marshal: { dumps: marshalDumps, loads: marshalLoads, dumpsCall: marshalDumpsCall },
+type Call = { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> };
+
+/** A codec's hot paths for small plain calls and results (see PyroSerializer); each returns undefined outside its class. */
+type HotPaths = {
+  callText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined;
+  valueText(value: unknown): string | undefined;
+  callAt(b: Buffer, start: number, end: number, o: ResolvedOptions): Call | undefined;
+  stringAt(b: Buffer, start: number, end: number, o: ResolvedOptions): string | undefined;
+};
+
+/** marshal has none: its calls and results always take the general writer and reader. */
+const NO_HOT_PATHS: HotPaths = { callText: () => undefined, valueText: () => undefined, callAt: () => undefined, stringAt: () => undefined };
+
+const CODECS: Record<"serpent" | "json" | "marshal", Codec & { hot: HotPaths }> = {
+  serpent: {
+    dumps: serpentDumps,
+    loads: serpentLoads,
+    dumpsCall: serpentDumpsCall,
+    hot: { callText: serpentCallText, valueText: serpentValueText, callAt: serpentCallAt, stringAt: serpentStringAt },
+  },
+  json: {
+    dumps: jsonDumps,
+    loads: jsonLoads,
+    dumpsCall: jsonDumpsCall,
+    hot: { callText: jsonCallText, valueText: jsonValueText, callAt: jsonCallAt, stringAt: jsonStringAt },
+  },
+  marshal: { dumps: marshalDumps, loads: marshalLoads, dumpsCall: marshalDumpsCall, hot: NO_HOT_PATHS },
 };
 
 function wrapUnexpected(err: unknown, what: string): SerializationError {
@@ -92,12 +115,14 @@ function callTuple(data: unknown, name: string): { objectId: string; method: str
 class Serializer implements PyroSerializer {
   readonly id: number;
   private readonly codec: Codec;
+  private readonly hot: HotPaths;
   constructor(
     readonly name: "serpent" | "json" | "marshal",
     private readonly opts: ResolvedOptions,
   ) {
     this.id = SERIALIZER_IDS[name];
     this.codec = CODECS[name];
+    this.hot = CODECS[name].hot;
   }
   dumps(value: unknown): Buffer {
     try {
@@ -124,16 +149,16 @@ class Serializer implements PyroSerializer {
     }
   }
   callText(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): string | undefined {
-    return this.id === 1 ? serpentCallText(objectId, method, vargs, kwargs) : this.id === 2 ? jsonCallText(objectId, method, vargs, kwargs) : undefined;
+    return this.hot.callText(objectId, method, vargs, kwargs);
   }
   valueText(value: unknown): string | undefined {
-    return this.id === 1 ? serpentValueText(value) : this.id === 2 ? jsonValueText(value) : undefined;
+    return this.hot.valueText(value);
   }
-  callAt(b: Buffer, start: number, end: number): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } | undefined {
-    return this.id === 1 ? serpentCallAt(b, start, end, this.opts) : this.id === 2 ? jsonCallAt(b, start, end, this.opts) : undefined;
+  callAt(b: Buffer, start: number, end: number): Call | undefined {
+    return this.hot.callAt(b, start, end, this.opts);
   }
   stringAt(b: Buffer, start: number, end: number): string | undefined {
-    return this.id === 1 ? serpentStringAt(b, start, end, this.opts) : this.id === 2 ? jsonStringAt(b, start, end, this.opts) : undefined;
+    return this.hot.stringAt(b, start, end, this.opts);
   }
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } {
     if (this.id === 1) {

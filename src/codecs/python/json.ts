@@ -232,11 +232,8 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
       return v.indexOf(",") < 0 && v.indexOf(":") < 0 ? 0 : -1;
     case "boolean":
       return 0;
-    case "number": {
-      if (Number.isSafeInteger(v)) return Object.is(v, -0) ? -1 : 0;
-      const a = v < 0 ? -v : v;
-      return a >= 1e-4 && a < 1e16 ? 0 : -1;
-    }
+    case "number":
+      return writtenAlike(v) ? 0 : -1;
     case "object": {
       if (v === null) return 0;
       if (depth >= maxDepth) return -1;
@@ -248,8 +245,8 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
         for (let i = 0; i < n; i++) {
           const x = a[i];
           if (typeof x === "number") {
-            // numbers inline (lists of numbers are common and long): safe ints but -0, and positional floats
-            if (Number.isSafeInteger(x) ? x !== 0 || 1 / x > 0 : (x < 0 ? -x : x) >= 1e-4 && (x < 0 ? -x : x) < 1e16) continue;
+            // numbers inline (lists of numbers are common and long)
+            if (writtenAlike(x)) continue;
             return -1;
           }
           const k = nativeSeparators(x, depth + 1, maxDepth);
@@ -273,6 +270,13 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
     default:
       return -1;
   }
+}
+
+/** Whether JS (JSON.stringify, String) writes the number as Python's json does: an int (a safe integer but -0), or a float with 1e-4 <= |x| < 1e16. */
+function writtenAlike(x: number): boolean {
+  if (isPyInt(x)) return true;
+  const a = x < 0 ? -x : x;
+  return a >= 1e-4 && a < 1e16; // NaN fails both tests
 }
 
 /**
@@ -368,11 +372,8 @@ function plainScalarText(v: unknown): string | undefined {
   switch (typeof v) {
     case "string":
       return isPlainJsonAscii(v) ? `"${v}"` : undefined;
-    case "number": {
-      if (isPyInt(v)) return String(v);
-      const a = v < 0 ? -v : v;
-      return a >= 1e-4 && a < 1e16 ? String(v) : undefined; // NaN fails both tests
-    }
+    case "number":
+      return writtenAlike(v) ? String(v) : undefined;
     case "boolean":
       return v ? "true" : "false";
     case "object":

@@ -518,8 +518,9 @@ class Connection implements PeerInfo {
   }
 
   /**
-   * The hot path, for a chunk that is exactly one plain INVOKE frame (serpent
-   * or json, accepted; no flags, no HMAC; a small call of a plain object's method with scalar
+   * The hot path, for a chunk that is exactly one plain INVOKE frame (an
+   * accepted serializer with a hot path: serpent or json; no flags, no HMAC; a
+   * small call of a plain object's method with scalar
    * arguments): read in place, the method called through the service table's
    * prepared handle (its rules, interceptors, tracing and call context), a
    * scalar result written as text with the request's CORR. Returns false,
@@ -530,7 +531,8 @@ class Connection implements PeerInfo {
   private serveFast(b: Buffer): boolean {
     const d = this.daemon;
     const f = soloPlainFrame(b, b.length, MSG_INVOKE, d.maxMessageSize);
-    if (f === undefined || (f.serializerId !== 1 && f.serializerId !== 2) || !d.accepts(f.serializerId)) return false;
+    // the serializer's own hot path decides what it reads (marshal has none)
+    if (f === undefined || !d.accepts(f.serializerId)) return false;
     const { seq, corrAt, metaAt, payloadStart, serializerId } = f;
     const n = b.length;
     const ser = d.serializer(serializerId);
