@@ -30,6 +30,7 @@ export const FAST_PATHS = [
   "json.loads.native",
   "json.loads.longInts",
   "json.dumps.native",
+  "json.dumps.numberLists",
   "utf8.decode.ascii",
   "utf8.decode.transcode",
   "utf8.encode.direct",

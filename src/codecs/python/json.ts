@@ -31,6 +31,7 @@ import {
   type ResolvedOptions,
 } from "./common.js";
 import { errorToPyroDict } from "./exceptions.js";
+import { jsonBytes } from "./json-bytes.js";
 import { pyFloatRepr } from "./pyrepr.js";
 import type { PyroURIValue } from "./uri-value.js";
 
@@ -246,7 +247,10 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
           const x = a[i];
           if (typeof x === "number") {
             // numbers inline (lists of numbers are common and long)
-            if (writtenAlike(x)) continue;
+            if (writtenAlike(x)) {
+              listNumbers++;
+              continue;
+            }
             return -1;
           }
           const k = nativeSeparators(x, depth + 1, maxDepth);
@@ -272,11 +276,27 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
   }
 }
 
-/** Whether JS (JSON.stringify, String) writes the number as Python's json does: an int (a safe integer but -0), or a float with 1e-4 <= |x| < 1e16. */
+/** The numbers in lists nativeSeparators() found in the value it last checked. */
+let listNumbers = 0;
+
+/**
+ * A document with at least this many numbers in lists is written by
+ * jsonBytes() (number digits written directly, about twice as fast as
+ * JSON.stringify's); others by JSON.stringify, which is faster for keys and
+ * strings.
+ */
+const NUMBER_LIST_MIN = 16;
+
+/**
+ * Whether JS (JSON.stringify, String) writes the number as Python's json does:
+ * an int (a safe integer but -0), or a float that is not whole with 1e-4 <=
+ * |x| < 1e16 (a whole float beyond 2^53 is written as a float, `....0`, by the
+ * writer).
+ */
 function writtenAlike(x: number): boolean {
   if (isPyInt(x)) return true;
   const a = x < 0 ? -x : x;
-  return a >= 1e-4 && a < 1e16; // NaN fails both tests
+  return a >= 1e-4 && a < 1e16 && !Number.isInteger(a); // NaN fails the tests
 }
 
 /**
@@ -286,8 +306,13 @@ function writtenAlike(x: number): boolean {
  */
 function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
   if (opts.preserveTypes) return undefined;
+  listNumbers = 0;
   const seps = nativeSeparators(v, 0, opts.maxDepth);
   if (seps < 0) return undefined;
+  if (listNumbers >= NUMBER_LIST_MIN) {
+    fastPathHits["json.dumps.numberLists"]++;
+    return jsonBytes(v, opts.maxEncodedSize);
+  }
   const text = JSON.stringify(v);
   const max = opts.maxEncodedSize;
   if (text.length + seps > max) throw tooLargeError(text.length + seps, max);

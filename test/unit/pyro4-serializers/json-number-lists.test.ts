@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { getSerializer } from "../../../src/codecs/python/index.js";
+import { fastPathCounts, resetFastPathCounts } from "../../../src/core/fast-paths.js";
+
+const json = getSerializer("json");
+/** preserveTypes: never the native writers, always the general one. */
+const general = getSerializer("json", { preserveTypes: true });
+
+/** What Python's json.dumps writes for a value JS and Python write alike and whose strings hold no ',' or ':' (JSON.stringify with Python's separators). */
+function pythonText(v: unknown): string {
+  return JSON.stringify(v).replace(/[,:]/g, "$& ");
+}
+
+/** Numbers JS and Python write alike: safe ints (not -0), floats that are not whole with 1e-4 <= |x| < 1e16. */
+function alike(x: number): boolean {
+  const a = Math.abs(x);
+  return (Number.isSafeInteger(x) && !Object.is(x, -0)) || (a >= 1e-4 && a < 1e16 && !Number.isInteger(a));
+}
+
+const alikeNumber = fc.oneof(
+  fc.integer(),
+  fc.maxSafeInteger(),
+  fc.double({ min: 1e-4, max: 1e16, maxExcluded: true, noNaN: true }),
+  fc.double({ min: -1e16, max: -1e-4, minExcluded: true, noNaN: true }),
+  // short decimals, the digit-by-digit class
+  fc.tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 8 })).map(([n, k]) => n / 10 ** k),
+  fc.constantFrom(0.1, 0.2, 0.30000000000000004, 1e-4, 9999999.99999999, 1e7 - 0.5, 0.015, 1.005, 4.35, 2.675, 9007199254740.99),
+).filter(alike);
+
+const plainString = fc.string({ unit: fc.constantFrom("a", " ", '"', "\\", "\u0001", "\u007f", "\u00e9", "\u6771", "\u{1F680}", "~") });
+
+test("json: documents with lists of numbers are written digit by digit, as Python's json.dumps writes them", () => {
+  resetFastPathCounts();
+  let taken = 0;
+  fc.assert(
+    fc.property(fc.array(alikeNumber, { minLength: 16, maxLength: 200 }), (list) => {
+      const bytes = json.dumps(list);
+      assert.equal(bytes.toString("utf8"), pythonText(list));
+      assert.deepEqual(bytes, general.dumps(list));
+      taken++;
+    }),
+    { numRuns: 500 },
+  );
+  assert.equal(fastPathCounts()["json.dumps.numberLists"], taken);
+});
+
+test("json: the number-list writer writes keys, strings and nesting as the other writers do", () => {
+  const doc = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: "small" }, alikeNumber, plainString, fc.boolean(), fc.constant(null), tie("list"), tie("dict")),
+    list: fc.array(tie("value"), { maxLength: 6 }),
+    dict: fc.dictionary(plainString, tie("value"), { maxKeys: 5, noNullPrototype: true }),
+  }));
+  fc.assert(
+    fc.property(doc.value, fc.array(alikeNumber, { minLength: 16, maxLength: 40 }), (v, numbers) => {
+      const withNumbers = { numbers, v };
+      resetFastPathCounts();
+      const bytes = json.dumps(withNumbers);
+      assert.equal(fastPathCounts()["json.dumps.numberLists"], 1);
+      assert.equal(bytes.toString("utf8"), pythonText(withNumbers));
+      assert.deepEqual(bytes, general.dumps(withNumbers));
+      assert.deepEqual(json.loads(bytes), withNumbers);
+    }),
+    { numRuns: 300 },
+  );
+  // a call's arguments too
+  const floats = Array.from({ length: 1000 }, (_, i) => i * 1.25);
+  resetFastPathCounts();
+  const call = json.dumpsCall("bench", "echo", [floats], {});
+  assert.equal(fastPathCounts()["json.dumps.numberLists"], 1);
+  assert.equal(call.toString("utf8"), pythonText({ object: "bench", method: "echo", params: [floats], kwargs: {} }));
+});
+
+test("json: few numbers in lists, or a value outside the class, take the other writers", () => {
+  resetFastPathCounts();
+  json.dumps(Array.from({ length: 15 }, (_, i) => i / 4));
+  json.dumps({ a: Array.from({ length: 100 }, (_, i) => i / 4), b: 1e-7 });
+  json.dumps([...Array.from({ length: 100 }, (_, i) => i), "a,b"]);
+  assert.equal(fastPathCounts()["json.dumps.numberLists"], 0);
+  assert.equal(json.dumps([...Array.from({ length: 20 }, (_, i) => i), 1e-7]).toString(), `[${Array.from({ length: 20 }, (_, i) => i).join(", ")}, 1e-07]`);
+});
+
+test("json: a number-list document past maxEncodedSize is refused with ERR_MESSAGE_TOO_LARGE", () => {
+  const small = getSerializer("json", { maxEncodedSize: 1000 });
+  const list = Array.from({ length: 400 }, (_, i) => i + 0.5);
+  assert.throws(() => small.dumps(list), { code: "ERR_MESSAGE_TOO_LARGE" });
+  const big = Array.from({ length: 200_000 }, (_, i) => i + 0.125);
+  assert.throws(() => getSerializer("json", { maxEncodedSize: 100_000 }).dumps(big), { code: "ERR_MESSAGE_TOO_LARGE" });
+  assert.equal(json.dumps(big).length, pythonText(big).length);
+});
