@@ -1126,7 +1126,7 @@ const KEY_HINT_MAX_LENGTH = 64;
 /**
  * A second reader for the commonest class of serpent documents: lists,
  * tuples and dicts with plain string-literal keys, of plain string literals,
- * decimal ints of up to 15 digits, decimal floats, True, False and None, with
+ * decimal ints (up to maxIntDigits digits), decimal floats, True, False and None, with
  * no whitespace other than spaces and no backslash, line break or NUL after
  * the header line. One recursive function over the character codes builds
  * the values directly (no key and value lists, no token objects). Anything
@@ -1341,8 +1341,8 @@ class SerpentTreeReader extends TextReader {
     return o;
   }
 
-  /** A decimal int of at most 15 digits (no leading zero) or a decimal float, with an optional '-'. */
-  private number(): number | Float {
+  /** A decimal int (no leading zero) or a decimal float, with an optional "-". */
+  private number(): number | bigint | Float {
     const s = this.s;
     let i = this.i;
     let neg = false;
@@ -1362,10 +1362,15 @@ class SerpentTreeReader extends TextReader {
     }
     const intDigits = i - start;
     if (c !== C_DOT && (c | 0x20) !== 0x65) {
-      // an int: up to 9 digits cost nothing, up to 15 what decimalValue() charges, longer ones are big ints
+      // an int: up to 9 digits cost nothing, longer ones what decimalValue() charges; beyond 15 digits a bigint (but a safe one)
       if (intDigits > 9) {
-        if (intDigits > 15) throw OUTSIDE;
+        if (intDigits > this.opts.maxIntDigits) throw OUTSIDE; // the full parser reports the limit
         this.charge(COST.number + (intDigits >> 1));
+        if (intDigits > 15) {
+          this.i = i;
+          const b = BigInt(s.slice(start, i));
+          return normalizeInt(neg ? -b : b);
+        }
       }
       this.i = i;
       return neg ? 0 - m : m; // "-0" is 0
