@@ -290,7 +290,7 @@ const NUMBER_LIST_MIN = 16;
 /**
  * Whether JS (JSON.stringify, String) writes the number as Python's json does:
  * an int (a safe integer but -0), or a float that is not whole with 1e-4 <=
- * |x| < 1e16 (a whole float beyond 2^53 is written as a float, `....0`, by the
+ * |x| < 1e16 (a whole float beyond 2^53 is written as a float, with `.0`, by the
  * writer).
  */
 function writtenAlike(x: number): boolean {

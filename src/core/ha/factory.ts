@@ -38,12 +38,18 @@ const log = getLogger("remoting.ha");
 /** An invoker whose client is still being made (a protocol module loads on first use). */
 class Deferred implements Invoker {
   private readonly made: Promise<Invoker>;
+  /** The client once made: calls then go to it directly. */
+  private client: Invoker | undefined;
   constructor(make: () => Promise<Invoker>) {
     this.made = make();
-    this.made.catch(() => undefined);
+    this.made.then(
+      (c) => (this.client = c),
+      () => undefined,
+    );
   }
   dispatch(inv: Invocation): Promise<unknown> {
-    return this.made.then((c) => c.dispatch(inv));
+    const c = this.client;
+    return c !== undefined ? c.dispatch(inv) : this.made.then((made) => made.dispatch(inv));
   }
   close(): Promise<void> {
     return this.made.then(
@@ -98,7 +104,17 @@ class HaInvoker implements Invoker {
       if (typeof m === "string") this.pool.add(m, this.clientFor(m, f.protocol));
       else this.pool.add(m.serviceUrl ?? `member ${this.pool.ids.length}`, clientOf(m), false);
     }
-    if (f.discovery !== undefined) this.ready = this.startDiscovery(f.discovery);
+    if (f.discovery !== undefined) {
+      const ready = this.startDiscovery(f.discovery);
+      this.ready = ready;
+      // once discovery has started, calls go straight to the pool (a failure stays: every call reports it)
+      ready.then(
+        () => {
+          if (this.ready === ready) this.ready = undefined;
+        },
+        () => undefined,
+      );
+    }
   }
 
   private clientFor(url: string, protocol: string | undefined): Invoker {
@@ -140,9 +156,9 @@ class HaInvoker implements Invoker {
     for (const id of this.pool.ids) if (!ids.has(id) && !staticIds.has(id)) this.pool.remove(id);
   }
 
-  async dispatch(inv: Invocation): Promise<unknown> {
-    if (this.ready) await this.ready;
-    return this.pool.dispatch(inv);
+  dispatch(inv: Invocation): Promise<unknown> {
+    const ready = this.ready;
+    return ready === undefined ? this.pool.dispatch(inv) : ready.then(() => this.pool.dispatch(inv));
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,8 @@ function isTransportFailure(err: unknown): boolean {
   return err instanceof CommunicationError || err instanceof SecurityError;
 }
 
+const NONE_TRIED: ReadonlySet<Member> = new Set();
+
 export class MemberPool implements Invoker {
   private readonly byId = new Map<string, Member>();
   private healthy: Member[] = [];
@@ -199,35 +201,74 @@ export class MemberPool implements Invoker {
     return undefined;
   }
 
-  async dispatch(inv: Invocation): Promise<unknown> {
-    const tried = new Set<Member>();
-    let last: unknown;
-    let mayHaveRun = false;
+  /**
+   * Sends the call to a member; on a transport failure that allows it, to
+   * another, until one answers or none is left. The first attempt costs one
+   * promise reaction (no async frame, no set of tried members): failover is
+   * the rare case.
+   */
+  dispatch(inv: Invocation): Promise<unknown> {
+    const m = this.pick(NONE_TRIED);
+    if (m === undefined) return Promise.reject(new NoMemberAvailableError(this.name, this.stats(), "connect"));
+    return this.attempt(m, inv).then(
+      (v) => {
+        this.settled(m);
+        return v;
+      },
+      (err: unknown) => {
+        this.settled(m);
+        return this.failover(inv, m, err, false);
+      },
+    );
+  }
+
+  /** One attempt on a member, counted (a synchronous throw becomes a rejection). */
+  private attempt(m: Member, inv: Invocation): Promise<unknown> {
+    m.calls++;
+    m.pending++;
+    try {
+      return m.invoker.dispatch(inv);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private settled(m: Member): void {
+    m.pending--;
+    if (m.removed) this.closeWhenIdle(m);
+  }
+
+  /**
+   * After member `failed` gave `err`: the error is the caller's (a remote
+   * error; a call that may have run and is not idempotent; no time left),
+   * or the call moves on to the next member not tried yet.
+   */
+  private async failover(inv: Invocation, failed: Member, err: unknown, mayHaveRunBefore: boolean): Promise<unknown> {
+    const tried = new Set<Member>([failed]);
+    let m = failed;
+    let last = err;
+    let mayHaveRun = mayHaveRunBefore;
     for (;;) {
-      const m = this.pick(tried);
-      if (m === undefined) {
-        throw new NoMemberAvailableError(this.name, this.stats(), mayHaveRun ? "reply" : "connect", last);
-      }
+      if (!isTransportFailure(last) || last instanceof RemoteInvocationError) throw last;
+      m.failures++;
+      m.lastFailure = last;
+      this.eject(m, last);
+      const ran = requestMayHaveRun(last);
+      mayHaveRun ||= ran;
+      if (ran && !inv.idempotent && !this.idempotent.has(inv.method)) throw last;
+      if (remaining(inv.deadline) <= 0 || inv.signal?.aborted) throw last;
+      inv.attempt++;
+      log.debug("%s: %s failed (%s); trying another member", this.name, m.id, errorMessage(last));
+      const next = this.pick(tried);
+      if (next === undefined) throw new NoMemberAvailableError(this.name, this.stats(), mayHaveRun ? "reply" : "connect", last);
+      m = next;
       tried.add(m);
-      m.calls++;
-      m.pending++;
       try {
-        return await m.invoker.dispatch(inv);
-      } catch (err) {
-        if (!isTransportFailure(err) || err instanceof RemoteInvocationError) throw err;
-        m.failures++;
-        m.lastFailure = err;
-        this.eject(m, err);
-        last = err;
-        const ran = requestMayHaveRun(err);
-        mayHaveRun ||= ran;
-        if (ran && !inv.idempotent && !this.idempotent.has(inv.method)) throw err;
-        if (remaining(inv.deadline) <= 0 || inv.signal?.aborted) throw err;
-        inv.attempt++;
-        log.debug("%s: %s failed (%s); trying another member", this.name, m.id, errorMessage(err));
+        return await this.attempt(m, inv);
+      } catch (e) {
+        last = e;
       } finally {
-        m.pending--;
-        if (m.removed) this.closeWhenIdle(m);
+        this.settled(m);
       }
     }
   }
