@@ -809,9 +809,16 @@ class NativeCheck {
           if (this.items > opts.maxItems || this.cost > this.budget) return false;
           for (let i = 0; i < n; i++) {
             const x: unknown = v[i];
-            // non-integral numbers inline (what the number case does for them): long lists of floats are common
-            if (typeof x === "number" && Number.isFinite(x) && !Number.isInteger(x)) this.cost += COST.number;
-            else if (!this.ok(x, depth + 1)) return false;
+            if (typeof x === "number") {
+              // numbers inline (what the number case does for them): long lists of numbers are common
+              if (Number.isInteger(x)) {
+                if (x < 1e9 && x > -1e9 && (x !== 0 || !Object.is(x, -0))) continue;
+              } else if (Number.isFinite(x)) {
+                this.cost += COST.number;
+                continue;
+              }
+            }
+            if (!this.ok(x, depth + 1)) return false;
           }
           return true;
         }

@@ -221,7 +221,9 @@ describe("fast-path counters", () => {
       }),
       { numRuns: 200 },
     );
-    for (const doc of ["[NaN]", "[12345678901234567890]", "-0", '{"__class__": "Pyro4.core.URI", "state": ["PYRO", "x", null, "h", 1]}', "[1e400]"]) {
+    // (list elements are checked inline: -0 and long integers there too, also in a document too long for the long-integer search)
+    const longDoc = (last: string) => `[${"1, ".repeat(2100)}${last}]`;
+    for (const doc of ["[NaN]", "[12345678901234567890]", "-0", "[-0]", "[1, 2.5, -0]", longDoc("1000000000000000"), longDoc("-1000000000000001"), '{"__class__": "Pyro4.core.URI", "state": ["PYRO", "x", null, "h", 1]}', "[1e400]"]) {
       let got: unknown;
       assert.equal(hits("json.loads.native", () => (got = json.loads(Buffer.from(doc)))), 0, doc);
       assert.deepEqual(got, new JsonParser(doc, opts).parseDocument(), doc);
