@@ -263,7 +263,8 @@ function nativeSeparators(v: unknown, depth: number, maxDepth: number): number {
       const o = v as Record<string, unknown>;
       let keys = 0;
       for (const key in o) {
-        if (key.indexOf(",") >= 0 || key.indexOf(":") >= 0) return -1;
+        // (an enumerable key inherited from a changed Object.prototype: JSON.stringify leaves it out, the writer decides)
+        if (key.indexOf(",") >= 0 || key.indexOf(":") >= 0 || !Object.prototype.hasOwnProperty.call(o, key)) return -1;
         const k = nativeSeparators(o[key], depth + 1, maxDepth);
         if (k < 0) return -1;
         seps += k;

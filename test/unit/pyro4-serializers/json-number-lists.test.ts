@@ -89,3 +89,18 @@ test("json: a number-list document past maxEncodedSize is refused with ERR_MESSA
   assert.throws(() => getSerializer("json", { maxEncodedSize: 100_000 }).dumps(big), { code: "ERR_MESSAGE_TOO_LARGE" });
   assert.equal(json.dumps(big).length, pythonText(big).length);
 });
+
+test("json: an enumerable key added to Object.prototype is written by no writer, and never leaves stray bytes", () => {
+  const values = [{ a: 1, b: [1.5, 2] }, { a: 1, b: Array.from({ length: 20 }, (_, i) => i / 2) }, [{ x: "y" }, { z: null }]];
+  const before = values.map((v) => json.dumps(v));
+  Object.defineProperty(Object.prototype, "polluted", { value: "x", enumerable: true, configurable: true });
+  try {
+    values.forEach((v, i) => {
+      const b = json.dumps(v);
+      assert.deepEqual(b, before[i], b.toString("latin1"));
+      assert.equal(b.toString("utf8"), pythonText(v));
+    });
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)["polluted"];
+  }
+});
