@@ -324,14 +324,18 @@ function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
   if (seps === 0) return src;
   // outside strings JSON.stringify writes no spaces; inside them there is no ',' or ':' to mistake for a separator
   const out = Buffer.allocUnsafe(n + seps);
-  if (n >= 64 * seps) return spacedRuns(src, out);
-  let j = 0;
-  for (let i = 0; i < n; i++) {
-    const c = src[i]!;
-    out[j++] = c;
-    if (c === 0x2c || c === 0x3a) out[j++] = 0x20;
+  let j: number;
+  if (n >= 64 * seps) j = spacedRuns(src, out);
+  else {
+    j = 0;
+    for (let i = 0; i < n; i++) {
+      const c = src[i]!;
+      out[j++] = c;
+      if (c === 0x2c || c === 0x3a) out[j++] = 0x20;
+    }
   }
-  return out;
+  // a value whose getters answer differently the second time can change the count: never send bytes not written
+  return j === out.length ? out : undefined;
 }
 
 /**
@@ -339,7 +343,7 @@ function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
  * (a long string argument in a call): the runs between separators are found
  * with indexOf (memchr) and copied whole, not byte by byte. Same bytes.
  */
-function spacedRuns(src: Buffer, out: Buffer): Buffer {
+function spacedRuns(src: Buffer, out: Buffer): number {
   const n = src.length;
   let comma = src.indexOf(0x2c);
   let colon = src.indexOf(0x3a);
@@ -354,8 +358,7 @@ function spacedRuns(src: Buffer, out: Buffer): Buffer {
     if (next === comma) comma = src.indexOf(0x2c, i);
     else colon = src.indexOf(0x3a, i);
   }
-  src.copy(out, j, i, n);
-  return out;
+  return j + src.copy(out, j, i, n);
 }
 
 export function jsonDumps(value: unknown, opts: ResolvedOptions): Buffer {
