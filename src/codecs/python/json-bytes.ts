@@ -7,9 +7,12 @@
  * 1e7); other floats fall back to String(). Strings and keys are copied as
  * they are when plain ASCII, else written by JSON.stringify.
  *
- * It takes only values already in the class json.ts checks first
+ * It is given values already in the class json.ts checks first
  * (nativeSeparators: plain objects and arrays, strings, booleans, null, ints
- * and floats that JS and Python write alike), so it never fails on a value.
+ * and floats that JS and Python write alike). It checks the class again as
+ * it writes (a getter may answer differently the second time) and gives up
+ * on anything outside it: jsonBytes() then returns undefined and the
+ * general writer takes the value.
  */
 import { tooLargeError } from "./common.js";
 
@@ -24,13 +27,19 @@ let kept: ByteBuffer | undefined;
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 
+/** Thrown inside ByteWriter for a value outside its class; never leaves jsonBytes(). */
+const OUTSIDE: unique symbol = Symbol("outside the number-list writer's class");
+
 /** Printable ASCII but `"` and `\`: what json writes between quotes as it is. */
 const NOT_PLAIN = /[^ !#-[\]-~]/;
 
 class ByteWriter {
   b: ByteBuffer;
   j = 0;
-  constructor(private readonly max: number) {
+  constructor(
+    private readonly max: number,
+    private readonly maxDepth: number,
+  ) {
     this.b = kept ??= Buffer.allocUnsafeSlow(1 << 16) as ByteBuffer;
   }
 
@@ -86,9 +95,12 @@ class ByteWriter {
       a = -a;
     }
     if (Number.isInteger(a)) {
+      // an int: a safe integer but -0 (whole floats beyond 2^53 are the general writer's)
+      if (a > 9007199254740991 || (x === 0 && 1 / x < 0)) throw OUTSIDE;
       this.digits(a);
       return;
     }
+    if (!(a >= 1e-4 && a < 1e16)) throw OUTSIDE; // (NaN and the infinities too)
     if (a < 1e7) {
       for (let k = 1; k <= 8; k++) {
         const p = POW10[k]!;
@@ -149,7 +161,7 @@ class ByteWriter {
     this.b[this.j++] = c;
   }
 
-  value(v: unknown): void {
+  value(v: unknown, depth: number): void {
     switch (typeof v) {
       case "string":
         return this.string(v);
@@ -159,36 +171,44 @@ class ByteWriter {
         this.room(5);
         this.j += this.b.latin1Write(v ? "true" : "false", this.j, 5);
         return;
-      default: {
+      case "object": {
         if (v === null) {
           this.room(4);
           this.j += this.b.latin1Write("null", this.j, 4);
           return;
         }
-        if (Array.isArray(v)) {
+        if (depth >= this.maxDepth) throw OUTSIDE;
+        const proto = Object.getPrototypeOf(v) as unknown;
+        if (proto === Array.prototype) {
+          const a = v as unknown[];
           this.byte(0x5b);
-          const n = v.length;
+          const n = a.length;
           for (let i = 0; i < n; i++) {
             if (i > 0) this.sep(0x2c);
-            const x: unknown = v[i];
+            const x: unknown = a[i];
             if (typeof x === "number") this.number(x);
-            else this.value(x);
+            else this.value(x, depth + 1);
           }
           this.byte(0x5d);
           return;
         }
+        if (proto !== Object.prototype && proto !== null) throw OUTSIDE;
         this.byte(0x7b);
         let first = true;
         const o = v as Record<string, unknown>;
         for (const k in o) {
+          if (!Object.prototype.hasOwnProperty.call(o, k)) throw OUTSIDE;
           if (!first) this.sep(0x2c);
           first = false;
           this.string(k);
           this.sep(0x3a);
-          this.value(o[k]);
+          this.value(o[k], depth + 1);
         }
         this.byte(0x7d);
+        return;
       }
+      default:
+        throw OUTSIDE; // undefined, a bigint, a function, a symbol
     }
   }
 
@@ -204,15 +224,19 @@ class ByteWriter {
 
 /**
  * The json bytes of `v`, a value of the class nativeSeparators() accepts,
- * within `maxEncodedSize` (Infinity: no limit).
+ * within `maxEncodedSize` (Infinity: no limit), nested at most `maxDepth`
+ * deep; undefined when the value turns out to be outside the class.
  */
-export function jsonBytes(v: unknown, maxEncodedSize: number): Buffer {
-  const w = new ByteWriter(maxEncodedSize);
+export function jsonBytes(v: unknown, maxEncodedSize: number, maxDepth: number): Buffer | undefined {
+  const w = new ByteWriter(maxEncodedSize, maxDepth);
   // a buffer in use by this document is not kept by another until result() gives it back
   kept = undefined;
   try {
-    w.value(v);
+    w.value(v, 0);
     return w.result();
+  } catch (err) {
+    if (err === OUTSIDE) return undefined;
+    throw err;
   } finally {
     kept ??= w.b.length <= KEEP ? w.b : undefined;
   }

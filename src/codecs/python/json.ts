@@ -311,8 +311,9 @@ function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
   const seps = nativeSeparators(v, 0, opts.maxDepth);
   if (seps < 0) return undefined;
   if (listNumbers >= NUMBER_LIST_MIN) {
-    fastPathHits["json.dumps.numberLists"]++;
-    return jsonBytes(v, opts.maxEncodedSize);
+    const bytes = jsonBytes(v, opts.maxEncodedSize, opts.maxDepth);
+    if (bytes !== undefined) fastPathHits["json.dumps.numberLists"]++;
+    return bytes;
   }
   const text = JSON.stringify(v);
   const max = opts.maxEncodedSize;

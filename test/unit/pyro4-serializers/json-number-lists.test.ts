@@ -123,3 +123,18 @@ test("json: a getter that answers differently each time never makes the native w
     assert.ok(parsed.b.length === 2 || parsed.b.length === 5, out);
   }
 });
+
+test("json: a value that leaves the class between the check and the writing is written by the general writer", () => {
+  let calls = 0;
+  const v = {
+    numbers: Array.from({ length: 20 }, (_, i) => i + 0.5),
+    get b(): unknown {
+      // the class check sees a list of numbers, the writers a Map (a dict to Python)
+      return ++calls === 1 ? [1, 2] : new Map([["k", 1]]);
+    },
+  };
+  resetFastPathCounts();
+  const out = json.dumps(v).toString("utf8");
+  assert.equal(fastPathCounts()["json.dumps.numberLists"], 0);
+  assert.ok(out.endsWith(', "b": {"k": 1}}'), out);
+});
