@@ -393,43 +393,10 @@ abstract class ByteReader {
         return (buf as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, asciiEnd);
       }
     }
-    // Usual non-ASCII text (1-3 byte sequences in their shortest form, no surrogate): a short string is
-    // decoded here to UTF-16 units, made a string by one native copy; a longer one is checked here, then
-    // decoded by the native UTF-8 decoder. (Overlong forms such as Java's C0 80, E0-led and surrogate or
-    // 4-byte sequences take the path below.)
-    if (n <= SHORT_TEXT) {
-      const out = scratch;
-      let p = start;
-      let u = 0;
-      const end = this.end;
-      for (; u < n && p < end; u++) {
-        const b = buf[p]!;
-        let c: number;
-        if (b < 0x80) {
-          c = b;
-          p++;
-        } else if (b >= 0xc2 && b <= 0xdf) {
-          if (p + 1 >= end) break;
-          const b1 = buf[p + 1]!;
-          if ((b1 & 0xc0) !== 0x80) break;
-          c = ((b & 0x1f) << 6) | (b1 & 0x3f);
-          p += 2;
-        } else if (b >= 0xe1 && b <= 0xef && b !== 0xed) {
-          if (p + 2 >= end) break;
-          const b1 = buf[p + 1]!;
-          const b2 = buf[p + 2]!;
-          if ((b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80) break;
-          c = ((b & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
-          p += 3;
-        } else break;
-        out[2 * u] = c & 0xff;
-        out[2 * u + 1] = c >> 8;
-      }
-      if (u === n) {
-        this.pos = p;
-        return (out as Buffer & { ucs2Slice(start: number, end: number): string }).ucs2Slice(0, 2 * n);
-      }
-    } else {
+    // Longer usual non-ASCII text (1-3 byte sequences in their shortest form, no surrogate): checked here,
+    // then decoded by the native UTF-8 decoder. Short text, and the forms this check leaves out (overlong
+    // forms such as Java's C0 80, E0-led and surrogate or 4-byte sequences), are decoded by the loop below.
+    if (n > SHORT_TEXT) {
       let p = start;
       let u = 0;
       const end = this.end;
@@ -489,7 +456,7 @@ abstract class ByteReader {
       u++;
     }
     this.pos = p;
-    return out.toString("utf16le", 0, n * 2);
+    return (out as Buffer & { ucs2Slice(start: number, end: number): string }).ucs2Slice(0, 2 * n);
   }
 
   protected bytes(n: number): Buffer {
