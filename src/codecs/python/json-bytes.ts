@@ -12,9 +12,11 @@
  * and floats that JS and Python write alike). It checks the class again as
  * it writes (a getter may answer differently the second time) and gives up
  * on anything outside it: jsonBytes() then returns undefined and the
- * general writer takes the value.
+ * general writer takes the value. Its two predicates, writtenAlike() and
+ * isPlainJsonText(), are json.ts's too (the class check and the text hot
+ * paths).
  */
-import { tooLargeError } from "./common.js";
+import { isPyInt, tooLargeError } from "./common.js";
 
 type ByteBuffer = Buffer & {
   latin1Write(text: string, offset: number, length: number): number;
@@ -30,8 +32,31 @@ const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 /** Thrown inside ByteWriter for a value outside its class; never leaves jsonBytes(). */
 const OUTSIDE: unique symbol = Symbol("outside the number-list writer's class");
 
+/**
+ * Whether JS (JSON.stringify, String) writes the number as Python's json does:
+ * an int (a safe integer but -0), or a float that is not whole with 1e-4 <=
+ * |x| < 1e16 (a whole float beyond 2^53 is written as a float, with `.0`, by the
+ * general writer).
+ */
+export function writtenAlike(x: number): boolean {
+  if (isPyInt(x)) return true;
+  const a = x < 0 ? -x : x;
+  return a >= 1e-4 && a < 1e16 && !Number.isInteger(a); // NaN fails the tests
+}
+
 /** Printable ASCII but `"` and `\`: what json writes between quotes as it is. */
 const NOT_PLAIN = /[^ !#-[\]-~]/;
+
+/** Whether json writes the text between quotes as it is (printable ASCII but `"` and `\`): a loop for short text, a regular expression for long. */
+export function isPlainJsonText(s: string): boolean {
+  const n = s.length;
+  if (n > 32) return !NOT_PLAIN.test(s);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
 
 class ByteWriter {
   b: ByteBuffer;
@@ -87,6 +112,7 @@ class ByteWriter {
    * whenever it exists.
    */
   number(x: number): void {
+    if (!writtenAlike(x)) throw OUTSIDE;
     this.room(32);
     const b = this.b;
     let a = x;
@@ -95,12 +121,9 @@ class ByteWriter {
       a = -a;
     }
     if (Number.isInteger(a)) {
-      // an int: a safe integer but -0 (whole floats beyond 2^53 are the general writer's)
-      if (a > 9007199254740991 || (x === 0 && 1 / x < 0)) throw OUTSIDE;
       this.digits(a);
       return;
     }
-    if (!(a >= 1e-4 && a < 1e16)) throw OUTSIDE; // (NaN and the infinities too)
     if (a < 1e7) {
       for (let k = 1; k <= 8; k++) {
         const p = POW10[k]!;
@@ -125,18 +148,7 @@ class ByteWriter {
 
   string(s: string): void {
     const n = s.length;
-    let plain: boolean;
-    if (n <= 32) {
-      plain = true;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-          plain = false;
-          break;
-        }
-      }
-    } else plain = !NOT_PLAIN.test(s);
-    if (plain) {
+    if (isPlainJsonText(s)) {
       this.room(n + 2);
       const b = this.b;
       b[this.j++] = 0x22;

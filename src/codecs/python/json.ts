@@ -31,7 +31,7 @@ import {
   type ResolvedOptions,
 } from "./common.js";
 import { errorToPyroDict } from "./exceptions.js";
-import { jsonBytes } from "./json-bytes.js";
+import { isPlainJsonText, jsonBytes, writtenAlike } from "./json-bytes.js";
 import { pyFloatRepr } from "./pyrepr.js";
 import type { PyroURIValue } from "./uri-value.js";
 
@@ -289,18 +289,6 @@ let listNumbers = 0;
 const NUMBER_LIST_MIN = 16;
 
 /**
- * Whether JS (JSON.stringify, String) writes the number as Python's json does:
- * an int (a safe integer but -0), or a float that is not whole with 1e-4 <=
- * |x| < 1e16 (a whole float beyond 2^53 is written as a float, with `.0`, by the
- * writer).
- */
-function writtenAlike(x: number): boolean {
-  if (isPyInt(x)) return true;
-  const a = x < 0 ? -x : x;
-  return a >= 1e-4 && a < 1e16 && !Number.isInteger(a); // NaN fails the tests
-}
-
-/**
  * The json bytes of `v` written by JSON.stringify, with a space after each
  * separator, when `v` is in the class nativeSeparators() describes (else
  * undefined), within maxEncodedSize.
@@ -388,13 +376,7 @@ export function jsonDumpsCall(objectId: string, method: string, vargs: readonly 
 
 /** At most 256 characters, each printable ASCII other than `"` and `\\`: what JSON.stringify writes between quotes as it is. */
 function isPlainJsonAscii(v: string): boolean {
-  const n = v.length;
-  if (n > 256) return false;
-  for (let i = 0; i < n; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
-  }
-  return true;
+  return v.length <= 256 && isPlainJsonText(v);
 }
 
 /** The json text of a scalar as both writers write it (plain ASCII strings, ints, positional floats, bools, None), else undefined. */
