@@ -61,23 +61,25 @@ type HotPaths = {
   valueText(value: unknown): string | undefined;
   callAt(b: Buffer, start: number, end: number, o: ResolvedOptions): Call | undefined;
   stringAt(b: Buffer, start: number, end: number, o: ResolvedOptions): string | undefined;
+  /** A whole call payload read without the general reader, or undefined (then loads() and the call's checks). */
+  loadsCall(data: Uint8Array, o: ResolvedOptions): Call | undefined;
 };
 
 /** marshal has none: its calls and results always take the general writer and reader. */
-const NO_HOT_PATHS: HotPaths = { callText: () => undefined, valueText: () => undefined, callAt: () => undefined, stringAt: () => undefined };
+const NO_HOT_PATHS: HotPaths = { callText: () => undefined, valueText: () => undefined, callAt: () => undefined, stringAt: () => undefined, loadsCall: () => undefined };
 
 const CODECS: Record<"serpent" | "json" | "marshal", Codec & { hot: HotPaths }> = {
   serpent: {
     dumps: serpentDumps,
     loads: serpentLoads,
     dumpsCall: serpentDumpsCall,
-    hot: { callText: serpentCallText, valueText: serpentValueText, callAt: serpentCallAt, stringAt: serpentStringAt },
+    hot: { callText: serpentCallText, valueText: serpentValueText, callAt: serpentCallAt, stringAt: serpentStringAt, loadsCall: serpentLoadsCallFast },
   },
   json: {
     dumps: jsonDumps,
     loads: jsonLoads,
     dumpsCall: jsonDumpsCall,
-    hot: { callText: jsonCallText, valueText: jsonValueText, callAt: jsonCallAt, stringAt: jsonStringAt },
+    hot: { callText: jsonCallText, valueText: jsonValueText, callAt: jsonCallAt, stringAt: jsonStringAt, loadsCall: NO_HOT_PATHS.loadsCall },
   },
   marshal: { dumps: marshalDumps, loads: marshalLoads, dumpsCall: marshalDumpsCall, hot: NO_HOT_PATHS },
 };
@@ -161,10 +163,8 @@ class Serializer implements PyroSerializer {
     return this.hot.stringAt(b, start, end, this.opts);
   }
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> } {
-    if (this.id === 1) {
-      const fast = serpentLoadsCallFast(asUint8Array(data), this.opts);
-      if (fast !== undefined) return fast;
-    }
+    const fast = this.hot.loadsCall(asUint8Array(data), this.opts);
+    if (fast !== undefined) return fast;
     return callTuple(this.loads(data), this.name);
   }
 }
