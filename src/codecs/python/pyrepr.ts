@@ -233,12 +233,9 @@ export function pyStrRepr(s: string): string {
   if (n <= 64) found = scanShort(s, n);
   else {
     const start = s.search(NOT_PRINTABLE_ASCII);
-    // the quotes and backslashes of the printable ASCII before `start` (the whole text when start < 0)
-    const end = start < 0 ? n : start;
+    // the quotes of the whole text; a backslash in the printable ASCII before `start` (the whole text when start < 0)
     const bs = s.indexOf("\\");
-    const sq = s.indexOf("'");
-    const dq = s.indexOf('"');
-    found = (bs >= 0 && bs < end ? HAS_ESC : 0) | (sq >= 0 && sq < end ? HAS_SQ : 0) | (dq >= 0 && dq < end ? HAS_DQ : 0);
+    found = (bs >= 0 && (start < 0 || bs < start) ? HAS_ESC : 0) | (s.includes("'") ? HAS_SQ : 0) | (s.includes('"') ? HAS_DQ : 0);
     if (start >= 0 && (found & HAS_ESC) === 0) found |= scanLong(s, start, n, bmp ?? bmpTable());
   }
   // the quote choice needs both quotes' presence in the whole text (a scan stops at the first character to escape)
