@@ -18,6 +18,19 @@ export const pyString = fc
   .map((parts) => parts.join(""));
 export const safeKey = pyString.filter((k) => k !== "__class__" && k !== "data" && k !== "encoding");
 
+/** Scalars for the hot paths' properties: text of every kind (separators, quotes, escapes, controls), ints, floats at the edges of the writers' forms, booleans, None. */
+export const hotPathScalar = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.string({ unit: fc.constantFrom("a", " ", ",", ":", '"', "'", "\\", "\u007f", "\u0001", "~") }),
+  fc.integer(),
+  fc.maxSafeInteger(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double(),
+  fc.constantFrom(-0, 1e15, 1e16, 1e-5, 0.5, -2.25),
+);
+
 const scalar = fc.oneof(
   fc.constant(null),
   fc.constant(undefined),

@@ -2,20 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { getSerializer } from "../../../src/codecs/python/index.js";
+import { hotPathScalar as scalar } from "./arbitraries.js";
 
 const json = getSerializer("json");
 
-const scalar = fc.oneof(
-  fc.string(),
-  fc.string({ unit: "grapheme" }),
-  fc.string({ unit: fc.constantFrom("a", " ", ",", ":", '"', "\\", "\u007f", "\u0001", "~") }),
-  fc.integer(),
-  fc.maxSafeInteger(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.double(),
-  fc.constantFrom(-0, 1e15, 1e16, 1e-5, 0.5, -2.25),
-);
 
 /** What a read gives: its value or its error's code. */
 function outcome(read: () => unknown): { value?: unknown; code?: unknown } {
