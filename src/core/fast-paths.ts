@@ -26,6 +26,7 @@ export const FAST_PATHS = [
   "serpent.string.plain",
   "serpent.number.plain",
   "pyrepr.str.plain",
+  "pyrepr.str.units",
   "pyrepr.float.positional",
   "json.loads.native",
   "json.loads.longInts",

@@ -1411,7 +1411,7 @@ class SerpentTreeReader extends TextReader {
  * else NOT_TREE (also for text in the class that passes a limit: the full
  * parser then reads it and throws the error).
  */
-function serpentTree(text: string, opts: ResolvedOptions, size: number): unknown {
+function serpentTree(text: string, opts: ResolvedOptions, size: number, bytes: Uint8Array): unknown {
   let start = 0;
   if (text.charCodeAt(0) === C_HASH) {
     start = text.indexOf("\n") + 1; // after the header line (a comment)
@@ -1421,13 +1421,24 @@ function serpentTree(text: string, opts: ResolvedOptions, size: number): unknown
   // the first character of a value in the class, then the characters no text in the class has
   if (!(c === C_LBRACK || c === C_LBRACE || c === C_LPAR || c === C_SQ || c === C_DQ || c === C_MINUS || isDigit(c) || c === 0x54 || c === 0x46 || c === 0x4e || c === C_SPACE)) return NOT_TREE;
   // (a CR anywhere: Python's universal newlines would make it a line break, possibly inside the header line)
-  if (text.indexOf("\\") >= 0 || text.indexOf("\r") >= 0 || text.indexOf("\0") >= 0 || text.indexOf("\n", start) >= 0) return NOT_TREE;
+  if (hasOutsideBytes(bytes, start > 0)) return NOT_TREE;
   try {
     return new SerpentTreeReader(text, opts, size).read(start);
   } catch {
     // outside the class, past a limit, or out of stack: the full parser reads it
     return NOT_TREE;
   }
+}
+
+/**
+ * Whether the UTF-8 text has a byte no document of the tree reader's class has: a backslash, CR or NUL anywhere, or a
+ * line feed after the header line's (`header`) or anywhere (no header). In UTF-8 these bytes are only ever those
+ * ASCII characters, and a search of the bytes is a memchr; in decoded text with characters beyond Latin-1 V8 searches
+ * two bytes per character (and "\0" matches the zero high byte of every ASCII character first).
+ */
+function hasOutsideBytes(bytes: Uint8Array, header: boolean): boolean {
+  const lf = bytes.indexOf(C_LF);
+  return bytes.indexOf(C_BSLASH) >= 0 || bytes.indexOf(C_CR) >= 0 || bytes.indexOf(0) >= 0 || (lf >= 0 && (!header || bytes.indexOf(C_LF, lf + 1) >= 0));
 }
 
 /** Decodes the bytes as text (strict UTF-8). */
@@ -1673,7 +1684,7 @@ export function serpentLoads(data: Uint8Array, opts: ResolvedOptions): unknown {
       return v;
     }
   }
-  const tree = serpentTree(text0, opts, data.length);
+  const tree = serpentTree(text0, opts, data.length, data);
   if (tree !== NOT_TREE) {
     fastPathHits["serpent.loads.tree"]++;
     return tree;

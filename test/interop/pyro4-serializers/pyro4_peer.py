@@ -18,6 +18,7 @@ import math
 import struct
 import sys
 import traceback
+import unicodedata
 import uuid
 
 import Pyro4
@@ -425,6 +426,12 @@ def main():
         json.dump(fuzz_corpus(int(sys.argv[2]), int(sys.argv[3])), sys.stdout)
     elif mode == "describe":
         json.dump(describe_items(json.load(sys.stdin)), sys.stdout)
+    elif mode == "serpent-dumps":
+        # serpent's text of each string (the strings as JSON; lone surrogates arrive as \udxxx escapes), and the
+        # characters of it this Python's Unicode tables call not printable
+        json.dump({"unicode": unicodedata.unidata_version,
+                   "items": [{"data": b64(serpent.dumps(t)), "nonPrintable": sorted({ord(c) for c in t if not c.isprintable()})}
+                             for t in json.load(sys.stdin)]}, sys.stdout)
     elif mode == "check":
         request = json.load(sys.stdin)
         json.dump(check(request), sys.stdout)
