@@ -184,21 +184,33 @@ const DIRECT_ENCODE_MIN = 512;
 const SCRATCH_UNITS = 21_845;
 let scratch: FastBuffer | undefined;
 
-/** The text as UTF-8 (a lone surrogate becomes U+FFFD, as Buffer.from writes it). */
-export function encodeUtf8(text: string): Buffer {
+/**
+ * The text as UTF-8 (a lone surrogate becomes U+FFFD, as Buffer.from writes
+ * it), after `head` bytes left unwritten for the caller (a frame's header: the
+ * payload is then written where the frame wants it, in one Buffer).
+ */
+export function encodeUtf8(text: string, head = 0): Buffer {
   const units = text.length;
-  if (units < DIRECT_ENCODE_MIN) return Buffer.from(text, "utf8");
+  if (units < DIRECT_ENCODE_MIN) return head === 0 ? Buffer.from(text, "utf8") : withHead(Buffer.from(text, "utf8"), head);
   fastPathHits["utf8.encode.direct"]++;
   if (units <= SCRATCH_UNITS) {
     const s = (scratch ??= Buffer.allocUnsafeSlow(3 * SCRATCH_UNITS) as FastBuffer);
     const n = s.utf8Write(text, 0, s.length);
-    const b = Buffer.allocUnsafe(n);
-    s.copy(b, 0, 0, n);
+    const b = Buffer.allocUnsafe(head + n);
+    s.copy(b, head, 0, n);
     return b;
   }
   const n = Buffer.byteLength(text, "utf8");
-  const b = Buffer.allocUnsafe(n) as FastBuffer;
-  b.utf8Write(text, 0, n);
+  const b = Buffer.allocUnsafe(head + n) as FastBuffer;
+  b.utf8Write(text, head, n);
+  return b;
+}
+
+/** `payload` after `head` unwritten bytes (a copy), or `payload` itself when `head` is 0. */
+export function withHead(payload: Uint8Array, head: number): Buffer {
+  if (head === 0) return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const b = Buffer.allocUnsafe(head + payload.length);
+  b.set(payload, head);
   return b;
 }
 

@@ -22,12 +22,16 @@ export interface PyroSerializer {
   /** 1 serpent, 2 json, 3 marshal. */
   readonly id: number;
   readonly name: "serpent" | "json" | "marshal";
-  /** A result or any other value. */
-  dumps(value: unknown): Buffer;
+  /**
+   * A result or any other value. With `head` (default 0), that many bytes are
+   * left unwritten before the payload, for the caller's frame header: the
+   * payload is `b.subarray(head)`, written where the frame wants it.
+   */
+  dumps(value: unknown, head?: number): Buffer;
   /** Throws SerializationError (code ERR_SERIALIZATION, or ERR_LIMIT_EXCEEDED for a limit) on bad input. */
   loads(data: Uint8Array): unknown;
-  /** An INVOKE payload. */
-  dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): Buffer;
+  /** An INVOKE payload (after `head` unwritten bytes, as for dumps). */
+  dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, head?: number): Buffer;
   loadsCall(data: Uint8Array): { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> };
   /**
    * Hot paths: the payload of a small plain call, or of a scalar value, as
@@ -48,9 +52,9 @@ export const SERIALIZER_IDS: { readonly serpent: 1; readonly json: 2; readonly m
 const KNOWN_UNSUPPORTED: Record<number, string> = { 4: "pickle", 5: "dill", 6: "msgpack", 7: "cloudpickle" };
 
 type Codec = {
-  dumps(v: unknown, o: ResolvedOptions): Buffer;
+  dumps(v: unknown, o: ResolvedOptions, head: number): Buffer;
   loads(d: Uint8Array, o: ResolvedOptions): unknown;
-  dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, o: ResolvedOptions): Buffer;
+  dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, o: ResolvedOptions, head: number): Buffer;
 };
 
 type Call = { objectId: string; method: string; vargs: unknown[]; kwargs: Record<string, unknown> };
@@ -126,9 +130,9 @@ class Serializer implements PyroSerializer {
     this.codec = CODECS[name];
     this.hot = CODECS[name].hot;
   }
-  dumps(value: unknown): Buffer {
+  dumps(value: unknown, head = 0): Buffer {
     try {
-      return this.codec.dumps(value, this.opts);
+      return this.codec.dumps(value, this.opts, head);
     } catch (e) {
       throw wrapUnexpected(e, `${this.name} cannot serialize the value`);
     }
@@ -140,12 +144,12 @@ class Serializer implements PyroSerializer {
       throw wrapUnexpected(e, `${this.name} cannot deserialize the data`);
     }
   }
-  dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>): Buffer {
+  dumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, head = 0): Buffer {
     if (kwargs !== null && kwargs !== undefined && (typeof kwargs !== "object" || !isPlainObject(kwargs))) {
       throw serError("keyword arguments must be a plain object (Python needs a dict with str keys)");
     }
     try {
-      return this.codec.dumpsCall(objectId, method, vargs, kwargs, this.opts);
+      return this.codec.dumpsCall(objectId, method, vargs, kwargs, this.opts, head);
     } catch (e) {
       throw wrapUnexpected(e, `${this.name} cannot serialize the call`);
     }

@@ -225,11 +225,12 @@ class ByteWriter {
   }
 
   /** The document written, as a Buffer of its own. */
-  result(): Buffer {
+  /** The document after `head` unwritten bytes. */
+  result(head: number): Buffer {
     const n = this.j;
     if (n > this.max) throw tooLargeError(n, this.max);
-    const out = Buffer.allocUnsafe(n);
-    this.b.copy(out, 0, 0, n);
+    const out = Buffer.allocUnsafe(head + n);
+    this.b.copy(out, head, 0, n);
     return out;
   }
 }
@@ -237,15 +238,15 @@ class ByteWriter {
 /**
  * The json bytes of `v`, a value of the class nativeSeparators() accepts,
  * within `maxEncodedSize` (Infinity: no limit), nested at most `maxDepth`
- * deep; undefined when the value turns out to be outside the class.
+ * deep, after `head` unwritten bytes; undefined when the value turns out to be outside the class.
  */
-export function jsonBytes(v: unknown, maxEncodedSize: number, maxDepth: number): Buffer | undefined {
+export function jsonBytes(v: unknown, maxEncodedSize: number, maxDepth: number, head = 0): Buffer | undefined {
   const w = new ByteWriter(maxEncodedSize, maxDepth);
   // a buffer in use by this document is not kept by another until result() gives it back
   kept = undefined;
   try {
     w.value(v, 0);
-    return w.result();
+    return w.result(head);
   } catch (err) {
     if (err === OUTSIDE) return undefined;
     throw err;

@@ -85,11 +85,11 @@ class JsonWriter {
     if (this.out.length > this.max) throw tooLargeError(this.out.length, this.max);
   }
 
-  /** The text as UTF-8, within maxEncodedSize. */
-  result(): Buffer {
+  /** The text as UTF-8 after `head` unwritten bytes, within maxEncodedSize. */
+  result(head: number): Buffer {
     this.check();
-    const b = encodeUtf8(this.out);
-    if (b.length > this.max) throw tooLargeError(b.length, this.max);
+    const b = encodeUtf8(this.out, head);
+    if (b.length - head > this.max) throw tooLargeError(b.length - head, this.max);
     return b;
   }
 
@@ -293,30 +293,30 @@ const NUMBER_LIST_MIN = 16;
  * separator, when `v` is in the class nativeSeparators() describes (else
  * undefined), within maxEncodedSize.
  */
-function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
+function nativeDumps(v: unknown, opts: ResolvedOptions, head: number): Buffer | undefined {
   if (opts.preserveTypes) return undefined;
   listNumbers = 0;
   const seps = nativeSeparators(v, 0, opts.maxDepth);
   if (seps < 0) return undefined;
   if (listNumbers >= NUMBER_LIST_MIN) {
-    const bytes = jsonBytes(v, opts.maxEncodedSize, opts.maxDepth);
+    const bytes = jsonBytes(v, opts.maxEncodedSize, opts.maxDepth, head);
     if (bytes !== undefined) fastPathHits["json.dumps.numberLists"]++;
     return bytes;
   }
   const text = JSON.stringify(v);
   const max = opts.maxEncodedSize;
   if (text.length + seps > max) throw tooLargeError(text.length + seps, max);
-  const src = encodeUtf8(text);
-  const n = src.length;
+  const src = encodeUtf8(text, seps === 0 ? head : 0);
+  const n = src.length - (seps === 0 ? head : 0);
   if (n + seps > max) throw tooLargeError(n + seps, max);
   fastPathHits["json.dumps.native"]++;
   if (seps === 0) return src;
   // outside strings JSON.stringify writes no spaces; inside them there is no ',' or ':' to mistake for a separator
-  const out = Buffer.allocUnsafe(n + seps);
+  const out = Buffer.allocUnsafe(head + n + seps);
   let j: number;
-  if (n >= 64 * seps) j = spacedRuns(src, out);
+  if (n >= 64 * seps) j = spacedRuns(src, out, head);
   else {
-    j = 0;
+    j = head;
     for (let i = 0; i < n; i++) {
       const c = src[i]!;
       out[j++] = c;
@@ -330,14 +330,15 @@ function nativeDumps(v: unknown, opts: ResolvedOptions): Buffer | undefined {
 /**
  * The separator insertion of nativeDumps for long text with few separators
  * (a long string argument in a call): the runs between separators are found
- * with indexOf (memchr) and copied whole, not byte by byte. Same bytes.
+ * with indexOf (memchr) and copied whole, not byte by byte, into `out` from
+ * `at`. Same bytes.
  */
-function spacedRuns(src: Buffer, out: Buffer): number {
+function spacedRuns(src: Buffer, out: Buffer, at: number): number {
   const n = src.length;
   let comma = src.indexOf(0x2c);
   let colon = src.indexOf(0x3a);
   let i = 0;
-  let j = 0;
+  let j = at;
   for (;;) {
     const next = comma < 0 ? colon : colon < 0 ? comma : comma < colon ? comma : colon;
     if (next < 0) break;
@@ -350,18 +351,18 @@ function spacedRuns(src: Buffer, out: Buffer): number {
   return j + src.copy(out, j, i, n);
 }
 
-export function jsonDumps(value: unknown, opts: ResolvedOptions): Buffer {
-  const fast = nativeDumps(value, opts);
+export function jsonDumps(value: unknown, opts: ResolvedOptions, head = 0): Buffer {
+  const fast = nativeDumps(value, opts, head);
   if (fast !== undefined) return fast;
   const w = new JsonWriter(opts);
   w.write(value, 0);
-  return w.result();
+  return w.result(head);
 }
 
-export function jsonDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
+export function jsonDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions, head = 0): Buffer {
   if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
   if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
-  const fast = nativeDumps({ object: objectId, method, params: [...vargs], kwargs: kwargs ?? {} }, opts);
+  const fast = nativeDumps({ object: objectId, method, params: [...vargs], kwargs: kwargs ?? {} }, opts, head);
   if (fast !== undefined) return fast;
   const w = new JsonWriter(opts);
   w.out += `{"object": ${JSON.stringify(objectId)}, "method": ${JSON.stringify(method)}, "params": `;
@@ -369,7 +370,7 @@ export function jsonDumpsCall(objectId: string, method: string, vargs: readonly 
   w.out += ', "kwargs": ';
   w.write(kwargs ?? {}, 1);
   w.out += "}";
-  return w.result();
+  return w.result(head);
 }
 
 // ---------------------------------------------------------------- the text hot paths (small plain calls and results)

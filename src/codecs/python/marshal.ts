@@ -378,8 +378,11 @@ class MarshalWriter {
     this.max = opts.maxEncodedSize;
   }
 
-  result(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.len));
+  /** The bytes written, after `head` unwritten bytes. */
+  result(head: number): Buffer {
+    const out = Buffer.allocUnsafe(head + this.len);
+    this.buf.copy(out, head, 0, this.len);
+    return out;
   }
 
   private reserve(n: number): void {
@@ -614,15 +617,15 @@ class MarshalWriter {
   }
 }
 
-export function marshalDumps(value: unknown, opts: ResolvedOptions): Buffer {
+export function marshalDumps(value: unknown, opts: ResolvedOptions, head = 0): Buffer {
   const w = new MarshalWriter(opts);
   w.write(value, 0);
-  return w.result();
+  return w.result(head);
 }
 
-export function marshalDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
+export function marshalDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions, head = 0): Buffer {
   if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
   if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
   // Pyro4 sends (object, method, vargs as a list, kwargs)
-  return marshalDumps(tuple([objectId, method, [...vargs], kwargs ?? {}]), opts);
+  return marshalDumps(tuple([objectId, method, [...vargs], kwargs ?? {}]), opts, head);
 }

@@ -300,24 +300,25 @@ function scalarText(v: unknown): string | undefined {
 }
 
 /** The text as UTF-8, within maxEncodedSize. */
-function encodedText(text: string, opts: ResolvedOptions): Buffer {
+/** The text as UTF-8 after `head` unwritten bytes, within maxEncodedSize. */
+function encodedText(text: string, opts: ResolvedOptions, head: number): Buffer {
   const max = opts.maxEncodedSize;
   if (text.length > max) throw tooLargeError(text.length, max);
-  const b = encodeUtf8(text);
-  if (b.length > max) throw tooLargeError(b.length, max);
+  const b = encodeUtf8(text, head);
+  if (b.length - head > max) throw tooLargeError(b.length - head, max);
   return b;
 }
 
-export function serpentDumps(value: unknown, opts: ResolvedOptions): Buffer {
+export function serpentDumps(value: unknown, opts: ResolvedOptions, head = 0): Buffer {
   if (typeof value === "string" && value.length > opts.maxEncodedSize) throw tooLargeError(value.length, opts.maxEncodedSize);
   const fast = scalarText(value); // the hot path: a plain result needs no writer
   if (fast !== undefined) {
     fastPathHits["serpent.dumps.scalar"]++;
-    return encodedText(SERPENT_HEADER + fast, opts);
+    return encodedText(SERPENT_HEADER + fast, opts, head);
   }
   const w = new SerpentWriter(opts);
   w.write(value, 0);
-  return encodedText(w.out, opts);
+  return encodedText(w.out, opts, head);
 }
 
 const ASCII_PRINTABLE = /^[ !#-&(-[\]-~]*$/; // what pyStrRepr writes unchanged between single quotes
@@ -381,7 +382,7 @@ export function serpentValueText(value: unknown): string | undefined {
   return t === undefined ? undefined : SERPENT_HEADER + t;
 }
 
-export function serpentDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions): Buffer {
+export function serpentDumpsCall(objectId: string, method: string, vargs: readonly unknown[], kwargs: Record<string, unknown>, opts: ResolvedOptions, head = 0): Buffer {
   if (typeof objectId !== "string" || typeof method !== "string") throw serError("object id and method name must be strings");
   if (!Array.isArray(vargs)) throw serError("positional arguments must be an array");
   if (vargs.length <= 16 && isEmptyDict(kwargs)) {
@@ -398,7 +399,7 @@ export function serpentDumpsCall(objectId: string, method: string, vargs: readon
     }
     if (ok) {
       fastPathHits["serpent.dumpsCall.scalars"]++;
-      return encodedText(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, opts);
+      return encodedText(`${text}${vargs.length === 1 ? ",)" : ")"},{})`, opts, head);
     }
   }
   const w = new SerpentWriter(opts);
@@ -407,7 +408,7 @@ export function serpentDumpsCall(objectId: string, method: string, vargs: readon
   w.out += ",";
   w.write(kwargs ?? {}, 1);
   w.out += ")";
-  return encodedText(w.out, opts);
+  return encodedText(w.out, opts, head);
 }
 
 // ================================================================ parser

@@ -42,6 +42,8 @@ import {
   METADATA_ANNOTATION,
   encodeMessage,
   encodePlainFrame,
+  completePlainFrame,
+  plainFrameHead,
   encodeTextReply,
   encodeTextReplyFrom,
   decodeMessage,
@@ -694,13 +696,27 @@ class Connection implements PeerInfo {
     this.armIdle(d.idleTimeoutMs);
   }
 
-  /** A reply frame; `corr` true means a fresh random correlation id. */
-  frame(type: number, payload: Buffer, req: PyroMessage, flags: number, corr: Buffer | true | undefined, extra?: Map<string, Buffer>): Buffer {
+  /**
+   * The bytes a serializer leaves before a reply's payload so that frame() writes the header in front of it: the
+   * plain frame's head when the reply is sure to be plain (no HMAC, no compression), else 0.
+   */
+  replyHead(corr: Buffer | true | undefined): number {
+    const d = this.daemon;
+    return d.hmacKey === undefined && d.compressThreshold === undefined ? plainFrameHead(corr ?? false) : 0;
+  }
+
+  /**
+   * A reply frame; `corr` true means a fresh random correlation id. With `head` > 0 (what replyHead(corr) said), the
+   * payload is `payload.subarray(head)` and the header goes in front of it.
+   */
+  frame(type: number, payload: Buffer, req: PyroMessage, flags: number, corr: Buffer | true | undefined, extra?: Map<string, Buffer>, head = 0): Buffer {
     const d = this.daemon;
     const threshold = d.compressThreshold;
-    if (d.hmacKey === undefined && extra === undefined && (threshold === undefined || payload.length < threshold)) {
+    if (d.hmacKey === undefined && extra === undefined && (threshold === undefined || payload.length - head < threshold)) {
+      if (head > 0) return completePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
       return encodePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
     }
+    if (head > 0) payload = payload.subarray(head);
     const ann = new Map<string, Buffer>();
     if (corr) ann.set("CORR", corr === true ? randomUUIDBytes() : corr);
     if (extra) for (const [k, v] of extra) ann.set(k, v);
@@ -1631,7 +1647,9 @@ export class PyroDaemon {
         return encodeTextReply(MSG_RESULT, 0, m, text);
       }
     }
-    return conn.frame(MSG_RESULT, this.dumpResult(ser, result), m, 0, annotationOf(m, "CORR") ?? true);
+    const corr = annotationOf(m, "CORR") ?? true;
+    const head = conn.replyHead(corr);
+    return conn.frame(MSG_RESULT, this.dumpResult(ser, result, head), m, 0, corr, undefined, head);
   }
 
   private async handleBatch(m: PyroMessage, ser: PyroSerializer, objectId: string, vargs: unknown[], conn: Connection, arrived: number): Promise<Buffer | undefined> {
@@ -1656,9 +1674,9 @@ export class PyroDaemon {
     return conn.frame(MSG_RESULT, this.dumpResult(ser, results), m, FLAGS_BATCH, annotationOf(m, "CORR") ?? true);
   }
 
-  private dumpResult(ser: PyroSerializer, value: unknown): Buffer {
+  private dumpResult(ser: PyroSerializer, value: unknown, head = 0): Buffer {
     try {
-      return ser.dumps(value);
+      return ser.dumps(value, head);
     } catch (err) {
       // a reply is held to maxMessageSize as a request is: the writer stops there, and the client gets the error instead
       if (err instanceof RemotingError && err.code === ErrorCodes.ERR_MESSAGE_TOO_LARGE) throw new PyroFault("Pyro4.errors.MessageTooLargeError", `the reply is too large: ${errorMessage(err)}`);

@@ -185,6 +185,20 @@ export function encodePlainFrame(type: number, flags: number, seq: number, seria
   return out;
 }
 
+/** The bytes before the payload in encodePlainFrame()'s frame: the header, and the CORR annotation unless `corr` is false. */
+export function plainFrameHead(corr: Uint8Array | boolean): number {
+  return corr === false ? HEADER_SIZE : HEADER_SIZE + 6 + (corr === true ? 16 : corr.length);
+}
+
+/**
+ * encodePlainFrame() for a payload a serializer wrote after plainFrameHead(corr)
+ * bytes of `framed` (see PyroSerializer.dumps): the header is written in front
+ * of it, in the same Buffer, so the payload is neither allocated nor copied twice.
+ */
+export function completePlainFrame(type: number, flags: number, seq: number, serializerId: number, framed: Buffer, corr: Uint8Array | boolean): Buffer {
+  return plainFrame(type, flags, seq, serializerId, framed.length - plainFrameHead(corr), corr, framed);
+}
+
 /** Buffer's own Latin-1 writer (what `buf.write(text, at, "latin1")` ends in, without its argument handling). */
 function writeLatin1(out: Buffer, text: string, at: number): void {
   (out as Buffer & { latin1Write(text: string, offset: number, length: number): number }).latin1Write(text, at, text.length);
@@ -273,14 +287,28 @@ export function encodePlainRequest(type: number, flags: number, seq: number, ser
   return out;
 }
 
+/** The bytes before the payload in encodePlainRequest()'s frame (`metadata` as UTF-8). */
+export function plainRequestHead(metadata: Uint8Array | undefined): number {
+  return metadata === undefined ? HEADER_SIZE : HEADER_SIZE + 6 + metadata.length;
+}
+
+/** encodePlainRequest() for a payload written after plainRequestHead(metadata) bytes of `framed` (as completePlainFrame()). */
+export function completePlainRequest(type: number, flags: number, seq: number, serializerId: number, framed: Buffer, metadata: Uint8Array | undefined): Buffer {
+  const plen = framed.length - plainRequestHead(metadata);
+  if (metadata === undefined) return plainFrame(type, flags, seq, serializerId, plen, false, framed);
+  frameHead(type, flags, seq, serializerId, plen, metadata.length, RMTD_KEY, framed);
+  framed.set(metadata, 30);
+  return framed;
+}
+
 function asciiOnly(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
   return true;
 }
 
-/** A frame Buffer with header and CORR annotation written; the last `plen` bytes are for the payload. */
-function plainFrame(type: number, flags: number, seq: number, serializerId: number, plen: number, corr: Uint8Array | boolean): Buffer {
-  const out = frameHead(type, flags, seq, serializerId, plen, corr === false ? -1 : corr === true ? 16 : corr.length);
+/** A frame Buffer (`into`, else a new one) with header and CORR annotation written; the last `plen` bytes are for the payload. */
+function plainFrame(type: number, flags: number, seq: number, serializerId: number, plen: number, corr: Uint8Array | boolean, into?: Buffer): Buffer {
+  const out = frameHead(type, flags, seq, serializerId, plen, corr === false ? -1 : corr === true ? 16 : corr.length, CORR_KEY, into);
   if (corr === true) writeRandomCorr(out, 30);
   else if (corr !== false) out.set(corr, 30);
   return out;
@@ -288,15 +316,16 @@ function plainFrame(type: number, flags: number, seq: number, serializerId: numb
 
 /**
  * Header, and one annotation chunk's key (CORR unless `key` says otherwise) and
- * length when `corrLength` >= 0 (its value left to the caller, at offset 30).
+ * length when `corrLength` >= 0 (its value left to the caller, at offset 30),
+ * written into `into` (whose size is the frame's) or a new Buffer.
  */
-function frameHead(type: number, flags: number, seq: number, serializerId: number, plen: number, corrLength: number, key: number = CORR_KEY): Buffer {
+function frameHead(type: number, flags: number, seq: number, serializerId: number, plen: number, corrLength: number, key: number = CORR_KEY, into?: Buffer): Buffer {
   const annLength = corrLength < 0 ? 0 : 6 + corrLength;
   if (annLength > 0xffff) throw new ProtocolError("an annotation is longer than 65535 bytes");
   if (plen > 0x7fffffff) throw new MessageTooLargeError(plen, 0x7fffffff, "payload");
   const fl = flags & ~FLAGS_COMPRESSED & 0xffff;
   const sq = seq & 0xffff;
-  const out = Buffer.allocUnsafe(HEADER_SIZE + annLength + plen);
+  const out = into ?? Buffer.allocUnsafe(HEADER_SIZE + annLength + plen);
   out[0] = 0x50; // P
   out[1] = 0x59; // Y
   out[2] = 0x52; // R

@@ -49,6 +49,8 @@ import { PROXY_ONLY_SETTINGS, PROXY_SETTINGS, optionOr, parseOptions, timerMs, t
 import {
   encodeMessage,
   encodePlainRequest,
+  completePlainRequest,
+  plainRequestHead,
   encodeTextRequest,
   encodeTimedTextRequest,
   soloPlainFrame,
@@ -948,16 +950,22 @@ export class PyroProxy extends Client {
       frame = encodeTextRequest(MSG_INVOKE, flags, seq, ser.id, text, meta);
       fastPathHits["pyro4.proxy.callText"]++;
     } else {
-      let payload: Buffer;
+      // without HMAC or compression the frame is plain whatever the payload: the serializer leaves room for its head
+      const metaBytes = meta === undefined ? undefined : Buffer.from(meta, "utf8");
+      const head = this.hmacKey === undefined && threshold === undefined ? plainRequestHead(metaBytes) : 0;
+      let framed: Buffer;
       try {
-        payload = ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>);
+        framed = ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>, head);
       } catch (err) {
         if (err instanceof RemotingError && err.code === ErrorCodes.ERR_MESSAGE_TOO_LARGE) throw new MessageTooLargeError(max + 1, max, `request payload of '${method}'`);
         throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
       }
+      const payload = head === 0 ? framed : framed.subarray(head);
       frame =
-        this.hmacKey === undefined && (threshold === undefined || payload.length < threshold) && (max <= 0 || payload.length + (meta === undefined ? 0 : meta.length * 3 + 6) <= max)
-          ? encodePlainRequest(MSG_INVOKE, flags, seq, ser.id, payload, meta)
+        this.hmacKey === undefined && (threshold === undefined || payload.length < threshold) && (max <= 0 || payload.length + (metaBytes === undefined ? 0 : metaBytes.length + 6) <= max)
+          ? head > 0
+            ? completePlainRequest(MSG_INVOKE, flags, seq, ser.id, framed, metaBytes)
+            : encodePlainRequest(MSG_INVOKE, flags, seq, ser.id, payload, meta)
           : encodeMessage(MSG_INVOKE, payload, {
               flags,
               seq,
@@ -965,7 +973,7 @@ export class PyroProxy extends Client {
               hmacKey: this.hmacKey,
               maxMessageSize: max,
               compressThreshold: threshold,
-              annotations: meta === undefined ? undefined : new Map([[METADATA_ANNOTATION, Buffer.from(meta, "utf8")]]),
+              annotations: metaBytes === undefined ? undefined : new Map([[METADATA_ANNOTATION, metaBytes]]),
             });
     }
     if (oneway) {

@@ -8,6 +8,10 @@ import {
   encodeMessage,
   encodePlainFrame,
   encodePlainRequest,
+  completePlainFrame,
+  completePlainRequest,
+  plainFrameHead,
+  plainRequestHead,
   encodeTextFrame,
   encodeTextReply,
   encodeTextRequest,
@@ -193,4 +197,28 @@ test("the time limit read without JSON agrees with the JSON reader, and takes no
   }
   assert.equal(readMetadata(Buffer.from("{not json")).size, 0);
   assert.equal(readMetadata(Buffer.from('{"a":1,"b":"x"}')).get("b"), "x", "non-string values are dropped, the rest kept");
+});
+
+test("a header written in front of a payload left room for is the frame the copying encoders write", () => {
+  const corr = Buffer.alloc(16, 0x33);
+  const framedWith = (head: number, p: Buffer) => {
+    const b = Buffer.alloc(head + p.length, 0xee); // the head's bytes are whatever was there
+    p.copy(b, head);
+    return b;
+  };
+  for (const p of [payload, Buffer.alloc(0), Buffer.alloc(70_000, 0x61)]) {
+    for (const c of [false, corr] as const) {
+      const want = encodePlainFrame(MSG_RESULT, 0, 65_537, 1, p, c);
+      assert.deepEqual(completePlainFrame(MSG_RESULT, 0, 65_537, 1, framedWith(plainFrameHead(c), p), c), want);
+    }
+    // a random correlation id: a fresh uuid4 in the head, the rest as encodePlainFrame writes it
+    const r = decodeMessage(completePlainFrame(MSG_RESULT, 0, 1, 1, framedWith(plainFrameHead(true), p), true));
+    assert.equal(r.annotations.get("CORR")![6]! >> 4, 4);
+    assert.ok(r.data.equals(p));
+    for (const meta of [undefined, metadataText({ "x-tenant": "bl\u00fc" }, 500)!]) {
+      const bytes = meta === undefined ? undefined : Buffer.from(meta, "utf8");
+      const want = encodePlainRequest(MSG_INVOKE, 4, 9, 2, p, meta);
+      assert.deepEqual(completePlainRequest(MSG_INVOKE, 4, 9, 2, framedWith(plainRequestHead(bytes), p), bytes), want);
+    }
+  }
 });
