@@ -15,6 +15,7 @@ export const FAST_PATHS = [
   // Pyro4 proxy and daemon
   "pyro4.proxy.callText",
   "pyro4.proxy.replyString",
+  "pyro4.proxy.replyInPlace",
   "pyro4.daemon.serveFrame",
   "pyro4.daemon.resultText",
   // the Python-literal codecs

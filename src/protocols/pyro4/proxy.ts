@@ -367,17 +367,15 @@ class ClientConnection {
       }
       pend.resolve(value);
     }
-    this.proxy.connectionFreed(this);
-    if (this.retired && this.pending.size === 0) {
-      this.flush();
-      this.socket.end();
-    }
+    this.replied();
   }
 
   /**
    * The hot path, for a read that is exactly one plain RESULT frame (no
-   * flags, no HMAC, the call's serializer) whose value is one plain ASCII
-   * string: the caller's promise is resolved straight from the bytes. Returns
+   * flags, no HMAC, the call's serializer): the caller's promise is resolved
+   * with the value read straight from the received bytes (no frame is copied
+   * out of them: the serializers' values never share memory with what they
+   * read), a plain ASCII string without even the general reader. Returns
    * false, having done nothing, for anything else (onData then reads it).
    */
   private readFast(b: Buffer, n: number): boolean {
@@ -387,17 +385,35 @@ class ClientConnection {
     const pend = this.pending.get(seq);
     const ser = this.proxy.serializer;
     if (pend === undefined || !pend.decode || pend.serializerId !== sid || ser.id !== sid) return false;
-    const value = ser.stringAt(b, payloadStart, n);
-    if (value === undefined) return false;
-    fastPathHits["pyro4.proxy.replyString"]++;
+    let value: unknown = ser.stringAt(b, payloadStart, n);
+    if (value !== undefined) fastPathHits["pyro4.proxy.replyString"]++;
+    else {
+      fastPathHits["pyro4.proxy.replyInPlace"]++;
+      this.settled(pend);
+      try {
+        value = ser.loads(b.subarray(payloadStart, n));
+      } catch (err) {
+        pend.reject(withPhase(err, "reply"));
+        this.replied();
+        return true;
+      }
+      pend.resolve(value);
+      this.replied();
+      return true;
+    }
     this.settled(pend);
     pend.resolve(value);
+    this.replied();
+    return true;
+  }
+
+  /** After a reply: the connection may take the next call, or close when it is retired and idle. */
+  private replied(): void {
     this.proxy.connectionFreed(this);
     if (this.retired && this.pending.size === 0) {
       this.flush();
       this.socket.end();
     }
-    return true;
   }
 
   /** Registers a call; its deadline is watched by the connection's one timer. */

@@ -293,6 +293,10 @@ describe("fast-path counters", () => {
         assert.deepEqual(await proxy.invoke("echo", [{ a: [1, 2] }]), { a: [1, 2] });
         const after2 = fastPathCounts();
         for (const p of paths) assert.equal(after2[p] - before2[p], 0, p);
+        // any other plain result is read where it arrived, without its frame copied out first
+        assert.equal(after2["pyro4.proxy.replyInPlace"] - before2["pyro4.proxy.replyInPlace"], 1);
+        const text = "Grüße 東京 🚀 ".repeat(500);
+        assert.equal(await hitsAsync("pyro4.proxy.replyInPlace", async () => assert.equal(await proxy.invoke("echo", [text]), text)), 1);
       } finally {
         await proxy.close();
         await daemon.close();
