@@ -36,6 +36,7 @@ export const FAST_PATHS = [
   "utf8.decode.ascii",
   "utf8.decode.transcode",
   "utf8.encode.direct",
+  "frame.arena.lent",
   // Hessian and XML-RPC
   "hessian.exporter.prepared",
   "xmlrpc.parse.fastReader",

@@ -5,6 +5,7 @@
 import { isAscii, isUtf8, transcode } from "node:buffer";
 import { ErrorCodes, RemotingError, SerializationError } from "../../core/errors.js";
 import { fastPathHits } from "../../core/fast-paths.js";
+import { canLend, lend, payloadBuffer } from "../../core/frame-arena.js";
 import { Complex, Decimal, Float, tuple } from "../../core/values.js";
 import { PyroURIValue } from "./uri-value.js";
 
@@ -193,23 +194,28 @@ export function encodeUtf8(text: string, head = 0): Buffer {
   const units = text.length;
   if (units < DIRECT_ENCODE_MIN) return head === 0 ? Buffer.from(text, "utf8") : withHead(Buffer.from(text, "utf8"), head);
   fastPathHits["utf8.encode.direct"]++;
+  if (head > 0 && canLend(head + 3 * units)) {
+    // a frame's payload, written straight into the transport's arena
+    const b = lend(head + 3 * units) as FastBuffer;
+    return b.subarray(0, head + b.utf8Write(text, head, 3 * units));
+  }
   if (units <= SCRATCH_UNITS) {
     const s = (scratch ??= Buffer.allocUnsafeSlow(3 * SCRATCH_UNITS) as FastBuffer);
     const n = s.utf8Write(text, 0, s.length);
-    const b = Buffer.allocUnsafe(head + n);
+    const b = head > 0 ? payloadBuffer(head + n) : Buffer.allocUnsafe(n);
     s.copy(b, head, 0, n);
     return b;
   }
   const n = Buffer.byteLength(text, "utf8");
-  const b = Buffer.allocUnsafe(head + n) as FastBuffer;
+  const b = (head > 0 ? payloadBuffer(head + n) : Buffer.allocUnsafe(n)) as FastBuffer;
   b.utf8Write(text, head, n);
   return b;
 }
 
-/** `payload` after `head` unwritten bytes (a copy), or `payload` itself when `head` is 0. */
+/** `payload` after `head` unwritten bytes (a copy, in the transport's arena when it is lent), or `payload` itself when `head` is 0. */
 export function withHead(payload: Uint8Array, head: number): Buffer {
   if (head === 0) return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const b = Buffer.allocUnsafe(head + payload.length);
+  const b = payloadBuffer(head + payload.length);
   b.set(payload, head);
   return b;
 }

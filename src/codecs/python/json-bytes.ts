@@ -16,6 +16,7 @@
  * isPlainJsonText(), are json.ts's too (the class check and the text hot
  * paths).
  */
+import { payloadBuffer } from "../../core/frame-arena.js";
 import { isPyInt, tooLargeError } from "./common.js";
 
 type ByteBuffer = Buffer & {
@@ -229,7 +230,7 @@ class ByteWriter {
   result(head: number): Buffer {
     const n = this.j;
     if (n > this.max) throw tooLargeError(n, this.max);
-    const out = Buffer.allocUnsafe(head + n);
+    const out = head > 0 ? payloadBuffer(head + n) : Buffer.allocUnsafe(n);
     this.b.copy(out, head, 0, n);
     return out;
   }

@@ -4,6 +4,7 @@
  * integers of any size (read exactly, as bigint when beyond 2^53).
  */
 import { fastPathHits } from "../../core/fast-paths.js";
+import { payloadBuffer, releaseCopied } from "../../core/frame-arena.js";
 import { Float } from "../../core/values.js";
 import {
   isEmptyDict,
@@ -89,7 +90,10 @@ class JsonWriter {
   result(head: number): Buffer {
     this.check();
     const b = encodeUtf8(this.out, head);
-    if (b.length - head > this.max) throw tooLargeError(b.length - head, this.max);
+    if (b.length - head > this.max) {
+      releaseCopied(b);
+      throw tooLargeError(b.length - head, this.max);
+    }
     return b;
   }
 
@@ -308,11 +312,14 @@ function nativeDumps(v: unknown, opts: ResolvedOptions, head: number): Buffer | 
   if (text.length + seps > max) throw tooLargeError(text.length + seps, max);
   const src = encodeUtf8(text, seps === 0 ? head : 0);
   const n = src.length - (seps === 0 ? head : 0);
-  if (n + seps > max) throw tooLargeError(n + seps, max);
+  if (n + seps > max) {
+    releaseCopied(src);
+    throw tooLargeError(n + seps, max);
+  }
   fastPathHits["json.dumps.native"]++;
   if (seps === 0) return src;
   // outside strings JSON.stringify writes no spaces; inside them there is no ',' or ':' to mistake for a separator
-  const out = Buffer.allocUnsafe(head + n + seps);
+  const out = head > 0 ? payloadBuffer(head + n + seps) : Buffer.allocUnsafe(n + seps);
   let j: number;
   if (n >= 64 * seps) j = spacedRuns(src, out, head);
   else {
@@ -324,7 +331,9 @@ function nativeDumps(v: unknown, opts: ResolvedOptions, head: number): Buffer | 
     }
   }
   // a value whose getters answer differently the second time can change the count: never send bytes not written
-  return j === out.length ? out : undefined;
+  if (j === out.length) return out;
+  releaseCopied(out);
+  return undefined;
 }
 
 /**

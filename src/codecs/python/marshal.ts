@@ -6,6 +6,7 @@
  * The writer emits version-4 data without back-references.
  */
 import { isUtf8 } from "node:buffer";
+import { payloadBuffer } from "../../core/frame-arena.js";
 import { Complex, Float, FrozenSet } from "../../core/values.js";
 import {
   budgetError,
@@ -380,7 +381,7 @@ class MarshalWriter {
 
   /** The bytes written, after `head` unwritten bytes. */
   result(head: number): Buffer {
-    const out = Buffer.allocUnsafe(head + this.len);
+    const out = head > 0 ? payloadBuffer(head + this.len) : Buffer.allocUnsafe(this.len);
     this.buf.copy(out, head, 0, this.len);
     return out;
   }

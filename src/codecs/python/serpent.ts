@@ -8,6 +8,7 @@
  * length and integer size limits.
  */
 import { fastPathHits } from "../../core/fast-paths.js";
+import { releaseCopied } from "../../core/frame-arena.js";
 import { Complex, Float } from "../../core/values.js";
 import {
   isEmptyDict,
@@ -305,7 +306,10 @@ function encodedText(text: string, opts: ResolvedOptions, head: number): Buffer 
   const max = opts.maxEncodedSize;
   if (text.length > max) throw tooLargeError(text.length, max);
   const b = encodeUtf8(text, head);
-  if (b.length - head > max) throw tooLargeError(b.length - head, max);
+  if (b.length - head > max) {
+    releaseCopied(b);
+    throw tooLargeError(b.length - head, max);
+  }
   return b;
 }
 

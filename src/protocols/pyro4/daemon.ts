@@ -14,6 +14,7 @@
  * item streams, batches, the wire.
  */
 import { lookup } from "node:dns/promises";
+import { arm as armFrameArena, disarm as disarmFrameArena, dropFrames, releaseCopied, writeFrame, writeFrames } from "../../core/frame-arena.js";
 import { fastPathHits } from "../../core/fast-paths.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { isIP, createServer as createNetServer, type Server, type Socket, type AddressInfo } from "node:net";
@@ -577,29 +578,19 @@ class Connection implements PeerInfo {
 
   /** Sends a frame now, or (while a received chunk is processed) with the other replies to it. */
   emit(frame: Buffer): void {
-    if (this.closed) return;
+    if (this.closed) return releaseCopied(frame);
     if (this.batching) {
       this.outq.push(frame);
       this.outBytes += frame.length;
-    } else this.socket.write(frame);
+    } else writeFrame(this.socket, frame);
   }
 
   /** Writes the replies collected by emit() in one go. */
   private writeOut(): void {
     const q = this.outq;
     if (q.length === 0) return;
-    if (this.closed) {
-      q.length = 0;
-      this.outBytes = 0;
-      return;
-    }
-    if (q.length === 1) this.socket.write(q[0]!);
-    else if (this.outBytes <= 65536) this.socket.write(Buffer.concat(q, this.outBytes));
-    else {
-      this.socket.cork();
-      for (const f of q) this.socket.write(f);
-      this.socket.uncork();
-    }
+    if (this.closed) dropFrames(q);
+    else writeFrames(this.socket, q, this.outBytes);
     q.length = 0;
     this.outBytes = 0;
   }
@@ -1649,7 +1640,15 @@ export class PyroDaemon {
     }
     const corr = annotationOf(m, "CORR") ?? true;
     const head = conn.replyHead(corr);
-    return conn.frame(MSG_RESULT, this.dumpResult(ser, result, head), m, 0, corr, undefined, head);
+    // a plain reply's payload may be written into the arena: its frame is written (or dropped) before the next reply is made
+    if (head > 0) armFrameArena();
+    let framed: Buffer;
+    try {
+      framed = this.dumpResult(ser, result, head);
+    } finally {
+      disarmFrameArena();
+    }
+    return conn.frame(MSG_RESULT, framed, m, 0, corr, undefined, head);
   }
 
   private async handleBatch(m: PyroMessage, ser: PyroSerializer, objectId: string, vargs: unknown[], conn: Connection, arrived: number): Promise<Buffer | undefined> {

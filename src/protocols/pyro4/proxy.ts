@@ -20,6 +20,7 @@
  * with ConnectionClosedError and the next call reconnects.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import { arm as armFrameArena, disarm as disarmFrameArena, dropFrames, releaseCopied, writeFrame, writeFrames } from "../../core/frame-arena.js";
 import { fastPathHits } from "../../core/fast-paths.js";
 import { connect as tlsConnect } from "node:tls";
 import {
@@ -435,6 +436,7 @@ class ClientConnection {
     this.deathError = err;
     this.deadlines.clear();
     const unsent = this.outqCalls.length > 0 ? new Set(this.outqCalls.filter((c) => c !== undefined)) : undefined;
+    dropFrames(this.outq);
     this.outq = [];
     this.outqCalls = [];
     this.outBytes = 0;
@@ -452,10 +454,13 @@ class ClientConnection {
 
   /** Queues a frame; frames queued in one tick are written together (before any I/O of the next). */
   send(frame: Buffer, p: Pending | undefined): void {
-    if (this.dead) throw withPhase(new ConnectionClosedError(`connection to ${this.proxy.location} closed`, { cause: this.deathError }), "connect");
+    if (this.dead) {
+      releaseCopied(frame);
+      throw withPhase(new ConnectionClosedError(`connection to ${this.proxy.location} closed`, { cause: this.deathError }), "connect");
+    }
     if (!this.flushQueued && this.pending.size <= 1) {
       // nothing else in flight (only this call, if it waits for a reply): no reason to wait for company
-      this.socket.write(frame);
+      writeFrame(this.socket, frame);
       return;
     }
     this.outq.push(frame);
@@ -474,6 +479,7 @@ class ClientConnection {
     const i = this.outqCalls.indexOf(p);
     if (i < 0) return false;
     this.outBytes -= this.outq[i]!.length;
+    releaseCopied(this.outq[i]!);
     this.outq.splice(i, 1);
     this.outqCalls.splice(i, 1);
     return true;
@@ -484,13 +490,7 @@ class ClientConnection {
     this.flushQueued = false;
     const q = this.outq;
     if (q.length === 0 || this.dead) return;
-    if (q.length === 1) this.socket.write(q[0]!);
-    else if (this.outBytes <= 65536) this.socket.write(Buffer.concat(q, this.outBytes));
-    else {
-      this.socket.cork();
-      for (const f of q) this.socket.write(f);
-      this.socket.uncork();
-    }
+    writeFrames(this.socket, q, this.outBytes);
     this.outq = [];
     this.outqCalls = [];
     this.outBytes = 0;
@@ -969,28 +969,35 @@ export class PyroProxy extends Client {
       // without HMAC or compression the frame is plain whatever the payload: the serializer leaves room for its head
       const metaBytes = meta === undefined ? undefined : Buffer.from(meta, "utf8");
       const head = this.hmacKey === undefined && threshold === undefined ? plainRequestHead(metaBytes) : 0;
+      // the payload of a plain frame may be written into the arena: the frame is written (or dropped) right after
+      if (head > 0) armFrameArena();
       let framed: Buffer;
       try {
         framed = ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>, head);
       } catch (err) {
         if (err instanceof RemotingError && err.code === ErrorCodes.ERR_MESSAGE_TOO_LARGE) throw new MessageTooLargeError(max + 1, max, `request payload of '${method}'`);
         throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
+      } finally {
+        disarmFrameArena();
       }
       const payload = head === 0 ? framed : framed.subarray(head);
-      frame =
-        this.hmacKey === undefined && (threshold === undefined || payload.length < threshold) && (max <= 0 || payload.length + (metaBytes === undefined ? 0 : metaBytes.length + 6) <= max)
-          ? head > 0
-            ? completePlainRequest(MSG_INVOKE, flags, seq, ser.id, framed, metaBytes)
-            : encodePlainRequest(MSG_INVOKE, flags, seq, ser.id, payload, meta)
-          : encodeMessage(MSG_INVOKE, payload, {
-              flags,
-              seq,
-              serializerId: ser.id,
-              hmacKey: this.hmacKey,
-              maxMessageSize: max,
-              compressThreshold: threshold,
-              annotations: metaBytes === undefined ? undefined : new Map([[METADATA_ANNOTATION, metaBytes]]),
-            });
+      if (this.hmacKey === undefined && (threshold === undefined || payload.length < threshold) && (max <= 0 || payload.length + (metaBytes === undefined ? 0 : metaBytes.length + 6) <= max)) {
+        frame = head > 0 ? completePlainRequest(MSG_INVOKE, flags, seq, ser.id, framed, metaBytes) : encodePlainRequest(MSG_INVOKE, flags, seq, ser.id, payload, meta);
+      } else {
+        try {
+          frame = encodeMessage(MSG_INVOKE, payload, {
+            flags,
+            seq,
+            serializerId: ser.id,
+            hmacKey: this.hmacKey,
+            maxMessageSize: max,
+            compressThreshold: threshold,
+            annotations: metaBytes === undefined ? undefined : new Map([[METADATA_ANNOTATION, metaBytes]]),
+          });
+        } finally {
+          releaseCopied(framed); // encodeMessage copied the payload (or refused it)
+        }
+      }
     }
     if (oneway) {
       conn.send(frame, undefined);
