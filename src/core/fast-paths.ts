@@ -28,6 +28,7 @@ export const FAST_PATHS = [
   "serpent.number.plain",
   "pyrepr.str.plain",
   "pyrepr.str.units",
+  "pyrepr.str.asciiBytes",
   "pyrepr.float.positional",
   "json.loads.native",
   "json.loads.longInts",

@@ -236,19 +236,31 @@ function scanLong(s: string, start: number, n: number, t: Uint8Array): number {
  */
 const UNITS_MAX = 32_768;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-let unitsBuffer: (Buffer & { ucs2Write(s: string, offset: number, length: number): number }) | undefined;
+type UnitsBuffer = Buffer & { ucs2Write(s: string, offset: number, length: number): number; utf8Write(s: string, offset: number, length: number): number };
+let unitsBuffer: UnitsBuffer | undefined;
 let units16: Uint16Array;
 let units32: Int32Array;
 
 /** The classes of long text (as scanLong() from the first character that is not printable ASCII), over a copy of its code units. */
 function scanUnits(s: string, n: number): number {
   if (unitsBuffer === undefined) {
-    unitsBuffer = Buffer.allocUnsafeSlow(2 * UNITS_MAX) as Buffer & { ucs2Write(s: string, offset: number, length: number): number };
+    unitsBuffer = Buffer.allocUnsafeSlow(2 * UNITS_MAX) as UnitsBuffer;
     units16 = new Uint16Array(unitsBuffer.buffer, unitsBuffer.byteOffset, UNITS_MAX);
     units32 = new Int32Array(unitsBuffer.buffer, unitsBuffer.byteOffset, UNITS_MAX / 2);
   }
   // the first unit that is not printable ASCII: up to SEARCH_MAX units the regular expression finds it for less than the copy costs
   let start = n <= SEARCH_MAX ? s.search(NOT_PRINTABLE_ASCII) : 0;
+  if (start === 0 && n <= ASCII_COPY_MAX && !NOT_PRINTABLE_ASCII.test(s.slice(0, 256))) {
+    // long text that starts as printable ASCII is probably all ASCII (base64, identifiers, English): its UTF-8 copy is
+    // half the size of its UTF-16 one, and has as many bytes as the text has units exactly when it is all ASCII
+    const m = unitsBuffer.utf8Write(s, 0, 3 * ASCII_COPY_MAX);
+    if (m === n) {
+      fastPathHits["pyrepr.str.asciiBytes"]++;
+      const at = notPrintableAsciiByteAt(unitsBuffer, units32, n);
+      // in ASCII text, a character that is not printable is a control character or DEL: escaped
+      return asciiFlags(s, at) | (at >= 0 ? HAS_ESC : 0);
+    }
+  }
   if (start >= 0) {
     unitsBuffer.ucs2Write(s, 0, 2 * n);
     fastPathHits["pyrepr.str.units"]++;
@@ -298,6 +310,25 @@ function notPrintableAsciiAt(u: Uint16Array, w: Int32Array, n: number): number {
   }
   for (let j = 2 * i; j < n; j++) {
     const c = u[j]!;
+    if (c < 0x20 || c > 0x7e) return j;
+  }
+  return -1;
+}
+
+/** The longest text whose UTF-8 copy always fits the units buffer (3 bytes per unit at most). */
+const ASCII_COPY_MAX = Math.floor((2 * UNITS_MAX) / 3);
+
+/** notPrintableAsciiAt() for the first `n` bytes of ASCII text in `b` (viewed as `w`), four bytes at a time. */
+function notPrintableAsciiByteAt(b: Uint8Array, w: Int32Array, n: number): number {
+  const words = n >>> 2;
+  let i = 0;
+  for (; i < words; i++) {
+    const x = w[i]!;
+    // a byte below 0x20 borrows into its top bit; 0x7f reaches it when 1 is added (no byte is 0x80 or more here)
+    if (((((x - 0x20202020) & ~x) | (x + 0x01010101)) & 0x80808080) !== 0) break;
+  }
+  for (let j = 4 * i; j < n; j++) {
+    const c = b[j]!;
     if (c < 0x20 || c > 0x7e) return j;
   }
   return -1;

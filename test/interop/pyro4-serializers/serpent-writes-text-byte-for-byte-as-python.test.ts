@@ -4,7 +4,8 @@
  * str.isprintable() refuses. Checked against the real serpent for random
  * text of every length class repr()'s scans treat apart: short text, long
  * text scanned as a copy of its code units (printable ASCII two units at a
- * time, then a table per unit), and text beyond that copy's size.
+ * time, then a table per unit), long ASCII text scanned as its UTF-8 copy
+ * (four bytes at a time), and text beyond those copies' size.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -45,9 +46,9 @@ function text(min: number, max: number) {
 
 /** Printable ASCII with at most one other character at a random place (where the two-at-a-time scan stops). */
 const asciiWithOne = fc
-  .tuple(fc.integer({ min: 65, max: 700 }), fc.nat(), fc.option(char, { nil: undefined }))
+  .tuple(fc.integer({ min: 65, max: 6000 }), fc.nat(), fc.option(char, { nil: undefined }))
   .map(([n, at, c]) => {
-    const s = "The quick brown fox jumps over the lazy dog. ".repeat(16).slice(0, n);
+    const s = "The quick brown fox jumps over the lazy dog. ".repeat(140).slice(0, n);
     if (c === undefined) return s;
     const i = at % n;
     return s.slice(0, i) + c + s.slice(i + 1);
@@ -60,13 +61,22 @@ test("serpent writes text of every length and kind byte for byte as Python's ser
     ...fc.sample(text(65, 4000), { numRuns: 300, seed: 20261208 }),
     ...fc.sample(asciiWithOne, { numRuns: 300, seed: 20261209 }),
     ...fc.sample(text(40_000, 40_000), { numRuns: 3, seed: 20261210 }),
+    // long printable ASCII with one control character, DEL, quote or backslash at every position modulo 4
+    ...["\x00", "\x1f", "\x7f", "\t", "'", '"', "\\", "\x80", "é"].flatMap((c) =>
+      [0, 1, 2, 3, 1500, 1501, 1502, 1503, 2999].map((at) => {
+        const s = "base64+/ABCxyz09".repeat(188).slice(0, 3000);
+        return s.slice(0, at) + c + s.slice(at + 1);
+      }),
+    ),
   ];
   const serpent = getSerializer("serpent");
   resetFastPathCounts();
   const ours = strings.map((s) => serpent.dumps(s).toString("base64"));
   // every long string beyond printable ASCII is scanned as a copy of its code units
   const long = strings.filter((s) => s.length > 64 && s.length <= 32_768 && /[^ -~]/.test(s)).length;
-  assert.ok(long > 300 && fastPathHits["pyrepr.str.units"] >= long, `the code-unit scan ran ${fastPathHits["pyrepr.str.units"]} times for ${long} long strings`);
+  assert.ok(long > 300 && fastPathHits["pyrepr.str.units"] + fastPathHits["pyrepr.str.asciiBytes"] >= long, `the code-unit scans ran ${fastPathHits["pyrepr.str.units"]} times for ${long} long strings`);
+  // long text that starts as printable ASCII and is all ASCII is scanned as its UTF-8 copy
+  assert.ok(fastPathHits["pyrepr.str.asciiBytes"] > 50, `the ASCII byte scan ran ${fastPathHits["pyrepr.str.asciiBytes"]} times`);
   const r = spawnSync(PYTHON, [SCRIPT, "serpent-dumps"], { input: JSON.stringify(strings), encoding: "utf8", timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw r.error;
   assert.equal(r.status, 0, r.stderr);
