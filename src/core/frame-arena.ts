@@ -2,9 +2,9 @@
  * One reused Buffer that a message's bytes can be written into instead of a
  * new Buffer per message, lent to one frame at a time.
  *
- * A transport arms the arena right before it has a serializer write a
- * payload after room for the frame's head (`arm()`, then the writer asks
- * `payloadBuffer()` for its final Buffer), and gives the frame back once
+ * A transport has a serializer write a payload after room for the frame's
+ * head inside `withArena()`, which arms the arena for the writer's final
+ * Buffer (`payloadBuffer()`), and gives the frame back once
  * nothing refers to it any more: `releaser(frame)` is the write callback for
  * the socket (called when the socket is done with the bytes), and
  * `releaseCopied(frame)` is for a frame whose bytes were copied elsewhere.
@@ -26,14 +26,20 @@ let armed = false;
 /** Counts lendings, so a late write callback of an earlier lending does not give back a later one. */
 let lending = 0;
 
-/** The next payloadBuffer() call may lend the arena (a transport is about to frame the payload). */
-export function arm(): void {
+/**
+ * Runs `write`, a serializer writing a payload after `head` bytes for a
+ * frame, with the arena armed when `head` > 0: the writer's final Buffer may
+ * then be the arena, and the frame must be written or dropped before the next
+ * payload is made.
+ */
+export function withArena(head: number, write: () => Buffer): Buffer {
+  if (head === 0) return write();
   armed = true;
-}
-
-/** Ends what arm() began, whether or not the writer took the arena. */
-export function disarm(): void {
-  armed = false;
+  try {
+    return write();
+  } finally {
+    armed = false;
+  }
 }
 
 /** Whether the arena is armed and free for a Buffer of `size` bytes. */
@@ -50,9 +56,13 @@ export function lend(size: number): Buffer {
   return (arena ??= Buffer.allocUnsafeSlow(ARENA_SIZE)).subarray(0, size);
 }
 
-/** A Buffer of `size` bytes for a payload's final bytes: the arena when armed and free, else a new Buffer. */
-export function payloadBuffer(size: number): Buffer {
-  return canLend(size) ? lend(size) : Buffer.allocUnsafe(size);
+/**
+ * A Buffer for a payload's final bytes, `n` of them after `head` left for a
+ * frame's header: the arena when the payload is framed (`head` > 0) and the
+ * arena is armed and free, else a new Buffer.
+ */
+export function payloadBuffer(head: number, n: number): Buffer {
+  return head > 0 && canLend(head + n) ? lend(head + n) : Buffer.allocUnsafe(head + n);
 }
 
 function isLent(frame: Uint8Array): boolean {

@@ -192,7 +192,13 @@ let scratch: FastBuffer | undefined;
  */
 export function encodeUtf8(text: string, head = 0): Buffer {
   const units = text.length;
-  if (units < DIRECT_ENCODE_MIN) return head === 0 ? Buffer.from(text, "utf8") : withHead(Buffer.from(text, "utf8"), head);
+  if (units < DIRECT_ENCODE_MIN) {
+    if (head === 0) return Buffer.from(text, "utf8");
+    const n = Buffer.byteLength(text, "utf8");
+    const b = payloadBuffer(head, n) as FastBuffer;
+    b.utf8Write(text, head, n);
+    return b;
+  }
   fastPathHits["utf8.encode.direct"]++;
   if (head > 0 && canLend(head + 3 * units)) {
     // a frame's payload, written straight into the transport's arena
@@ -202,23 +208,16 @@ export function encodeUtf8(text: string, head = 0): Buffer {
   if (units <= SCRATCH_UNITS) {
     const s = (scratch ??= Buffer.allocUnsafeSlow(3 * SCRATCH_UNITS) as FastBuffer);
     const n = s.utf8Write(text, 0, s.length);
-    const b = head > 0 ? payloadBuffer(head + n) : Buffer.allocUnsafe(n);
+    const b = payloadBuffer(head, n);
     s.copy(b, head, 0, n);
     return b;
   }
   const n = Buffer.byteLength(text, "utf8");
-  const b = (head > 0 ? payloadBuffer(head + n) : Buffer.allocUnsafe(n)) as FastBuffer;
+  const b = payloadBuffer(head, n) as FastBuffer;
   b.utf8Write(text, head, n);
   return b;
 }
 
-/** `payload` after `head` unwritten bytes (a copy, in the transport's arena when it is lent), or `payload` itself when `head` is 0. */
-export function withHead(payload: Uint8Array, head: number): Buffer {
-  if (head === 0) return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const b = payloadBuffer(head + payload.length);
-  b.set(payload, head);
-  return b;
-}
 
 /** Latin-1 text of b[start, end) (Buffer's own slice method: no argument checks, no new Buffer). */
 export function latin1Of(b: Buffer, start: number, end: number): string {

@@ -225,12 +225,11 @@ class ByteWriter {
     }
   }
 
-  /** The document written, as a Buffer of its own. */
-  /** The document after `head` unwritten bytes. */
+  /** The document written, as a Buffer of its own, after `head` unwritten bytes. */
   result(head: number): Buffer {
     const n = this.j;
     if (n > this.max) throw tooLargeError(n, this.max);
-    const out = head > 0 ? payloadBuffer(head + n) : Buffer.allocUnsafe(n);
+    const out = payloadBuffer(head, n);
     this.b.copy(out, head, 0, n);
     return out;
   }

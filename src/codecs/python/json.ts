@@ -319,7 +319,7 @@ function nativeDumps(v: unknown, opts: ResolvedOptions, head: number): Buffer | 
   fastPathHits["json.dumps.native"]++;
   if (seps === 0) return src;
   // outside strings JSON.stringify writes no spaces; inside them there is no ',' or ':' to mistake for a separator
-  const out = head > 0 ? payloadBuffer(head + n + seps) : Buffer.allocUnsafe(n + seps);
+  const out = payloadBuffer(head, n + seps);
   let j: number;
   if (n >= 64 * seps) j = spacedRuns(src, out, head);
   else {

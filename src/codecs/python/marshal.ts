@@ -381,7 +381,7 @@ class MarshalWriter {
 
   /** The bytes written, after `head` unwritten bytes. */
   result(head: number): Buffer {
-    const out = head > 0 ? payloadBuffer(head + this.len) : Buffer.allocUnsafe(this.len);
+    const out = payloadBuffer(head, this.len);
     this.buf.copy(out, head, 0, this.len);
     return out;
   }

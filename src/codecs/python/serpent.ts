@@ -300,7 +300,6 @@ function scalarText(v: unknown): string | undefined {
   }
 }
 
-/** The text as UTF-8, within maxEncodedSize. */
 /** The text as UTF-8 after `head` unwritten bytes, within maxEncodedSize. */
 function encodedText(text: string, opts: ResolvedOptions, head: number): Buffer {
   const max = opts.maxEncodedSize;

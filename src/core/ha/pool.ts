@@ -217,7 +217,7 @@ export class MemberPool implements Invoker {
       },
       (err: unknown) => {
         this.settled(m);
-        return this.failover(inv, m, err, false);
+        return this.failover(inv, m, err);
       },
     );
   }
@@ -243,11 +243,11 @@ export class MemberPool implements Invoker {
    * error; a call that may have run and is not idempotent; no time left),
    * or the call moves on to the next member not tried yet.
    */
-  private async failover(inv: Invocation, failed: Member, err: unknown, mayHaveRunBefore: boolean): Promise<unknown> {
+  private async failover(inv: Invocation, failed: Member, err: unknown): Promise<unknown> {
     const tried = new Set<Member>([failed]);
     let m = failed;
     let last = err;
-    let mayHaveRun = mayHaveRunBefore;
+    let mayHaveRun = false;
     for (;;) {
       if (!isTransportFailure(last) || last instanceof RemoteInvocationError) throw last;
       m.failures++;

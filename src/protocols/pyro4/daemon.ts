@@ -14,7 +14,7 @@
  * item streams, batches, the wire.
  */
 import { lookup } from "node:dns/promises";
-import { arm as armFrameArena, disarm as disarmFrameArena, dropFrames, releaseCopied, writeFrame, writeFrames } from "../../core/frame-arena.js";
+import { dropFrames, releaseCopied, withArena, writeFrame, writeFrames } from "../../core/frame-arena.js";
 import { fastPathHits } from "../../core/fast-paths.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { isIP, createServer as createNetServer, type Server, type Socket, type AddressInfo } from "node:net";
@@ -697,17 +697,17 @@ class Connection implements PeerInfo {
   }
 
   /**
-   * A reply frame; `corr` true means a fresh random correlation id. With `head` > 0 (what replyHead(corr) said), the
-   * payload is `payload.subarray(head)` and the header goes in front of it.
+   * A reply frame; `corr` true means a fresh random correlation id. With `head` > 0 (what replyHead(corr) said, for a
+   * reply without `extra` annotations: a plain frame), the payload is `payload.subarray(head)` and the header goes in
+   * front of it.
    */
   frame(type: number, payload: Buffer, req: PyroMessage, flags: number, corr: Buffer | true | undefined, extra?: Map<string, Buffer>, head = 0): Buffer {
+    if (head > 0) return completePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
     const d = this.daemon;
     const threshold = d.compressThreshold;
-    if (d.hmacKey === undefined && extra === undefined && (threshold === undefined || payload.length - head < threshold)) {
-      if (head > 0) return completePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
+    if (d.hmacKey === undefined && extra === undefined && (threshold === undefined || payload.length < threshold)) {
       return encodePlainFrame(type, flags, req.seq, req.serializerId, payload, corr ?? false);
     }
-    if (head > 0) payload = payload.subarray(head);
     const ann = new Map<string, Buffer>();
     if (corr) ann.set("CORR", corr === true ? randomUUIDBytes() : corr);
     if (extra) for (const [k, v] of extra) ann.set(k, v);
@@ -1641,13 +1641,7 @@ export class PyroDaemon {
     const corr = annotationOf(m, "CORR") ?? true;
     const head = conn.replyHead(corr);
     // a plain reply's payload may be written into the arena: its frame is written (or dropped) before the next reply is made
-    if (head > 0) armFrameArena();
-    let framed: Buffer;
-    try {
-      framed = this.dumpResult(ser, result, head);
-    } finally {
-      disarmFrameArena();
-    }
+    const framed = withArena(head, () => this.dumpResult(ser, result, head));
     return conn.frame(MSG_RESULT, framed, m, 0, corr, undefined, head);
   }
 

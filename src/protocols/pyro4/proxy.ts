@@ -20,7 +20,7 @@
  * with ConnectionClosedError and the next call reconnects.
  */
 import { connect as netConnect, type Socket } from "node:net";
-import { arm as armFrameArena, disarm as disarmFrameArena, dropFrames, releaseCopied, writeFrame, writeFrames } from "../../core/frame-arena.js";
+import { dropFrames, releaseCopied, withArena, writeFrame, writeFrames } from "../../core/frame-arena.js";
 import { fastPathHits } from "../../core/fast-paths.js";
 import { connect as tlsConnect } from "node:tls";
 import {
@@ -387,10 +387,10 @@ class ClientConnection {
     const ser = this.proxy.serializer;
     if (pend === undefined || !pend.decode || pend.serializerId !== sid || ser.id !== sid) return false;
     let value: unknown = ser.stringAt(b, payloadStart, n);
+    this.settled(pend);
     if (value !== undefined) fastPathHits["pyro4.proxy.replyString"]++;
     else {
       fastPathHits["pyro4.proxy.replyInPlace"]++;
-      this.settled(pend);
       try {
         value = ser.loads(b.subarray(payloadStart, n));
       } catch (err) {
@@ -398,11 +398,7 @@ class ClientConnection {
         this.replied();
         return true;
       }
-      pend.resolve(value);
-      this.replied();
-      return true;
     }
-    this.settled(pend);
     pend.resolve(value);
     this.replied();
     return true;
@@ -970,15 +966,12 @@ export class PyroProxy extends Client {
       const metaBytes = meta === undefined ? undefined : Buffer.from(meta, "utf8");
       const head = this.hmacKey === undefined && threshold === undefined ? plainRequestHead(metaBytes) : 0;
       // the payload of a plain frame may be written into the arena: the frame is written (or dropped) right after
-      if (head > 0) armFrameArena();
       let framed: Buffer;
       try {
-        framed = ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>, head);
+        framed = withArena(head, () => ser.dumpsCall(objectId, method, args as unknown[], kwargs as Record<string, unknown>, head));
       } catch (err) {
         if (err instanceof RemotingError && err.code === ErrorCodes.ERR_MESSAGE_TOO_LARGE) throw new MessageTooLargeError(max + 1, max, `request payload of '${method}'`);
         throw err instanceof RemotingError ? err : new RemotingError(`cannot serialize call to '${method}': ${errorMessage(err)}`, ErrorCodes.ERR_SERIALIZATION, { cause: err });
-      } finally {
-        disarmFrameArena();
       }
       const payload = head === 0 ? framed : framed.subarray(head);
       if (this.hmacKey === undefined && (threshold === undefined || payload.length < threshold) && (max <= 0 || payload.length + (metaBytes === undefined ? 0 : metaBytes.length + 6) <= max)) {

@@ -4,7 +4,7 @@
 // written again after the frame was given back.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { arm, disarm, dropFrames, payloadBuffer, releaseCopied, releaser, writeFrame, writeFrames, type FrameSink } from "../../../src/core/frame-arena.js";
+import { dropFrames, payloadBuffer, releaseCopied, releaser, withArena, writeFrame, writeFrames, type FrameSink } from "../../../src/core/frame-arena.js";
 
 /** A sink that keeps what it is given and calls the write callbacks only when told to. */
 class HeldSink implements FrameSink {
@@ -25,13 +25,9 @@ class HeldSink implements FrameSink {
   }
 }
 
+/** What a serializer asked for a frame's payload gets: `size` bytes in all, the first one left for a header. */
 function lent(size: number): Buffer {
-  arm();
-  try {
-    return payloadBuffer(size);
-  } finally {
-    disarm();
-  }
+  return withArena(1, () => payloadBuffer(1, size - 1));
 }
 
 /** Frees the arena, whoever has it (a test must not leave it lent to the next). */
@@ -42,7 +38,7 @@ function reset(...frames: Buffer[]): void {
 test("only an armed request gets the arena, and only while no frame has it", () => {
   const a = lent(100);
   assert.equal(a.length, 100);
-  const unarmed = payloadBuffer(100);
+  const unarmed = payloadBuffer(1, 99);
   assert.notEqual(unarmed.buffer, a.buffer, "not armed: a new Buffer");
   const b = lent(100);
   assert.notEqual(b.buffer, a.buffer, "the arena is out: a new Buffer");
