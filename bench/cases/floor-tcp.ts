@@ -2,7 +2,8 @@
 // (client here, server in its own process). Remote-call rows are compared to it.
 import { connect } from "node:net";
 import { join } from "node:path";
-import { measure, startServer, type BenchCase } from "../lib.js";
+import { measure, startServer, type BenchCase, type BenchResult } from "../lib.js";
+import { needPython, PY, pyScript, pythonResult } from "../python.js";
 
 const PAYLOAD = Buffer.from("x".repeat(64));
 
@@ -54,6 +55,22 @@ export async function pingPong(inFlight: number, onread = false, payload: Buffer
   }
 }
 
+/**
+ * The same ping-pong between two Python processes with blocking sockets, the
+ * I/O model of Python Pyro4's proxy and thread-pool daemon: each side sleeps
+ * in recv() and is woken by the kernel, with no event loop in between.
+ */
+async function pythonPingPong(payloadBytes = PAYLOAD.length): Promise<BenchResult> {
+  needPython("socket");
+  const script = pyScript("tcp_pingpong.py");
+  const server = await startServer(script, ["server"], [PY, "-u"]);
+  try {
+    return pythonResult(script, ["client", String(server.port), "1.5", String(payloadBytes)]);
+  } finally {
+    await server.stop();
+  }
+}
+
 const cases: BenchCase[] = [
   { name: "floor: raw TCP ping-pong, 1 in flight", group: "tcp-1", floor: true, run: () => pingPong(1) },
   {
@@ -61,6 +78,12 @@ const cases: BenchCase[] = [
     group: "tcp-1",
     note: "the floor's client with the proxy's read path",
     run: () => pingPong(1, true),
+  },
+  {
+    name: "raw TCP ping-pong, 1 in flight, Python blocking sockets",
+    group: "tcp-1",
+    note: "the floor's exchange between two Python processes (blocking recv, as Pyro4 does)",
+    run: () => pythonPingPong(),
   },
   { name: "floor: raw TCP ping-pong, 32 in flight", group: "tcp-32", floor: true, run: () => pingPong(32) },
 ];

@@ -3,24 +3,18 @@
 // sequential, echoing the payload, measured in the same run. Goal: at least
 // 2x Python for every shape (a fast path that helps only one argument would
 // show here as a shape that lags).
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { getSerializer } from "../../src/codecs/python/index.js";
 import { PyroProxy } from "../../src/protocols/pyro4/index.js";
 import { pingPong } from "./floor-tcp.js";
-import { measure, SkipBench, startServer, type BenchCase, type BenchResult } from "../lib.js";
+import { measure, startServer, type BenchCase, type BenchResult } from "../lib.js";
+import { needPython, PY, pyScript, pythonResult } from "../python.js";
 import { SHAPES, shape, type Shape } from "../payloads.js";
 
-const PY = "/usr/bin/python3";
 const DAEMON = join(import.meta.dirname, "../servers/pyro4-daemon.ts");
-const PY_DAEMON = join(import.meta.dirname, "../py/pyro4_server.py");
-const PY_CLIENT = join(import.meta.dirname, "../py/pyro4_client.py");
+const PY_DAEMON = pyScript("pyro4_server.py");
+const PY_CLIENT = pyScript("pyro4_client.py");
 const SECONDS = 1.5;
-
-function needPython(): void {
-  const r = spawnSync(PY, ["-c", "import Pyro4"], { encoding: "utf8" });
-  if (r.status !== 0) throw new SkipBench("Python Pyro4 missing (apt-get install python3-pyro4)");
-}
 
 async function ours(serializer: "serpent" | "json", s: Shape): Promise<BenchResult> {
   const server = await startServer(DAEMON);
@@ -38,10 +32,7 @@ async function python(serializer: "serpent" | "json", s: Shape): Promise<BenchRe
   needPython();
   const server = await startServer(PY_DAEMON, [serializer], [PY, "-u"]);
   try {
-    const r = spawnSync(PY, [PY_CLIENT, String(server.port), String(SECONDS), serializer, s], { encoding: "utf8", timeout: 60_000 });
-    const m = /RESULT (.*)/.exec(r.stdout);
-    if (!m) throw new Error(`python client failed: ${r.stderr}`);
-    return JSON.parse(m[1]!) as BenchResult;
+    return pythonResult(PY_CLIENT, [String(server.port), String(SECONDS), serializer, s]);
   } finally {
     await server.stop();
   }

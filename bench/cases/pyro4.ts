@@ -1,21 +1,15 @@
 // Pyro4 rows: our proxy and daemon, Python Pyro4 (client and thread-pool
 // daemon, serpent) measured in the same run, the two mixes, and the memory of
 // a daemon holding 1,000 idle connections. Servers run in their own process.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { PyroProxy } from "../../src/protocols/pyro4/index.js";
-import { measure, SkipBench, startServer, type BenchCase, type BenchResult } from "../lib.js";
+import { measure, startServer, type BenchCase, type BenchResult } from "../lib.js";
+import { needPython, PY, pyScript, pythonResult } from "../python.js";
 
-const PY = "/usr/bin/python3";
 const DAEMON = join(import.meta.dirname, "../servers/pyro4-daemon.ts");
-const PY_DAEMON = join(import.meta.dirname, "../py/pyro4_server.py");
-const PY_CLIENT = join(import.meta.dirname, "../py/pyro4_client.py");
+const PY_DAEMON = pyScript("pyro4_server.py");
+const PY_CLIENT = pyScript("pyro4_client.py");
 const SECONDS = 1.5;
-
-function needPython(): void {
-  const r = spawnSync(PY, ["-c", "import Pyro4"], { encoding: "utf8" });
-  if (r.status !== 0) throw new SkipBench("Python Pyro4 missing (apt-get install python3-pyro4)");
-}
 
 async function tsProxy(server: { port: number }, inFlight: number): Promise<BenchResult> {
   const proxy = new PyroProxy(`PYRO:bench@127.0.0.1:${server.port}`, { serializer: "serpent" });
@@ -46,10 +40,7 @@ async function withPyDaemon<T>(fn: (s: { port: number }) => Promise<T>): Promise
 }
 
 function pyClient(port: number): BenchResult {
-  const r = spawnSync(PY, [PY_CLIENT, String(port), String(SECONDS), "serpent"], { encoding: "utf8", timeout: 60_000 });
-  const m = /RESULT (.*)/.exec(r.stdout);
-  if (!m) throw new Error(`python client failed: ${r.stderr}`);
-  return JSON.parse(m[1]!) as BenchResult;
+  return pythonResult(PY_CLIENT, [String(port), String(SECONDS), "serpent"]);
 }
 
 const SEQ = "pyro4: TS proxy -> TS daemon, sequential (serpent)";
