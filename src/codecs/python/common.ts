@@ -218,7 +218,6 @@ export function encodeUtf8(text: string, head = 0): Buffer {
   return b;
 }
 
-
 /** Latin-1 text of b[start, end) (Buffer's own slice method: no argument checks, no new Buffer). */
 export function latin1Of(b: Buffer, start: number, end: number): string {
   return (b as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);

@@ -250,7 +250,7 @@ function scanUnits(s: string, n: number): number {
   }
   // the first unit that is not printable ASCII: up to SEARCH_MAX units the regular expression finds it for less than the copy costs
   let start = n <= SEARCH_MAX ? s.search(NOT_PRINTABLE_ASCII) : 0;
-  if (start === 0 && n <= ASCII_COPY_MAX && !NOT_PRINTABLE_ASCII.test(s.slice(0, 256))) {
+  if (n > SEARCH_MAX && n <= ASCII_COPY_MAX && !NOT_PRINTABLE_ASCII.test(s.slice(0, 256))) {
     // long text that starts as printable ASCII is probably all ASCII (base64, identifiers, English): its UTF-8 copy is
     // half the size of its UTF-16 one, and has as many bytes as the text has units exactly when it is all ASCII
     const m = unitsBuffer.utf8Write(s, 0, 3 * ASCII_COPY_MAX);
